@@ -1,0 +1,296 @@
+/* plan_write.c - in-memory plan builder and the atomic writer. */
+#include "plan_write.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "opcodes.h"
+#include "sha256.h"
+
+struct buf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+enum { S_STRS, S_SRCS, S_VARS, S_COMP, S_PATS, S_RULE, S_ENTS, S_CODE, S_CNST, S_ERRC, S_HLNK, S__N };
+
+static const uint32_t sec_ids[S__N] = {SEC_STRS, SEC_SRCS, SEC_VARS, SEC_COMP, SEC_PATS, SEC_RULE,
+				       SEC_ENTS, SEC_CODE, SEC_CNST, SEC_ERRC, SEC_HLNK};
+
+struct strent {
+	uint32_t off;
+	uint32_t hash;
+};
+
+struct plan_builder {
+	struct buf sec[S__N];
+	struct strent *tab; /* open addressing over the string pool */
+	size_t tabcap, tabn;
+};
+
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+	if (!q) {
+		fprintf(stderr, "migc: out of memory\n");
+		abort();
+	}
+	return q;
+}
+
+static size_t buf_put(struct buf *b, const void *data, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		while (cap < b->len + n)
+			cap *= 2;
+		b->p = xrealloc(b->p, cap);
+		b->cap = cap;
+	}
+	size_t at = b->len;
+	memcpy(b->p + at, data, n);
+	b->len += n;
+	return at;
+}
+
+struct plan_builder *pb_new(void)
+{
+	struct plan_builder *b = calloc(1, sizeof *b);
+	if (!b)
+		return NULL;
+	buf_put(&b->sec[S_STRS], "", 1);
+	return b;
+}
+
+void pb_free(struct plan_builder *b)
+{
+	if (!b)
+		return;
+	for (int i = 0; i < S__N; i++)
+		free(b->sec[i].p);
+	free(b->tab);
+	free(b);
+}
+
+static uint32_t fnv(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static void tab_grow(struct plan_builder *b)
+{
+	size_t cap = b->tabcap ? b->tabcap * 2 : 1024;
+	struct strent *t = calloc(cap, sizeof *t);
+	if (!t) {
+		fprintf(stderr, "migc: out of memory\n");
+		abort();
+	}
+	for (size_t i = 0; i < b->tabcap; i++) {
+		if (!b->tab[i].off)
+			continue;
+		size_t j = b->tab[i].hash & (cap - 1);
+		while (t[j].off)
+			j = (j + 1) & (cap - 1);
+		t[j] = b->tab[i];
+	}
+	free(b->tab);
+	b->tab = t;
+	b->tabcap = cap;
+}
+
+uint32_t pb_str(struct plan_builder *b, const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	if ((b->tabn + 1) * 2 > b->tabcap)
+		tab_grow(b);
+	uint32_t h = fnv(s);
+	size_t j = h & (b->tabcap - 1);
+	while (b->tab[j].off) {
+		if (b->tab[j].hash == h && !strcmp((char *)b->sec[S_STRS].p + b->tab[j].off, s))
+			return b->tab[j].off;
+		j = (j + 1) & (b->tabcap - 1);
+	}
+	uint32_t off = (uint32_t)buf_put(&b->sec[S_STRS], s, strlen(s) + 1);
+	b->tab[j].off = off;
+	b->tab[j].hash = h;
+	b->tabn++;
+	return off;
+}
+
+#define ADD(fn, type, S)                                                     \
+	uint32_t fn(struct plan_builder *b, const type *r)                   \
+	{                                                                    \
+		return (uint32_t)(buf_put(&b->sec[S], r, sizeof *r) / sizeof *r); \
+	}
+ADD(pb_src, struct plan_src, S_SRCS)
+ADD(pb_var, struct plan_var, S_VARS)
+ADD(pb_comp, struct plan_comp, S_COMP)
+ADD(pb_pat, struct plan_pat, S_PATS)
+ADD(pb_rule, struct plan_rule, S_RULE)
+ADD(pb_ent, struct plan_ent, S_ENTS)
+ADD(pb_errc, struct plan_errc, S_ERRC)
+ADD(pb_hlnk, struct plan_hlnk, S_HLNK)
+#undef ADD
+
+size_t pb_count_pats(const struct plan_builder *b)
+{
+	return b->sec[S_PATS].len / sizeof(struct plan_pat);
+}
+
+uint32_t pb_const(struct plan_builder *b, uint64_t v)
+{
+	const uint64_t *c = (const uint64_t *)(void *)b->sec[S_CNST].p;
+	size_t n = b->sec[S_CNST].len / sizeof v;
+	for (size_t i = 0; i < n; i++)
+		if (c[i] == v)
+			return (uint32_t)i;
+	return (uint32_t)(buf_put(&b->sec[S_CNST], &v, sizeof v) / sizeof v);
+}
+
+uint32_t pb_pc(const struct plan_builder *b)
+{
+	return (uint32_t)(b->sec[S_CODE].len / sizeof(struct plan_insn));
+}
+
+static struct plan_insn *insn_at(struct plan_builder *b, uint32_t pc)
+{
+	return (struct plan_insn *)(void *)(b->sec[S_CODE].p + (size_t)pc * sizeof(struct plan_insn));
+}
+
+uint32_t pb_emit(struct plan_builder *b, uint8_t op, uint8_t a, uint16_t bb, uint32_t k)
+{
+	struct plan_insn in = {op, a, bb, k};
+	return (uint32_t)(buf_put(&b->sec[S_CODE], &in, sizeof in) / sizeof in);
+}
+
+uint32_t pb_prog_begin(struct plan_builder *b)
+{
+	return pb_emit(b, OP_PROG, 0, 0, 0);
+}
+
+void pb_prog_end(struct plan_builder *b, uint32_t prog_pc)
+{
+	insn_at(b, prog_pc)->k = pb_pc(b) - prog_pc - 1;
+}
+
+void pb_patch_jump(struct plan_builder *b, uint32_t pc)
+{
+	insn_at(b, pc)->k = pb_pc(b) - pc - 1;
+}
+
+static void put16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static size_t align8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+int pb_serialize(struct plan_builder *b, const unsigned char ruleset[32], uint32_t flags,
+		 unsigned char **out, size_t *outlen)
+{
+	size_t off = PLAN_HEADER_SIZE + S__N * PLAN_SECTION_ENTRY_SIZE;
+	size_t offs[S__N];
+	for (int i = 0; i < S__N; i++) {
+		off = align8(off);
+		offs[i] = off;
+		off += b->sec[i].len;
+	}
+	off = align8(off);
+	size_t total = off + PLAN_TRAILER_SIZE;
+	unsigned char *p = calloc(1, total);
+	if (!p)
+		return -1;
+	memcpy(p, PLAN_MAGIC, PLAN_MAGIC_LEN);
+	put16(p + 8, PLAN_MAJOR);
+	put16(p + 10, PLAN_MINOR);
+	put32(p + 12, PLAN_ENDIAN_CHECK);
+	put64(p + 16, total);
+	put32(p + 24, S__N);
+	put32(p + 28, PLAN_HEADER_SIZE);
+	memcpy(p + 32, ruleset, 32);
+	put32(p + 64, flags);
+	for (int i = 0; i < S__N; i++) {
+		unsigned char *e = p + PLAN_HEADER_SIZE + (size_t)i * PLAN_SECTION_ENTRY_SIZE;
+		put32(e, sec_ids[i]);
+		put64(e + 8, offs[i]);
+		put64(e + 16, b->sec[i].len);
+		if (b->sec[i].len)
+			memcpy(p + offs[i], b->sec[i].p, b->sec[i].len);
+	}
+	sha256(p, total - PLAN_TRAILER_SIZE, p + total - PLAN_TRAILER_SIZE);
+	*out = p;
+	*outlen = total;
+	return 0;
+}
+
+int pb_write_file(const unsigned char *buf, size_t len, const char *path)
+{
+	char tmp[4096];
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -1;
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, buf + done, len - done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto fail;
+	char dirbuf[4096];
+	snprintf(dirbuf, sizeof dirbuf, "%s", path);
+	int dfd = open(dirname(dirbuf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+fail: {
+	int saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}
+}

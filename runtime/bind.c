@@ -1,0 +1,361 @@
+/* bind.c - bind a plan to a machine (see bind.h): expand patterns per context, decide
+ * which components and rules are active, and fill the path index. */
+#include "bind.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "expand.h"
+#include "fsutil.h"
+#include "match.h"
+#include "spec.h"
+#include "trie.h"
+#include "vm.h"
+
+#define PAT_SHARED(p, k) (!((p)->pats[k].flags & (PP_USER | PP_EACH_USER)))
+
+const struct rt_glob *rt_pattern_globs(const struct rt_bound *b, unsigned ctx, uint32_t k, size_t *n)
+{
+	const struct plan *p = b->plan;
+	const struct rt_globset *gs = &b->globs[(PAT_SHARED(p, k) ? 0 : ctx) * p->npats + k];
+	*n = gs->n;
+	return gs->v;
+}
+
+static const struct rt_user *ctx_user(const struct rt_bound *b, unsigned ctx)
+{
+	return ctx == 0 ? NULL : &b->env->users[ctx - 1];
+}
+
+static int add_globs(struct rt_bound *b, struct rt_globset *gs, const struct rt_user *u,
+		     uint32_t k, char *err, size_t errsz)
+{
+	const struct plan *p = b->plan;
+	const struct plan_pat *pt = &p->pats[k];
+	struct strlist l = {0};
+	int rc = rt_expand(p, b->env, u, plan_str(p, pt->node), true, &l, err, errsz);
+	if (rc == EXP_ERROR) {
+		strlist_free(&l);
+		return -1;
+	}
+	if (rc == EXP_UNBOUND)
+		b->nunbound++;
+	const char *leaf = pt->leaf == PLAN_NONE ? NULL : plan_str(p, pt->leaf);
+	for (size_t i = 0; i < l.n; i++) {
+		struct rt_glob *v = realloc(gs->v, (gs->n + 1) * sizeof *v);
+		if (!v) {
+			strlist_free(&l);
+			snprintf(err, errsz, "out of memory");
+			return -1;
+		}
+		gs->v = v;
+		size_t len = strlen(l.v[i]);
+		gs->v[gs->n].node = l.v[i];
+		gs->v[gs->n].nodelen = len;
+		gs->v[gs->n].spec = spec_of_globs(l.v[i], len, leaf);
+		gs->n++;
+		l.v[i] = NULL;
+	}
+	strlist_free(&l);
+	return 0;
+}
+
+static int expand_pattern(struct rt_bound *b, unsigned ctx, uint32_t k, char *err, size_t errsz)
+{
+	const struct plan *p = b->plan;
+	const struct plan_pat *pt = &p->pats[k];
+	struct rt_globset *gs = &b->globs[ctx * p->npats + k];
+	gs->done = true;
+	if (!(pt->flags & PP_EACH_USER))
+		return add_globs(b, gs, ctx_user(b, ctx), k, err, errsz);
+	/* GenerateUserPatterns: once per migrated user, maybe not the current one */
+	for (size_t u = 0; u < b->env->nusers; u++) {
+		if ((pt->flags & PP_EXCEPT_SELF) && ctx == u + 1)
+			continue;
+		if (add_globs(b, gs, &b->env->users[u], k, err, errsz))
+			return -1;
+	}
+	return 0;
+}
+
+static int insert_bindings(struct rt_bound *b, unsigned ctx, char *err, size_t errsz)
+{
+	const struct plan *p = b->plan;
+	bool fold = b->match_flags & MATCH_FOLD;
+	for (uint32_t e = 0; e < p->nents; e++) {
+		const struct plan_ent *en = &p->ents[e];
+		if (!b->rule_on[ctx * p->nrules + en->rule])
+			continue;
+		size_t n;
+		const struct rt_glob *g = rt_pattern_globs(b, ctx, en->pat, &n);
+		for (size_t i = 0; i < n; i++) {
+			char pre[4096];
+			size_t plen = glob_literal_prefix(g[i].node, g[i].nodelen);
+			size_t ulen = glob_unescape(g[i].node, plen, pre, sizeof pre);
+			struct rt_binding bd = {e, ctx, g[i].spec};
+			if (trie_insert(b->trie, pre, ulen, glob_has_star(g[i].node, g[i].nodelen), &bd, fold)) {
+				snprintf(err, errsz, "out of memory");
+				return -1;
+			}
+			b->nbindings++;
+		}
+	}
+	return 0;
+}
+
+static bool ctx_fits(unsigned ctx, unsigned mask)
+{
+	return (mask & (ctx == 0 ? CTXB_SYSTEM : CTXB_USER)) != 0;
+}
+
+int rt_bind(const struct plan *p, const struct rt_env *env, struct rt_bound *b,
+	    char *err, size_t errsz)
+{
+	memset(b, 0, sizeof *b);
+	b->plan = p;
+	b->env = env;
+	b->phase = env->phase;
+	b->match_flags = (p->flags & PLAN_F_CASE_SENSITIVE) ? 0 : MATCH_FOLD;
+	b->nctx = 1 + env->nusers;
+	b->globs = calloc(b->nctx * (p->npats ? p->npats : 1), sizeof *b->globs);
+	b->comp_on = calloc(b->nctx * (p->ncomps ? p->ncomps : 1), 1);
+	b->rule_on = calloc(b->nctx * (p->nrules ? p->nrules : 1), 1);
+	b->trie = trie_new();
+	if (!b->globs || !b->comp_on || !b->rule_on || !b->trie) {
+		snprintf(err, errsz, "out of memory");
+		goto fail;
+	}
+	for (unsigned ctx = 0; ctx < b->nctx; ctx++)
+		for (uint32_t k = 0; k < p->npats; k++)
+			if (ctx == 0 || !PAT_SHARED(p, k))
+				if (expand_pattern(b, ctx, k, err, errsz))
+					goto fail;
+	for (unsigned ctx = 0; ctx < b->nctx; ctx++) {
+		struct vm_env ve = {p, b, ctx, NULL, NULL};
+		for (uint32_t c = 0; c < p->ncomps; c++) {
+			const struct plan_comp *pc = &p->comps[c];
+			bool on = ctx_fits(ctx, pc->context);
+			if (on && pc->detect_pc != PLAN_NONE && !env->skip_detection)
+				on = vm_run(&ve, pc->detect_pc);
+			b->comp_on[ctx * p->ncomps + c] = on;
+		}
+		for (uint32_t r = 0; r < p->nrules; r++) {
+			const struct plan_rule *pr = &p->rules[r];
+			bool on = b->comp_on[ctx * p->ncomps + pr->comp] && ctx_fits(ctx, pr->context);
+			if (on && pr->cond_pc != PLAN_NONE)
+				on = vm_run(&ve, pr->cond_pc);
+			b->rule_on[ctx * p->nrules + r] = on;
+		}
+		if (insert_bindings(b, ctx, err, errsz))
+			goto fail;
+	}
+	trie_finish(b->trie, b->match_flags & MATCH_FOLD);
+	return 0;
+fail:
+	rt_unbind(b);
+	return -1;
+}
+
+void rt_unbind(struct rt_bound *b)
+{
+	if (b->globs) {
+		for (size_t i = 0; i < b->nctx * (b->plan->npats ? b->plan->npats : 1); i++) {
+			for (size_t j = 0; j < b->globs[i].n; j++)
+				free(b->globs[i].v[j].node);
+			free(b->globs[i].v);
+		}
+	}
+	free(b->globs);
+	free(b->comp_on);
+	free(b->rule_on);
+	trie_free(b->trie);
+	memset(b, 0, sizeof *b);
+}
+
+char *rt_expand_path(const struct rt_bound *b, unsigned ctx, const char *tmpl)
+{
+	struct strlist l = {0};
+	char err[256];
+	char *r = NULL;
+	if (rt_expand(b->plan, b->env, ctx_user(b, ctx), tmpl, false, &l, err, sizeof err) == EXP_OK &&
+	    l.n > 0) {
+		r = l.v[0];
+		l.v[0] = NULL;
+	}
+	strlist_free(&l);
+	return r;
+}
+
+/* --- conditions ---------------------------------------------------------------- */
+
+#define EXISTS_MAX_DIRS 4096
+
+struct finder {
+	const struct rt_bound *b;
+	const struct rt_glob *g;
+	const char *leaf;
+	size_t budget;
+};
+
+static bool leaf_hit(const struct finder *f, const char *name)
+{
+	return glob_match(f->leaf, strlen(f->leaf), name, strlen(name), f->b->match_flags);
+}
+
+/* Depth-first search below directory PATH (open as DFD) for an object the glob names. */
+static bool find_below(struct finder *f, int dfd, char *path, size_t len)
+{
+	bool here = node_match(f->g->node, f->g->nodelen, path, len, f->b->match_flags);
+	DIR *d = fdopendir(dfd);
+	bool hit = false;
+	if (!d) {
+		close(dfd);
+		return false;
+	}
+	if (here && !f->leaf) {
+		closedir(d);
+		return true; /* the directory itself is the object */
+	}
+	struct dirent *de;
+	while (!hit && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		bool isdir = de->d_type == DT_DIR;
+		if (de->d_type == DT_UNKNOWN) {
+			struct stat st;
+			isdir = !fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode);
+		}
+		if (!isdir) {
+			if (here && f->leaf && leaf_hit(f, de->d_name))
+				hit = true;
+			continue;
+		}
+		if (!glob_has_star(f->g->node, f->g->nodelen) || f->budget == 0)
+			continue;
+		f->budget--;
+		size_t nl = strlen(de->d_name);
+		if (len + 1 + nl >= 4096)
+			continue;
+		size_t olen = len;
+		if (len > 1)
+			path[len++] = '/';
+		memcpy(path + len, de->d_name, nl + 1);
+		len += nl;
+		int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0)
+			hit = find_below(f, sub, path, len);
+		len = olen;
+		path[len] = 0;
+	}
+	closedir(d);
+	return hit;
+}
+
+int rt_exists(const struct rt_bound *b, unsigned ctx, uint32_t k)
+{
+	const struct plan *p = b->plan;
+	const char *leaf = p->pats[k].leaf == PLAN_NONE ? NULL : plan_str(p, p->pats[k].leaf);
+	size_t n;
+	const struct rt_glob *g = rt_pattern_globs(b, ctx, k, &n);
+	for (size_t i = 0; i < n; i++) {
+		char path[4096];
+		size_t plen = glob_literal_prefix(g[i].node, g[i].nodelen);
+		size_t len = glob_unescape(g[i].node, plen, path, sizeof path);
+		if (len == 0) {
+			path[0] = '/';
+			path[1] = 0;
+			len = 1;
+		}
+		int fd = fs_open_dir(b->env->rootfd, path);
+		if (fd < 0)
+			continue;
+		struct finder f = {b, &g[i], leaf, EXISTS_MAX_DIRS};
+		if (find_below(&f, fd, path, len))
+			return 1;
+	}
+	return 0;
+}
+
+/* The one object a literal pattern names: dev/ino, or -1 when it does not exist. */
+static int stat_literal(const struct rt_bound *b, unsigned ctx, uint32_t k, struct stat *st)
+{
+	const struct plan *p = b->plan;
+	size_t n;
+	const struct rt_glob *g = rt_pattern_globs(b, ctx, k, &n);
+	if (n == 0 || glob_has_star(g[0].node, g[0].nodelen))
+		return -1;
+	char path[4096];
+	glob_unescape(g[0].node, g[0].nodelen, path, sizeof path);
+	int fd = fs_open_dir(b->env->rootfd, path);
+	if (fd < 0)
+		return -1;
+	int rc;
+	if (p->pats[k].leaf == PLAN_NONE) {
+		rc = fstat(fd, st);
+	} else {
+		char leaf[1024];
+		const char *lg = plan_str(p, p->pats[k].leaf);
+		if (glob_has_star(lg, strlen(lg))) {
+			close(fd);
+			return -1;
+		}
+		glob_unescape(lg, strlen(lg), leaf, sizeof leaf);
+		rc = fstatat(fd, leaf, st, AT_SYMLINK_NOFOLLOW);
+	}
+	close(fd);
+	return rc;
+}
+
+int rt_same_object(const struct rt_bound *b, unsigned ctx, uint32_t k1, uint32_t k2)
+{
+	struct stat a, c;
+	if (stat_literal(b, ctx, k1, &a) || stat_literal(b, ctx, k2, &c))
+		return 0;
+	return a.st_dev == c.st_dev && a.st_ino == c.st_ino;
+}
+
+/* Compare dotted numeric versions ("6.1.0-13-amd64" vs "5.10"): missing parts are 0. */
+static int vercmp(const char *a, const char *b)
+{
+	while (*a || *b) {
+		unsigned long x = strtoul(a, (char **)&a, 10), y = strtoul(b, (char **)&b, 10);
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (*a == '.')
+			a++;
+		else
+			a = "";
+		if (*b == '.')
+			b++;
+		else
+			b = "";
+	}
+	return 0;
+}
+
+int rt_os_compare(const struct rt_bound *b, unsigned cmp, const char *version)
+{
+	const char *rel = b->env->os_release ? b->env->os_release : "0";
+	int c = vercmp(rel, version);
+	switch (cmp) {
+	case CMP_EQ: return c == 0;
+	case CMP_NEQ: return c != 0;
+	case CMP_LT: return c < 0;
+	case CMP_LTE: return c <= 0;
+	case CMP_GT: return c > 0;
+	case CMP_GTE: return c >= 0;
+	}
+	return 0;
+}
+
+int rt_os_match(const struct rt_bound *b, const char *glob)
+{
+	const char *rel = b->env->os_release ? b->env->os_release : "";
+	return glob_match(glob, strlen(glob), rel, strlen(rel), MATCH_FOLD);
+}

@@ -1,0 +1,123 @@
+/* bind.h - bind a plan to one machine: variables, drives and users become real paths.
+ *
+ * A plan keeps variables and drive letters symbolic so one compiled plan serves many
+ * machines. rt_bind() expands every pattern for every context (context 0 is the
+ * system, 1..n the selected users), evaluates detections and <rules> conditions, and
+ * builds the path index: a trie of the literal leading segments of every bound node
+ * glob. The trie answers two questions per directory in time proportional to its
+ * depth, whatever the number of rules: which (rule, pattern) entries can match objects
+ * here, and can anything below this directory match at all (if not, the walker does
+ * not descend). */
+#ifndef MIGRT_BIND_H
+#define MIGRT_BIND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plan.h"
+
+enum xdg_dir {
+	XDG_DESKTOP, XDG_DOCUMENTS, XDG_DOWNLOAD, XDG_MUSIC, XDG_PICTURES,
+	XDG_PUBLICSHARE, XDG_TEMPLATES, XDG_VIDEOS, XDG__N
+};
+extern const char *const xdg_names[XDG__N]; /* "DESKTOP", ... */
+
+struct rt_user {
+	char *name;
+	uint32_t uid, gid;
+	char *home;          /* logical path */
+	char *xdg[XDG__N];   /* logical paths; NULL: {home}/<Default> */
+};
+
+struct rt_define {
+	const char *name;  /* variable name, without % */
+	const char *value; /* a template like the map's */
+};
+
+struct rt_drive {
+	char letter;       /* upper-case */
+	const char *path;  /* logical mount root */
+};
+
+struct rt_env {
+	int rootfd;                  /* directory fd of --root (AT_FDCWD-like -100 = "/") */
+	const struct rt_user *users; /* selected users, contexts 1..n */
+	size_t nusers;
+	const struct rt_define *defines;
+	size_t ndefines;
+	const struct rt_drive *drives;
+	size_t ndrives;
+	const char *const *fixed_roots; /* GenerateDrivePatterns "Fixed" mount roots */
+	size_t nfixed;
+	int phase;                   /* PHASE_SCAN / PHASE_LOAD */
+	bool skip_detection;         /* load: every component is present */
+	const char *os_release;      /* uname -r */
+};
+
+/* One concrete node glob of a pattern in a context. */
+struct rt_glob {
+	char *node;
+	size_t nodelen;
+	uint32_t spec;      /* packed specificity: node part from the glob, leaf from the pattern */
+};
+
+/* One entry bound in one context with one glob: what the trie stores. */
+struct rt_binding {
+	uint32_t ent;
+	uint32_t ctx;
+	uint32_t spec;
+};
+
+struct rt_tnode;
+
+struct rt_bound {
+	const struct plan *plan;
+	const struct rt_env *env;
+	unsigned match_flags;
+	int phase;
+	size_t nctx;                 /* 1 + nusers */
+	struct rt_globset *globs;    /* [ctx * npats + pat] */
+	unsigned char *comp_on;      /* [ctx * ncomps + comp] */
+	unsigned char *rule_on;      /* [ctx * nrules + rule] */
+	struct rt_tnode *trie;
+	size_t nbindings;
+	size_t nunbound;             /* patterns that bound to nothing in some context */
+};
+
+struct rt_globset {
+	struct rt_glob *v;
+	size_t n;
+	bool done;                   /* expanded (possibly to nothing) */
+};
+
+/* Returns 0, or -1 with a message in ERR (an undefined variable, a bad template). */
+int rt_bind(const struct plan *p, const struct rt_env *env, struct rt_bound *out,
+	    char *err, size_t errsz);
+void rt_unbind(struct rt_bound *b);
+
+/* Globs of pattern K in context CTX (N set to their number; may be 0). */
+const struct rt_glob *rt_pattern_globs(const struct rt_bound *b, unsigned ctx, uint32_t k, size_t *n);
+
+/* Condition helpers used by the VM. */
+int rt_exists(const struct rt_bound *b, unsigned ctx, uint32_t pat);
+int rt_same_object(const struct rt_bound *b, unsigned ctx, uint32_t pat1, uint32_t pat2);
+int rt_os_compare(const struct rt_bound *b, unsigned cmp, const char *version);
+int rt_os_match(const struct rt_bound *b, const char *glob);
+
+/* Expand one template (a variable value, a helper argument) in context CTX into a
+ * single logical path (no wildcards expected). Returns a malloc'd string or NULL. */
+char *rt_expand_path(const struct rt_bound *b, unsigned ctx, const char *tmpl);
+
+/* The path index. A cursor follows the walker down the directory tree. */
+struct rt_cands {
+	const struct rt_binding **v;
+	size_t n, cap;
+};
+void rt_cands_free(struct rt_cands *c);
+/* Entries that may match objects in directory DIR (the directory itself included). */
+void rt_candidates(const struct rt_bound *b, const char *dir, size_t len, struct rt_cands *out);
+/* False when no entry can match DIR or anything below it: the walker skips it. */
+bool rt_reachable(const struct rt_bound *b, const char *dir, size_t len);
+
+#endif

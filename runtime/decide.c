@@ -1,0 +1,229 @@
+/* decide.c - candidate lookup in the path index and the precedence resolver. */
+#include "decide.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+#include "trie.h"
+
+const char *const verdict_names[4] = {"none", "include", "exclude", "unconditional-exclude"};
+
+void rt_cands_free(struct rt_cands *c)
+{
+	free(c->v);
+	c->v = NULL;
+	c->n = c->cap = 0;
+}
+
+static void cands_add(struct rt_cands *c, const struct rt_binding *v, size_t n)
+{
+	if (c->n + n > c->cap) {
+		size_t cap = c->cap ? c->cap : 16;
+		while (cap < c->n + n)
+			cap *= 2;
+		const struct rt_binding **q = realloc(c->v, cap * sizeof *q);
+		if (!q)
+			return; /* under memory pressure, fewer candidates: nothing is deleted */
+		c->v = q;
+		c->cap = cap;
+	}
+	for (size_t i = 0; i < n; i++)
+		c->v[c->n++] = &v[i];
+}
+
+/* Walk DIR's segments down the trie. Calls back with every node passed. */
+void rt_candidates(const struct rt_bound *b, const char *dir, size_t len, struct rt_cands *out)
+{
+	const struct rt_tnode *n = b->trie;
+	bool fold = b->match_flags & MATCH_FOLD;
+	size_t i = 0;
+	out->n = 0;
+	cands_add(out, n->deep, n->ndeep);
+	while (n) {
+		while (i < len && dir[i] == '/')
+			i++;
+		if (i >= len) {
+			cands_add(out, n->exact, n->nexact);
+			return;
+		}
+		size_t s = i;
+		while (i < len && dir[i] != '/')
+			i++;
+		n = trie_child(n, dir + s, i - s, fold);
+		if (n)
+			cands_add(out, n->deep, n->ndeep);
+	}
+}
+
+bool rt_reachable(const struct rt_bound *b, const char *dir, size_t len)
+{
+	const struct rt_tnode *n = b->trie;
+	bool fold = b->match_flags & MATCH_FOLD;
+	size_t i = 0;
+	while (n) {
+		if (n->ndeep)
+			return true; /* a wildcard node may match anything below */
+		while (i < len && dir[i] == '/')
+			i++;
+		if (i >= len)
+			return true; /* DIR is on the way to (or at) some entry */
+		size_t s = i;
+		while (i < len && dir[i] != '/')
+			i++;
+		n = trie_child(n, dir + s, i - s, fold);
+	}
+	return false;
+}
+
+struct group {
+	uint32_t comp;
+	unsigned ctx;
+	int64_t inc_spec, exc_spec; /* -1: none matched */
+	uint32_t inc_rule, exc_rule, inc_ent, exc_ent;
+	int64_t loc_spec;
+	uint32_t loc_rule;
+};
+
+#define MAX_GROUPS 64
+
+static struct group *group_of(struct group *g, size_t *ng, uint32_t comp, unsigned ctx)
+{
+	for (size_t i = 0; i < *ng; i++)
+		if (g[i].comp == comp && g[i].ctx == ctx)
+			return &g[i];
+	if (*ng == MAX_GROUPS)
+		return NULL;
+	struct group *x = &g[(*ng)++];
+	*x = (struct group){comp, ctx, -1, -1, PLAN_NONE, PLAN_NONE, PLAN_NONE, PLAN_NONE, -1, PLAN_NONE};
+	return x;
+}
+
+/* More specific wins; equal specificity: earlier rule (document order). */
+static bool better(int64_t spec, uint32_t rule, int64_t best_spec, uint32_t best_rule)
+{
+	return spec > best_spec || (spec == best_spec && rule < best_rule);
+}
+
+void rt_decide(const struct rt_bound *b, const struct rt_cands *c, const struct vm_obj *o,
+	       FILE *trace, struct decision *d)
+{
+	const struct plan *p = b->plan;
+	struct group g[MAX_GROUPS];
+	size_t ng = 0;
+	int64_t unc_spec = -1, merge_spec = -1, attr_spec = -1;
+	uint32_t unc_rule = PLAN_NONE, unc_ent = PLAN_NONE;
+
+	memset(d, 0, sizeof *d);
+	d->rule = d->ent = d->merge = d->attrs_rule = PLAN_NONE;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rt_binding *bd = c->v[i];
+		const struct plan_ent *en = &p->ents[bd->ent];
+		const struct plan_rule *r = &p->rules[en->rule];
+		struct vm_env ve = {p, b, bd->ctx, o, trace};
+		if (trace)
+			fprintf(trace, "entry %u (rule %u, pattern %u, context %u):\n", bd->ent,
+				en->rule, en->pat, bd->ctx);
+		if (!vm_run(&ve, en->prog))
+			continue;
+		int64_t spec = bd->spec;
+		struct group *gr;
+		switch ((enum plan_rule_kind)r->kind) {
+		case PRK_UNCOND_EXCLUDE:
+			if (better(spec, en->rule, unc_spec, unc_rule)) {
+				unc_spec = spec;
+				unc_rule = en->rule;
+				unc_ent = bd->ent;
+			}
+			break;
+		case PRK_INCLUDE:
+		case PRK_EXCLUDE:
+			if (!(gr = group_of(g, &ng, r->comp, bd->ctx)))
+				break;
+			if (r->kind == PRK_INCLUDE && better(spec, en->rule, gr->inc_spec, gr->inc_rule)) {
+				gr->inc_spec = spec;
+				gr->inc_rule = en->rule;
+				gr->inc_ent = bd->ent;
+			}
+			if (r->kind == PRK_EXCLUDE && better(spec, en->rule, gr->exc_spec, gr->exc_rule)) {
+				gr->exc_spec = spec;
+				gr->exc_rule = en->rule;
+				gr->exc_ent = bd->ent;
+			}
+			break;
+		case PRK_LOCATION_MODIFY:
+			if ((gr = group_of(g, &ng, r->comp, bd->ctx)) &&
+			    better(spec, en->rule, gr->loc_spec, gr->loc_rule)) {
+				gr->loc_spec = spec;
+				gr->loc_rule = en->rule;
+			}
+			break;
+		case PRK_MERGE:
+			if (better(spec, en->rule, merge_spec, d->merge)) {
+				merge_spec = spec;
+				d->merge = en->rule;
+			}
+			break;
+		case PRK_INCLUDE_ATTRS:
+		case PRK_EXCLUDE_ATTRS:
+			if (better(spec, en->rule, attr_spec, d->attrs_rule)) {
+				attr_spec = spec;
+				d->attrs_rule = en->rule;
+			}
+			break;
+		case PRK_DEST_CLEANUP:
+		case PRK__COUNT:
+			break;
+		}
+	}
+	if (unc_rule != PLAN_NONE) {
+		d->verdict = V_UNCOND_EXCLUDE;
+		d->rule = unc_rule;
+		d->ent = unc_ent;
+		return;
+	}
+	int64_t best_inc = -1, best_exc = -1;
+	for (size_t i = 0; i < ng; i++) {
+		struct group *gr = &g[i];
+		if (gr->inc_rule == PLAN_NONE)
+			continue;
+		if (gr->exc_rule != PLAN_NONE && gr->exc_spec >= gr->inc_spec) {
+			/* beaten inside its component: remember the exclude that did it */
+			if (d->verdict != V_INCLUDE && better(gr->exc_spec, gr->exc_rule, best_exc, d->rule)) {
+				best_exc = gr->exc_spec;
+				d->verdict = V_EXCLUDE;
+				d->rule = gr->exc_rule;
+				d->ent = gr->exc_ent;
+				d->ctx = gr->ctx;
+			}
+			continue;
+		}
+		if (d->verdict != V_INCLUDE || better(gr->inc_spec, gr->inc_rule, best_inc, d->rule)) {
+			best_inc = gr->inc_spec;
+			d->verdict = V_INCLUDE;
+			d->rule = gr->inc_rule;
+			d->ent = gr->inc_ent;
+			d->ctx = gr->ctx;
+		}
+	}
+	if (d->verdict != V_INCLUDE)
+		return;
+	/* destinations: relocations of every component that matched the object with a
+	 * locationModify, plus the original place if an including component keeps it */
+	for (size_t i = 0; i < ng; i++) {
+		struct group *gr = &g[i];
+		bool includes = gr->inc_rule != PLAN_NONE &&
+				(gr->exc_rule == PLAN_NONE || gr->exc_spec < gr->inc_spec);
+		if (gr->loc_rule != PLAN_NONE && d->nlocmod < DECIDE_MAX_DEST) {
+			bool dup = false;
+			for (size_t j = 0; j < d->nlocmod; j++)
+				dup |= d->locmod[j] == gr->loc_rule;
+			if (!dup) {
+				d->locmod_ctx[d->nlocmod] = gr->ctx;
+				d->locmod[d->nlocmod++] = gr->loc_rule;
+			}
+		} else if (includes) {
+			d->keep_original = true;
+		}
+	}
+}

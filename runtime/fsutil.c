@@ -1,0 +1,94 @@
+/* fsutil.c - symlink-safe path resolution (openat2 RESOLVE_IN_ROOT|NO_SYMLINKS where the
+ * kernel has it, else one O_NOFOLLOW openat per component). */
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifdef SYS_openat2
+#include <linux/openat2.h>
+#endif
+
+static int walk_components(int rootfd, const char *p, size_t len)
+{
+	int fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t i = 0;
+	while (fd >= 0 && i < len) {
+		while (i < len && p[i] == '/')
+			i++;
+		size_t s = i;
+		while (i < len && p[i] != '/')
+			i++;
+		if (i == s)
+			break;
+		char name[NAME_MAX + 1];
+		if (i - s > NAME_MAX) {
+			close(fd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(name, p + s, i - s);
+		name[i - s] = 0;
+		if (!strcmp(name, "..") || !strcmp(name, ".")) {
+			close(fd);
+			errno = EINVAL; /* logical paths are normalised: no dot segments */
+			return -1;
+		}
+		int nfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		fd = nfd;
+	}
+	return fd;
+}
+
+static int open_beneath(int rootfd, const char *p, size_t len)
+{
+#ifdef SYS_openat2
+	static int no_openat2;
+	if (!no_openat2 && len < PATH_MAX) {
+		char rel[PATH_MAX + 2];
+		size_t off = 0;
+		while (off < len && p[off] == '/')
+			off++;
+		rel[0] = '.';
+		rel[1] = '/';
+		memcpy(rel + 2, p + off, len - off);
+		rel[2 + len - off] = 0;
+		struct open_how how = {
+			.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		};
+		long fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
+		if (fd >= 0)
+			return (int)fd;
+		if (errno != ENOSYS && errno != EPERM && errno != EAGAIN)
+			return -1;
+		if (errno == ENOSYS)
+			no_openat2 = 1;
+	}
+#endif
+	return walk_components(rootfd, p, len);
+}
+
+int fs_open_dir(int rootfd, const char *logical)
+{
+	return open_beneath(rootfd, logical, strlen(logical));
+}
+
+int fs_open_parent(int rootfd, const char *logical, const char **leaf)
+{
+	const char *slash = strrchr(logical, '/');
+	if (!slash || !slash[1]) {
+		errno = EINVAL;
+		return -1;
+	}
+	*leaf = slash + 1;
+	return open_beneath(rootfd, logical, (size_t)(slash - logical));
+}

@@ -1,0 +1,16 @@
+/* fsutil.h - resolve logical paths beneath a root directory fd, never following a
+ * symbolic link an unprivileged user could have planted. */
+#ifndef MIGRT_FSUTIL_H
+#define MIGRT_FSUTIL_H
+
+#include <stddef.h>
+
+/* Open directory LOGICAL ("/home/alice", absolute, '/'-separated) beneath ROOTFD.
+ * No component may be a symlink; ".." cannot leave the root. Returns an fd
+ * (O_DIRECTORY|O_CLOEXEC) or -1 with errno (ELOOP when a component is a symlink). */
+int fs_open_dir(int rootfd, const char *logical);
+/* Open the parent directory of LOGICAL the same way; *LEAF points at the last
+ * component inside LOGICAL. */
+int fs_open_parent(int rootfd, const char *logical, const char **leaf);
+
+#endif
