@@ -156,6 +156,18 @@ uint32_t pb_const(struct plan_builder *b, uint64_t v)
 	return (uint32_t)(buf_put(&b->sec[S_CNST], &v, sizeof v) / sizeof v);
 }
 
+uint32_t pb_const_pair(struct plan_builder *b, uint64_t lo, uint64_t hi)
+{
+	const uint64_t *c = (const uint64_t *)(void *)b->sec[S_CNST].p;
+	size_t n = b->sec[S_CNST].len / sizeof lo;
+	for (size_t i = 0; i + 1 < n; i++)
+		if (c[i] == lo && c[i + 1] == hi)
+			return (uint32_t)i;
+	uint32_t k = (uint32_t)(buf_put(&b->sec[S_CNST], &lo, sizeof lo) / sizeof lo);
+	buf_put(&b->sec[S_CNST], &hi, sizeof hi);
+	return k;
+}
+
 uint32_t pb_pc(const struct plan_builder *b)
 {
 	return (uint32_t)(b->sec[S_CODE].len / sizeof(struct plan_insn));

@@ -24,6 +24,8 @@ uint32_t pb_pat(struct plan_builder *b, const struct plan_pat *r);
 uint32_t pb_rule(struct plan_builder *b, const struct plan_rule *r);
 uint32_t pb_ent(struct plan_builder *b, const struct plan_ent *r);
 uint32_t pb_const(struct plan_builder *b, uint64_t v); /* interned */
+/* Two consecutive constants LO, HI (for range comparisons); returns LO's index. */
+uint32_t pb_const_pair(struct plan_builder *b, uint64_t lo, uint64_t hi);
 uint32_t pb_errc(struct plan_builder *b, const struct plan_errc *r);
 uint32_t pb_hlnk(struct plan_builder *b, const struct plan_hlnk *r);
 

@@ -115,10 +115,12 @@ struct plan_rule {
 	uint32_t src;
 	uint32_t line;
 	uint32_t args[3];  /* str refs of helper arguments, PLAN_NONE when absent */
-	uint32_t aux;      /* attributes mask for include/excludeAttributes */
+	uint32_t aux;      /* include/excludeAttributes: M_ATTR mask; ExactMove: RULE_AUX_* */
 	uint32_t cond_pc;  /* program index of the <rules> conditions, PLAN_NONE: always */
 	uint32_t reserved; /* 0 */
 };
+
+#define RULE_AUX_TARGET_IS_FILE 1u /* ExactMove to a location with a [leaf] */
 
 /* Helpers the runtime implements for merge and locationModify (stable numbers). */
 enum plan_helper {

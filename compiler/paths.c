@@ -1,0 +1,34 @@
+/* paths.c - locating shipped data relative to the running binary. */
+#include "paths.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef MIGSTATE_DATADIR
+#define MIGSTATE_DATADIR "/usr/local/share/migstate"
+#endif
+
+const char *migc_default_vars_path(void)
+{
+	static char path[PATH_MAX + 64];
+	const char *env = getenv("MIGC_VARS");
+	if (env && *env)
+		return env;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = 0;
+			snprintf(path, sizeof path, "%s/../policies/variables.map", exe);
+			if (access(path, R_OK) == 0)
+				return path;
+		}
+	}
+	snprintf(path, sizeof path, "%s/policies/variables.map", MIGSTATE_DATADIR);
+	return path;
+}
