@@ -59,6 +59,9 @@ MIGC     := $(BUILD)/migc
 MIGSTATE := $(BUILD)/migstate
 UNIT     := $(BUILD)/unit-tests
 
+# keep generated parser sources (make would delete them as intermediates)
+.SECONDARY: $(GEN_C) $(GEN_H)
+
 .PHONY: all check test check-asan unit e2e bench fuzz install uninstall clean demo format deps
 all: $(MIGC) $(MIGSTATE)
 
@@ -100,7 +103,7 @@ $(MIGSTATE): $(BUILD)/obj/runtime/main.o $(LIBRT)
 $(MIGC): $(BUILD)/obj/compiler/main.o $(LIBMIGC) $(LIBRT)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(XML_LIBS)
 
-$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c tests/unit/*.h compiler/*.h runtime/*.h $(GEN_H)
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(wildcard tests/unit/*.h) compiler/*.h runtime/*.h $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -Icompiler -Iruntime -Itests/unit -I$(GEN) \
 	  $(XML_CFLAGS) $(CRIT_CFLAGS) -c $< -o $@

@@ -1,0 +1,275 @@
+/* pattern.c - drive the location-pattern scanner and parser; print and free the tree.
+ *
+ * The grammar itself is grammar/pattern.{l,y}; this file does what is easier in C
+ * than in a grammar: the length and NUL checks, trimming (with the column offset
+ * that keeps error positions true to the untrimmed text), and the canonical form
+ * used by listings, lint and tests. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pattern.h"
+#include "pattern.tab.h"
+
+#define PAT_MAX_LEN 8192
+
+/* The flex entry points (the generated header is not built, so declare them here;
+ * the types match flex's: yyscan_t is void *). */
+struct yy_buffer_state;
+int patyylex_init_extra(struct pat_lex *extra, void **scanner);
+struct yy_buffer_state *patyy_scan_bytes(const char *bytes, int len, void *scanner);
+int patyylex_destroy(void *scanner);
+
+static bool is_trim_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static struct pat *fail(struct pat_error *err, int col, const char *msg)
+{
+	err->col = col;
+	snprintf(err->message, sizeof(err->message), "%s", msg);
+	return NULL;
+}
+
+/* Parse one pattern; see pattern.h. */
+struct pat *pat_parse(const char *text, size_t len, enum pat_type type, struct pat_error *err)
+{
+	struct pat_error spare;
+	if (!err)
+		err = &spare;
+	memset(err, 0, sizeof(*err));
+	if (!text)
+		len = 0;
+	if (type != PAT_FILE && type != PAT_REGISTRY && type != PAT_INI)
+		return fail(err, 0, "unknown pattern type");
+	if (len > PAT_MAX_LEN)
+		return fail(err, 0, "pattern is longer than 8192 bytes");
+	const char *nul = len ? memchr(text, '\0', len) : NULL;
+	if (nul)
+		return fail(err, (int)(nul - text) + 1, "NUL byte in pattern");
+
+	size_t b = 0, e = len;
+	while (b < e && is_trim_space(text[b]))
+		b++;
+	while (e > b && is_trim_space(text[e - 1]))
+		e--;
+	if (b == e)
+		return fail(err, 1, "empty pattern");
+
+	struct pat_lex ctx = {
+		.src = text + b,
+		.len = e - b,
+		.base = (int)b,
+		.type = type,
+		.start_tok = type == PAT_INI ? START_INI : START_PATH,
+		.err = err,
+	};
+	void *scanner = NULL;
+	if (patyylex_init_extra(&ctx, &scanner) != 0)
+		return fail(err, 0, "out of memory");
+	int r = 1;
+	if (patyy_scan_bytes(ctx.src, (int)ctx.len, scanner))
+		r = patyyparse(scanner, &ctx);
+	patyylex_destroy(scanner);
+
+	struct pat *p = ctx.result;
+	if (r == 0 && p) {
+		p->text = strndup(ctx.src, ctx.len);
+		if (p->text)
+			return p;
+		ctx.oom = true;
+	}
+	pat_free(p);
+	if (ctx.oom || r == 2) {
+		memset(err, 0, sizeof(*err));
+		return fail(err, 0, "out of memory");
+	}
+	if (!ctx.failed)
+		return fail(err, 0, "invalid pattern");
+	return NULL;
+}
+
+static void atoms_free(struct pat_atom *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(a[i].text);
+	free(a);
+}
+
+/* Free a tree from pat_parse (NULL is fine). */
+void pat_free(struct pat *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nsegs; i++)
+		atoms_free(p->segs[i].atoms, p->segs[i].natoms);
+	free(p->segs);
+	atoms_free(p->leaf, p->nleaf);
+	free(p->hive);
+	free(p->ini_file);
+	free(p->ini_section);
+	free(p->ini_key);
+	free(p->text);
+	free(p);
+}
+
+/* A growable output string; on allocation failure it goes to the failed state and
+ * all further appends are ignored. */
+struct sbuf {
+	char *s;
+	size_t n, cap;
+	bool failed;
+};
+
+static void sb_putn(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		char *t = realloc(b->s, cap);
+		if (!t) {
+			b->failed = true;
+			return;
+		}
+		b->s = t;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+static void sb_puts(struct sbuf *b, const char *s)
+{
+	sb_putn(b, s, strlen(s));
+}
+
+static char *sb_finish(struct sbuf *b)
+{
+	if (b->failed || !b->s) {
+		free(b->s);
+		return b->failed ? NULL : strdup("");
+	}
+	return b->s;
+}
+
+/* Literal text with the pattern escapes put back, so the output parses to the same atoms. */
+static void put_escaped(struct sbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '[' || *s == ']' || *s == '^' || *s == '*')
+			sb_putn(b, "^", 1);
+		sb_putn(b, s, 1);
+	}
+}
+
+static void put_atoms(struct sbuf *b, const struct pat_atom *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (a[i].kind) {
+		case PA_LIT:
+			put_escaped(b, a[i].text);
+			break;
+		case PA_STAR:
+			sb_puts(b, "*");
+			break;
+		case PA_VAR:
+			sb_puts(b, "%");
+			sb_puts(b, a[i].text);
+			sb_puts(b, "%");
+			break;
+		}
+	}
+}
+
+static bool ends_blank(const struct pat_seg *s)
+{
+	const struct pat_atom *a = &s->atoms[s->natoms - 1];
+	if (a->kind != PA_LIT || !a->text[0])
+		return false;
+	char c = a->text[strlen(a->text) - 1];
+	return c == ' ' || c == '\t';
+}
+
+static void put_node(struct sbuf *b, const struct pat *p)
+{
+	switch (p->root) {
+	case PR_DRIVE: {
+		char d[3] = { p->drive, ':', '\0' };
+		sb_puts(b, d);
+		break;
+	}
+	case PR_HIVE:
+		sb_puts(b, p->hive ? p->hive : "");
+		break;
+	case PR_SEP:
+	case PR_NONE:
+		break;
+	}
+	for (size_t i = 0; i < p->nsegs; i++) {
+		if (i > 0 || p->root != PR_NONE)
+			sb_puts(b, "\\");
+		put_atoms(b, p->segs[i].atoms, p->segs[i].natoms);
+	}
+	/* A bare root is the root directory: `C:\`, `\` (a bare hive needs nothing). */
+	if (p->nsegs == 0 && (p->root == PR_DRIVE || p->root == PR_SEP))
+		sb_puts(b, "\\");
+	/* Trailing blanks of the last segment would be trimmed (or taken as the space
+	 * before '[') when read back: keep them with a closing separator. */
+	if (p->nsegs > 0 && ends_blank(&p->segs[p->nsegs - 1]))
+		sb_puts(b, "\\");
+}
+
+/* The root and node in canonical form, without leaf or Ini parts (see pattern.tab.h). */
+char *pat_node_canonical(const struct pat *p)
+{
+	struct sbuf b = { 0 };
+	put_node(&b, p);
+	return sb_finish(&b);
+}
+
+/* Canonical text; see pattern.h. */
+char *pat_canonical(const struct pat *p)
+{
+	if (!p)
+		return NULL;
+	struct sbuf b = { 0 };
+	put_node(&b, p);
+	if (p->type == PAT_INI) {
+		sb_puts(&b, "|");
+		put_escaped(&b, p->ini_section ? p->ini_section : "");
+		sb_puts(&b, "[");
+		put_atoms(&b, p->leaf, p->nleaf);
+		sb_puts(&b, "]");
+	} else if (p->has_leaf) {
+		sb_puts(&b, " [");
+		put_atoms(&b, p->leaf, p->nleaf);
+		sb_puts(&b, "]");
+	}
+	return sb_finish(&b);
+}
+
+static bool atoms_have_qmark(const struct pat_atom *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].kind == PA_LIT && strchr(a[i].text, '?'))
+			return true;
+	return false;
+}
+
+/* '?' anywhere in literal text; see pattern.h. */
+bool pat_has_question_mark(const struct pat *p)
+{
+	if (!p)
+		return false;
+	for (size_t i = 0; i < p->nsegs; i++)
+		if (atoms_have_qmark(p->segs[i].atoms, p->segs[i].natoms))
+			return true;
+	if (atoms_have_qmark(p->leaf, p->nleaf))
+		return true;
+	return p->ini_section && strchr(p->ini_section, '?');
+}
