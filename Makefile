@@ -132,7 +132,7 @@ demo:
 	bash tests/demo.sh
 
 bench: all
-	bash bench/run.sh
+	python3 bench/run.py
 
 FUZZ_SECONDS ?= 60
 fuzz:

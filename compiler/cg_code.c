@@ -307,9 +307,10 @@ uint32_t cg_entry_prog(struct cg *g, uint32_t pat, const struct script_call *fil
 	struct plan_builder *b = g->b;
 	uint32_t pc = pb_prog_begin(b);
 	uint32_t j1, j2 = PLAN_NONE;
-	pb_emit(b, OP_NODE, 0, 0, pat);
+	(void)pat; /* the entry's own pattern: ENODE/ELEAF, so equal programs are shared */
+	pb_emit(b, OP_ENODE, 0, 0, 0);
 	j1 = pb_emit(b, OP_JF, 0, 0, 0);
-	pb_emit(b, OP_LEAF, 0, 0, pat);
+	pb_emit(b, OP_ELEAF, 0, 0, 0);
 	if (filter) {
 		j2 = pb_emit(b, OP_JF, 0, 0, 0);
 		emit_filter(g, filter, loc);
@@ -319,5 +320,5 @@ uint32_t cg_entry_prog(struct cg *g, uint32_t pat, const struct script_call *fil
 		pb_patch_jump(b, j2);
 	pb_emit(b, OP_RET, 0, 0, 0);
 	pb_prog_end(b, pc);
-	return pc;
+	return pb_prog_dedupe(b, pc);
 }

@@ -230,25 +230,53 @@ static uint32_t raw_pattern(struct cg *g, const char *node, const char *leaf, co
 	return pb_pat(g->b, &pp);
 }
 
-/* GenerateDocPatterns: system context scans the fixed drives (or the system drive),
- * user context the user's home; one plan rule for each so neither binds in the other. */
+/* GenerateDocPatterns(ScanProgramFiles, IncludePatterns, SystemDrive).
+ * IncludePatterns TRUE (default): documents by extension (docexts.c) on the fixed
+ * drives (or only the system drive) in system context, in the home in user context.
+ * IncludePatterns FALSE: USMT's document finder then emits the places documents are
+ * NOT taken from (the operating system and installed applications); ours are the
+ * system trees below and, per user, caches and trash. Each context gets its own plan
+ * rule so neither binds in the other. */
+static const char *const doc_excluded_system[] = {
+	"/usr", "/opt", "/var", "/etc", "/boot", "/srv/cache", "/snap", "/proc", "/sys", "/dev",
+	"/run", "/tmp", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/root",
+	"/home", /* profiles: the user context covers the migrated users' homes */
+	NULL,
+};
+static const char *const doc_excluded_user[] = {
+	"/.cache", "/.local/share/Trash", "/.var/app", "/snap", NULL,
+};
+
 static void doc_patterns(struct cg *g, const struct plan_rule *tmpl, unsigned ctx,
 			 uint32_t cond_pc, const struct script_call *s, const struct script_call *filter,
 			 const struct src_loc *loc)
 {
 	bool sysdrive = sarg(s, 2) && !sarg_false(s, 2);
+	bool include = !sarg_false(s, 1);
 	for (int pass = 0; pass < 2; pass++) {
 		unsigned c = pass == 0 ? CTXB_SYSTEM : CTXB_USER;
 		if (!(ctx & c))
 			continue;
 		uint32_t rid = add_rule(g, tmpl, c, cond_pc);
-		const char *node = pass == 1 ? "{home}/*" : sysdrive ? "{drive:C}/*" : "{drives:Fixed}/*";
+		char node[256], text[300];
+		if (!include) {
+			const char *const *dirs = pass == 1 ? doc_excluded_user : doc_excluded_system;
+			for (size_t i = 0; dirs[i]; i++) {
+				snprintf(node, sizeof node, "%s%s/*", pass == 1 ? "{home}" : "{drive:C}", dirs[i]);
+				snprintf(text, sizeof text, "GenerateDocPatterns (not documents): %s%s\\* [*]",
+					 pass == 1 ? "~" : "", dirs[i]);
+				add_entry(g, rid, raw_pattern(g, node, "*", text, loc, pass == 1 ? PP_USER : 0),
+					  filter, loc);
+			}
+			continue;
+		}
+		const char *root = pass == 1 ? "{home}/*" : sysdrive ? "{drive:C}/*" : "{drives:Fixed}/*";
 		for (size_t i = 0; cg_doc_extensions[i]; i++) {
-			char leaf[64], text[128];
+			char leaf[64];
 			snprintf(leaf, sizeof leaf, "*.%s", cg_doc_extensions[i]);
 			snprintf(text, sizeof text, "GenerateDocPatterns: %s [%s]",
 				 pass == 1 ? "~" : sysdrive ? "C:" : "Fixed", leaf);
-			add_entry(g, rid, raw_pattern(g, node, leaf, text, loc, pass == 1 ? PP_USER : 0),
+			add_entry(g, rid, raw_pattern(g, root, leaf, text, loc, pass == 1 ? PP_USER : 0),
 				  filter, loc);
 		}
 	}

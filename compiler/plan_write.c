@@ -27,8 +27,15 @@ struct strent {
 	uint32_t hash;
 };
 
+struct progent {
+	uint32_t pc;
+	uint32_t hash;
+};
+
 struct plan_builder {
 	struct buf sec[S__N];
+	struct progent *progs; /* open addressing over emitted programs */
+	size_t progcap, nprogs;
 	struct strent *tab; /* open addressing over the string pool */
 	size_t tabcap, tabn;
 };
@@ -74,6 +81,7 @@ void pb_free(struct plan_builder *b)
 	for (int i = 0; i < S__N; i++)
 		free(b->sec[i].p);
 	free(b->tab);
+	free(b->progs);
 	free(b);
 }
 
@@ -197,6 +205,60 @@ void pb_prog_end(struct plan_builder *b, uint32_t prog_pc)
 void pb_patch_jump(struct plan_builder *b, uint32_t pc)
 {
 	insn_at(b, pc)->k = pb_pc(b) - pc - 1;
+}
+
+static uint32_t prog_hash(const unsigned char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static void progs_grow(struct plan_builder *b)
+{
+	size_t cap = b->progcap ? b->progcap * 2 : 256;
+	struct progent *t = calloc(cap, sizeof *t);
+	if (!t) {
+		fprintf(stderr, "migc: out of memory\n");
+		abort();
+	}
+	for (size_t i = 0; i < b->progcap; i++) {
+		if (!b->progs[i].hash && !b->progs[i].pc)
+			continue;
+		size_t j = b->progs[i].hash & (cap - 1);
+		while (t[j].hash || t[j].pc)
+			j = (j + 1) & (cap - 1);
+		t[j] = b->progs[i];
+	}
+	free(b->progs);
+	b->progs = t;
+	b->progcap = cap;
+}
+
+uint32_t pb_prog_dedupe(struct plan_builder *b, uint32_t prog_pc)
+{
+	const size_t isz = sizeof(struct plan_insn);
+	const unsigned char *code = b->sec[S_CODE].p;
+	size_t len = (size_t)(pb_pc(b) - prog_pc) * isz;
+	uint32_t h = prog_hash(code + (size_t)prog_pc * isz, len) | 1u; /* never 0: 0 marks empty */
+	if ((b->nprogs + 1) * 2 > b->progcap)
+		progs_grow(b);
+	size_t j = h & (b->progcap - 1);
+	while (b->progs[j].hash) {
+		const struct progent *e = &b->progs[j];
+		const struct plan_insn *hdr = (const struct plan_insn *)(const void *)(code + (size_t)e->pc * isz);
+		if (e->hash == h && ((size_t)hdr->k + 1) * isz == len &&
+		    !memcmp(code + (size_t)e->pc * isz, code + (size_t)prog_pc * isz, len)) {
+			b->sec[S_CODE].len = (size_t)prog_pc * isz; /* drop the duplicate */
+			return e->pc;
+		}
+		j = (j + 1) & (b->progcap - 1);
+	}
+	b->progs[j].pc = prog_pc;
+	b->progs[j].hash = h;
+	b->nprogs++;
+	return prog_pc;
 }
 
 static void put16(unsigned char *p, uint16_t v)

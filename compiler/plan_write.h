@@ -37,6 +37,10 @@ void pb_prog_end(struct plan_builder *b, uint32_t prog_pc);
 uint32_t pb_emit(struct plan_builder *b, uint8_t op, uint8_t a, uint16_t bb, uint32_t k);
 void pb_patch_jump(struct plan_builder *b, uint32_t pc);
 uint32_t pb_pc(const struct plan_builder *b);
+/* Call right after pb_prog_end(): if an identical program was emitted before, drop the
+ * new copy and return the earlier one's pc; otherwise return PROG_PC. Programs use
+ * relative jumps only, so identical bytes mean identical behaviour. */
+uint32_t pb_prog_dedupe(struct plan_builder *b, uint32_t prog_pc);
 
 size_t pb_count_pats(const struct plan_builder *b);
 

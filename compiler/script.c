@@ -32,6 +32,7 @@ _Static_assert(sizeof(helpers) / sizeof(helpers[0]) == HELPER__COUNT,
 
 static const char MIGXML_NS[] = "MigXmlHelper";
 static const char LEGACY_NS[] = "MigsysHelperFunction"; /* spec 7.8: RelativeMove only */
+static const char SYS_NS[] = "MigSysHelper"; /* stock MigApp.xml: internal helpers only */
 
 static bool is_space(char c)
 {
@@ -255,7 +256,8 @@ int script_check(struct script_call *c, enum helper_place place, struct script_e
 		return check_fail(err, c->col, "missing namespace: write '%s.%.60s'", MIGXML_NS,
 				  c->name);
 	bool legacy = strcasecmp(c->ns, LEGACY_NS) == 0;
-	if (!legacy && strcasecmp(c->ns, MIGXML_NS) != 0)
+	bool sysns = strcasecmp(c->ns, SYS_NS) == 0;
+	if (!legacy && !sysns && strcasecmp(c->ns, MIGXML_NS) != 0)
 		return check_fail(err, c->col,
 				  "unknown namespace '%.60s': helper functions are called as "
 				  "'%s.Name'",
@@ -275,6 +277,11 @@ int script_check(struct script_call *c, enum helper_place place, struct script_e
 				  "namespace '%s' is only accepted for RelativeMove: write "
 				  "'%s.%s'",
 				  LEGACY_NS, MIGXML_NS, h->name);
+	if (sysns && h->domain != HD_INTERNAL)
+		return check_fail(err, c->col,
+				  "namespace '%s' is only accepted for USMT's internal helpers: write "
+				  "'%s.%s'",
+				  SYS_NS, MIGXML_NS, h->name);
 	c->helper = h;
 
 	int n = (int)c->nargs;

@@ -137,7 +137,7 @@ int rt_bind(const struct plan *p, const struct rt_env *env, struct rt_bound *b,
 				if (expand_pattern(b, ctx, k, err, errsz))
 					goto fail;
 	for (unsigned ctx = 0; ctx < b->nctx; ctx++) {
-		struct vm_env ve = {p, b, ctx, NULL, NULL};
+		struct vm_env ve = {p, b, ctx, NULL, PLAN_NONE, NULL};
 		for (uint32_t c = 0; c < p->ncomps; c++) {
 			const struct plan_comp *pc = &p->comps[c];
 			bool on = ctx_fits(ctx, pc->context);

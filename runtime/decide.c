@@ -120,7 +120,7 @@ void rt_decide(const struct rt_bound *b, const struct rt_cands *c, const struct 
 		const struct rt_binding *bd = c->v[i];
 		const struct plan_ent *en = &p->ents[bd->ent];
 		const struct plan_rule *r = &p->rules[en->rule];
-		struct vm_env ve = {p, b, bd->ctx, o, trace};
+		struct vm_env ve = {p, b, bd->ctx, o, en->pat, trace};
 		if (trace)
 			fprintf(trace, "entry %u (rule %u, pattern %u, context %u):\n", bd->ent,
 				en->rule, en->pat, bd->ctx);

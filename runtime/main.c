@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "commands.h"
 #include "exitcodes.h"
 #include "plan.h"
 #include "version.h"
@@ -12,14 +13,31 @@ static void usage(FILE *out)
 		"usage: migstate VERB [options]\n"
 		"\n"
 		"Verbs:\n"
-		"  check-plan PLAN     load and verify a compiled plan; print its header\n"
+		"  scan STORE --plan PLAN [options]   capture into a hard-link migration store\n"
+		"  load STORE --plan PLAN [options]   restore from a store\n"
+		"  rd STORE [-y] [--force] [--pending] delete a store safely\n"
+		"  verify STORE [--json]              check every catalog entry\n"
+		"  du STORE [--json]                  what the store really costs\n"
+		"  check-plan PLAN                    load and verify a compiled plan\n"
 		"  help                this text\n"
 		"\n"
-		"Options: --help, --version.\n"
+		"Run 'migstate VERB --help' for a verb's options. Also: --help, --version.\n"
 		"\n"
-		"Exit codes:\n"
-		"  0 success; 11 invalid command line; 39 the plan cannot be used (not a plan,\n"
-		"  wrong version, truncated, checksum mismatch, corrupt, fails verification).\n");
+		"Exit codes (USMT's numbers where the meaning is the same):\n"
+		"   0 success\n"
+		"   2 aborted (an encrypted file under --efs abort, or interrupted)\n"
+		"   3 completed, but --continue skipped errors: read the log before rd\n"
+		"  11 invalid command line\n"
+		"  27 the store path cannot be used (exists without -o, not a store of ours)\n"
+		"  29 start-up failed (too little free space on a store volume)\n"
+		"  34 not permitted\n"
+		"  35 rd kept entries (last links to user data, or pending deletion)\n"
+		"  39 the plan cannot be used (not a plan, version, truncated, checksum,\n"
+		"     corrupt, fails verification)\n"
+		"  42 verify found missing, diverged or orphaned entries\n"
+		"  61 stopped at an error no rule or --continue allowed to skip\n"
+		"  71 the environment cannot be set up (root, log file)\n"
+		"  72 the capture or restore failed (store write error, disk full)\n");
 }
 
 static int cmd_check_plan(int argc, char **argv)
@@ -56,8 +74,21 @@ int main(int argc, char **argv)
 		printf("migstate %s (plan format %d.%d)\n", MIGSTATE_VERSION, PLAN_MAJOR, PLAN_MINOR);
 		return EXIT_OK;
 	}
-	if (!strcmp(verb, "check-plan"))
-		return cmd_check_plan(argc - 1, argv + 1);
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} verbs[] = {
+		{"scan", cmd_scan}, {"load", cmd_load}, {"rd", cmd_rd}, {"verify", cmd_verify},
+		{"du", cmd_du}, {"check-plan", cmd_check_plan},
+	};
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+		if (!strcmp(verb, verbs[i].name)) {
+			if (!verbs[i].fn) {
+				fprintf(stderr, "migstate: verb '%s' is not in this build\n", verb);
+				return EXIT_USAGE;
+			}
+			return verbs[i].fn(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "migstate: unknown verb '%s' (try 'migstate --help')\n", verb);
 	return EXIT_USAGE;
 }

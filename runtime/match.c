@@ -47,9 +47,13 @@ bool node_match(const char *glob, size_t glen, const char *dir, size_t dlen, uns
 {
 	if (glob_match(glob, glen, dir, dlen, flags))
 		return true;
-	/* "/x/ *" also names /x itself; an escaped star ("\*") does not count */
-	if (glen >= 2 && glob[glen - 1] == '*' && glob[glen - 2] == '/' &&
-	    !(glen >= 3 && glob[glen - 3] == '\\')) {
+	/* "/x/ *" also names /x itself. The '/' must be a separator: preceded by an even
+	 * run of backslashes ("/x\\/ *" is the directory "x\" recursively; "\/" would be
+	 * an escaped byte). */
+	size_t bs = 0;
+	while (glen >= 3 + bs && glob[glen - 3 - bs] == '\\')
+		bs++;
+	if (glen >= 2 && glob[glen - 1] == '*' && glob[glen - 2] == '/' && bs % 2 == 0) {
 		size_t base = glen - 2;
 		if (base == 0) /* "/ *": the root itself */
 			return dlen == 1 && dir[0] == '/';

@@ -95,6 +95,8 @@ int vm_run(const struct vm_env *e, uint32_t pc)
 			return 0; /* unreachable after verification */
 		case OP_NODE: acc = op_node(e, in->k); break;
 		case OP_LEAF: acc = op_leaf(e, in->k); break;
+		case OP_ENODE: acc = e->ent_pat != PLAN_NONE && op_node(e, e->ent_pat); break;
+		case OP_ELEAF: acc = e->ent_pat != PLAN_NONE && op_leaf(e, e->ent_pat); break;
 		case OP_ISDIR: acc = e->obj && e->obj->is_dir; break;
 		case OP_FSIZE:
 			acc = e->obj && !e->obj->is_dir && cmp_u64(e->obj->size, in->a, &p->consts[in->k]);

@@ -31,6 +31,7 @@ struct vm_env {
 	const struct rt_bound *bound;
 	unsigned ctx;               /* context index in BOUND (0 = system) */
 	const struct vm_obj *obj;   /* NULL for condition programs */
+	uint32_t ent_pat;           /* pattern of the entry being run (ENODE/ELEAF), PLAN_NONE */
 	FILE *trace;                /* --trace: one line per instruction */
 };
 

@@ -1,0 +1,109 @@
+/* catalog.h - the store's catalog: one record per captured object.
+ *
+ * Binary, little-endian, streamed to MIGSTATE/catalog.partial while a scan runs and
+ * committed last (fsync, rename to MIGSTATE/catalog, fsync of the directory), so a
+ * store without `catalog` is recognisably incomplete. Layout:
+ *   header  "MIGCAT\r\n" u16 major u16 minor u32 reserved(0) u8 ruleset[32]
+ *           i64 created (unix seconds) u32 nvolumes u32 reserved(0)
+ *           then nvolumes volume records (struct cat_volume, each followed by its
+ *           mount point and store directory as length-prefixed strings)
+ *   records struct cat_record, then path bytes (path_len) -- repeated
+ *   trailer "MIGCEND\n" u64 nrecords u8 sha256[32] (hash of every byte before it)
+ * Paths are logical (as seen on the migrated system) and may hold any byte but NUL. */
+#ifndef MIGRT_CATALOG_H
+#define MIGRT_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CAT_MAGIC "MIGCAT\r\n"
+#define CAT_END "MIGCEND\n"
+#define CAT_MAJOR 1
+#define CAT_MINOR 0
+#define CAT_MAX_PATH 65535u
+
+enum cat_type { CT_FILE, CT_DIR, CT_SYMLINK, CT_FIFO, CT_SOCKET, CT_CHR, CT_BLK };
+
+/* What the scan did with the object. */
+enum cat_action {
+	CA_LINKED,    /* hard link in the store of its own volume: no data copied */
+	CA_COPIED,    /* data copied into the master store */
+	CA_REFLINKED, /* FICLONE: shares extents, no data copied */
+	CA_RECORDED,  /* directory, symlink, fifo, socket, device: metadata only */
+};
+
+/* Flags */
+#define CF_ENCRYPTED 1u   /* fscrypt file (STATX_ATTR_ENCRYPTED) */
+#define CF_IMMUTABLE 2u   /* immutable or append-only at capture: copied */
+#define CF_LOCKED 4u      /* held locked by another process at capture */
+#define CF_NEVER_RESTORE 8u /* captured, but a NeverRestore filter drops it at load */
+
+struct cat_volume {        /* 32 bytes + strings */
+	uint64_t dev;          /* st_dev at capture */
+	uint32_t mnt_id;       /* mount id at capture (statx STATX_MNT_ID) */
+	uint32_t flags;        /* CV_MASTER: holds the master store */
+	uint64_t fs_magic;     /* statfs f_type */
+	uint64_t reserved;
+	/* + u16 len + mount point (logical), u16 len + store directory (logical) */
+};
+#define CV_MASTER 1u
+
+struct cat_record {        /* 96 bytes, then path_len bytes of path */
+	uint8_t type;          /* enum cat_type */
+	uint8_t action;        /* enum cat_action */
+	uint16_t flags;        /* CF_* */
+	uint32_t volume;       /* index of the volume whose store holds the payload */
+	uint32_t src_volume;   /* index of the volume the original lives on */
+	uint32_t user;         /* 0 system, else 1 + index of the user (see the header) */
+	uint64_t ino;          /* inode at capture */
+	uint64_t size;
+	int64_t mtime_ns, atime_ns, ctime_ns;
+	uint32_t mode, uid, gid, nlink;
+	uint32_t rule;         /* plan rule that included it */
+	uint32_t path_len;
+	uint64_t rdev;         /* devices */
+	uint64_t reserved;
+};
+
+_Static_assert(sizeof(struct cat_volume) == 32, "cat_volume layout");
+_Static_assert(sizeof(struct cat_record) == 96, "cat_record layout");
+
+struct cat_vol_info {
+	struct cat_volume v;
+	char *mount;           /* logical mount point */
+	char *store_dir;       /* logical path of that volume's store directory */
+};
+
+/* Writer: records are buffered (large writes) and flushed as they come. */
+struct cat_writer;
+struct cat_writer *catw_open(int store_meta_fd, const unsigned char ruleset[32],
+			     const struct cat_vol_info *vols, size_t nvols);
+int catw_add(struct cat_writer *w, const struct cat_record *r, const char *path);
+/* Flush, write the trailer, fsync, rename catalog.partial -> catalog, fsync the dir. */
+int catw_commit(struct cat_writer *w);
+void catw_abort(struct cat_writer *w); /* leaves catalog.partial for the next run */
+
+/* Reader: maps the catalog, checks magic, version and trailer hash before use. */
+struct cat_reader {
+	const unsigned char *base;
+	size_t size;
+	unsigned char ruleset[32];
+	int64_t created;
+	struct cat_vol_info *vols;
+	size_t nvols;
+	uint64_t nrecords;
+	size_t off;            /* iteration cursor */
+	size_t first;          /* offset of the first record */
+	size_t end;            /* offset of the trailer */
+};
+/* 0, or -1 with a message in ERR (missing, truncated, checksum, version). */
+int catr_open(int store_meta_fd, const char *name, struct cat_reader *r, char *err, size_t errsz);
+/* Next record: 1 with *REC and *PATH (NUL-terminated copy in PATHBUF), 0 at the end,
+ * -1 on a malformed record. */
+int catr_next(struct cat_reader *r, struct cat_record *rec, char *pathbuf, size_t bufsz);
+void catr_rewind(struct cat_reader *r);
+void catr_close(struct cat_reader *r);
+
+#endif
