@@ -103,7 +103,7 @@ $(MIGSTATE): $(BUILD)/obj/runtime/main.o $(LIBRT)
 $(MIGC): $(BUILD)/obj/compiler/main.o $(LIBMIGC) $(LIBRT)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(XML_LIBS)
 
-$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(wildcard tests/unit/*.h) compiler/*.h runtime/*.h $(GEN_H)
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(wildcard tests/unit/*.h) $(wildcard compiler/*.h) runtime/*.h $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -Icompiler -Iruntime -Itests/unit -I$(GEN) \
 	  $(XML_CFLAGS) $(CRIT_CFLAGS) -c $< -o $@
@@ -118,7 +118,7 @@ check test: all $(UNIT)
 	@$(MAKE) --no-print-directory unit e2e
 
 unit: $(UNIT)
-	$(UNIT) --jobs 2
+	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 $(UNIT) --jobs 2
 
 e2e: all
 	MIGC=$(abspath $(MIGC)) MIGSTATE=$(abspath $(MIGSTATE)) BUILD=$(abspath $(BUILD)) \

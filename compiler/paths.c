@@ -25,8 +25,11 @@ const char *migc_default_vars_path(void)
 		if (slash) {
 			*slash = 0;
 			snprintf(path, sizeof path, "%s/../policies/variables.map", exe);
-			if (access(path, R_OK) == 0)
+			char real[PATH_MAX];
+			if (access(path, R_OK) == 0 && realpath(path, real)) {
+				snprintf(path, sizeof path, "%s", real);
 				return path;
+			}
 		}
 	}
 	snprintf(path, sizeof path, "%s/policies/variables.map", MIGSTATE_DATADIR);

@@ -123,7 +123,8 @@ static int kid_cmp(const void *a, const void *b, void *fold)
 
 void trie_finish(struct rt_tnode *n, bool fold)
 {
-	qsort_r(n->kids, n->nkids, sizeof n->kids[0], kid_cmp, &fold);
+	if (n->nkids > 1)
+		qsort_r(n->kids, n->nkids, sizeof n->kids[0], kid_cmp, &fold);
 	n->sorted = true;
 	for (size_t i = 0; i < n->nkids; i++)
 		trie_finish(n->kids[i], fold);

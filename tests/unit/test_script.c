@@ -70,7 +70,8 @@ static const struct {
 	{ "LowerValue", 0, 0, HP_MERGE },
 	{ "LeafPattern", 0, -1, HP_MERGE },
 	/* 7.7 */
-	{ "GetStringContent", 2, 3, HP_VARIABLE | HP_LOCATION },
+	/* the stock MigApp.xml passes 5 (two undocumented trailing arguments) */
+	{ "GetStringContent", 2, 5, HP_VARIABLE | HP_LOCATION },
 	{ "GenerateDrivePatterns", 1, 2, HP_OBJECTSET },
 	{ "GenerateUserPatterns", 3, 3, HP_OBJECTSET },
 	{ "GenerateDocPatterns", 0, 3, HP_OBJECTSET },
@@ -97,6 +98,12 @@ static const struct {
 	{ "MigrateSoundSysTray", 0, -1, 0x7ff },
 	{ "MigrateTaskBarSS", 0, -1, 0x7ff },
 	{ "SetPstPathInMapiStruc", 0, -1, 0x7ff },
+	/* undocumented internal helpers the stock MigApp/MigDocs call (corpus) */
+	{ "ExtractSingleFileUnicodeBin", 0, -1, 0x7ff },
+	{ "ExtractSingleFileAnsiBin", 0, -1, 0x7ff },
+	{ "UpdateMvBinaryMapiStruct", 0, -1, 0x7ff },
+	{ "SetPstPathInMapiStruct", 0, -1, 0x7ff },
+	{ "MergeShellLibraries", 0, -1, 0x7ff },
 };
 
 #define NSPEC (sizeof(spec) / sizeof(spec[0]))
@@ -379,6 +386,13 @@ Test(script, case_and_namespaces)
 		  "'MigXmlHelper.Name'" },
 		{ "  Other.Thing()", HP_FILTER, 3, "unknown namespace 'Other'" },
 		{ "AnswerNo()", HP_FILTER, 1, "missing namespace: write 'MigXmlHelper.AnswerNo'" },
+		/* stock MigApp.xml calls USMT's internal helpers through MigSysHelper */
+		{ "MigSysHelper.ConvertToOfficeLangID('Registry','HKCU\\x [v]','HKLM\\y [v]')",
+		  HP_CONTENTMODIFY, 0, NULL },
+		{ "MigSysHelper.ExtractSingleFileUnicodeBin()", HP_CONTENT, 0, NULL },
+		{ "MigSysHelper.SourcePriority()", HP_MERGE, 1,
+		  "namespace 'MigSysHelper' is only accepted for USMT's internal helpers: write "
+		  "'MigXmlHelper.SourcePriority'" },
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct script_error e;

@@ -1,0 +1,38 @@
+/* fuzz_plan.c - libFuzzer harness: the plan loader and verifier, then binding and a
+ * decision, on arbitrary bytes. A plan that verifies must never crash the runtime. */
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bind.h"
+#include "decide.h"
+#include "plan.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct plan p;
+	struct plan_error e;
+	if (plan_parse(data, size, &p, &e) != PLAN_OK)
+		return 0;
+	int rootfd = open("/nonexistent-fuzz-root", O_RDONLY | O_DIRECTORY);
+	struct rt_user u = {.name = "alice", .uid = 1000, .gid = 1000, .home = "/home/alice"};
+	struct rt_env env = {.rootfd = rootfd, .users = &u, .nusers = 1, .phase = PHASE_SCAN,
+			     .os_release = "6.1.0"};
+	struct rt_bound b;
+	char err[256];
+	if (rt_bind(&p, &env, &b, err, sizeof err) == 0) {
+		struct rt_cands c = {0};
+		struct vm_obj o = {.dir = "/home/alice/Documents", .dirlen = 21, .name = "a.txt", .namelen = 5};
+		struct decision d;
+		rt_candidates(&b, o.dir, o.dirlen, &c);
+		rt_decide(&b, &c, &o, NULL, &d);
+		rt_cands_free(&c);
+		rt_unbind(&b);
+	}
+	if (rootfd >= 0)
+		close(rootfd);
+	return 0;
+}
