@@ -44,6 +44,48 @@ static int split_drive(const char *s, struct rt_drive *d)
 	return 0;
 }
 
+struct explain_opts {
+	const char *root, *user, *home;
+	bool json, trace;
+	struct rt_define *defs;
+	struct rt_drive *drives;
+	size_t ndefs, ndrives;
+};
+
+/* Apply option C (from getopt_long); -1 on a bad value (message printed). */
+static int explain_opt(int c, struct explain_opts *o)
+{
+	switch (c) {
+	case 'r': o->root = optarg; return 0;
+	case 'u': o->user = optarg; return 0;
+	case 'H': o->home = optarg; return 0;
+	case 't': o->trace = true; return 0;
+	case 'D':
+		if (split_define(optarg, &o->defs[o->ndefs])) {
+			fprintf(stderr, "migc explain: --define expects NAME=VALUE\n");
+			return -1;
+		}
+		o->ndefs++;
+		return 0;
+	case 'd':
+		if (split_drive(optarg, &o->drives[o->ndrives])) {
+			fprintf(stderr, "migc explain: --drive expects X=/PATH\n");
+			return -1;
+		}
+		o->ndrives++;
+		return 0;
+	case 'f':
+		if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
+			fprintf(stderr, "migc explain: --format must be text or json\n");
+			return -1;
+		}
+		o->json = !strcmp(optarg, "json");
+		return 0;
+	}
+	explain_usage(stderr);
+	return -1;
+}
+
 int cmd_explain(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -57,85 +99,33 @@ int cmd_explain(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *root = "/", *user = NULL, *home = NULL;
-	bool json = false, trace = false;
-	struct rt_define *defs = calloc((size_t)argc + 1, sizeof *defs);
-	struct rt_drive *drives = calloc((size_t)argc + 1, sizeof *drives);
-	size_t ndefs = 0, ndrives = 0;
+	struct explain_opts o = {
+		.root = "/",
+		.defs = calloc((size_t)argc + 1, sizeof(struct rt_define)),
+		.drives = calloc((size_t)argc + 1, sizeof(struct rt_drive)),
+	};
 	int rc = MIGC_EXIT_USAGE, c, rootfd = -1;
 	struct plan p = {0};
 	struct rt_user u = {0};
 	bool have_user = false, bound = false;
 	struct rt_bound b;
 
+	/* GNU getopt permutes: options may stand anywhere; the first operand is PLAN */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': root = optarg; break;
-		case 'u': user = optarg; break;
-		case 'H': home = optarg; break;
-		case 'D':
-			if (split_define(optarg, &defs[ndefs])) {
-				fprintf(stderr, "migc explain: --define expects NAME=VALUE\n");
-				goto out;
-			}
-			ndefs++;
-			break;
-		case 'd':
-			if (split_drive(optarg, &drives[ndrives])) {
-				fprintf(stderr, "migc explain: --drive expects X=/PATH\n");
-				goto out;
-			}
-			ndrives++;
-			break;
-		case 'f':
-			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
-				fprintf(stderr, "migc explain: --format must be text or json\n");
-				goto out;
-			}
-			json = !strcmp(optarg, "json");
-			break;
-		case 't': trace = true; break;
-		case 'h': explain_usage(stdout); rc = MIGC_EXIT_OK; goto out;
-		default: explain_usage(stderr); goto out;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			explain_usage(stdout);
+			rc = MIGC_EXIT_OK;
+			goto out;
 		}
+		if (explain_opt(c, &o))
+			goto out;
 	}
-	/* PLAN first, then paths; options may also follow the plan */
 	if (optind >= argc) {
 		explain_usage(stderr);
 		goto out;
 	}
 	const char *plan_path = argv[optind++];
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': root = optarg; break;
-		case 'u': user = optarg; break;
-		case 'H': home = optarg; break;
-		case 'D':
-			if (split_define(optarg, &defs[ndefs])) {
-				fprintf(stderr, "migc explain: --define expects NAME=VALUE\n");
-				goto out;
-			}
-			ndefs++;
-			break;
-		case 'd':
-			if (split_drive(optarg, &drives[ndrives])) {
-				fprintf(stderr, "migc explain: --drive expects X=/PATH\n");
-				goto out;
-			}
-			ndrives++;
-			break;
-		case 'f':
-			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
-				fprintf(stderr, "migc explain: --format must be text or json\n");
-				goto out;
-			}
-			json = !strcmp(optarg, "json");
-			break;
-		case 't': trace = true; break;
-		default: explain_usage(stderr); goto out;
-		}
-	}
 	if (optind >= argc) {
 		fprintf(stderr, "migc explain: no PATH given\n");
 		goto out;
@@ -145,23 +135,23 @@ int cmd_explain(int argc, char **argv)
 		fprintf(stderr, "migc explain: %s: %s: %s\n", plan_path, plan_status_name(pe.status), pe.msg);
 		goto out;
 	}
-	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	rootfd = open(o.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
-		fprintf(stderr, "migc explain: --root %s: %s\n", root, strerror(errno));
+		fprintf(stderr, "migc explain: --root %s: %s\n", o.root, strerror(errno));
 		goto out;
 	}
-	if (user) {
-		if (users_lookup(rootfd, user, &u) != 0) {
-			u.name = strdup(user);
+	if (o.user) {
+		if (users_lookup(rootfd, o.user, &u) != 0) {
+			u.name = strdup(o.user);
 			u.uid = 1000;
 			u.gid = 1000;
 			char h[4096];
-			snprintf(h, sizeof h, "/home/%s", user);
+			snprintf(h, sizeof h, "/home/%s", o.user);
 			u.home = strdup(h);
 		}
-		if (home) {
+		if (o.home) {
 			free(u.home);
-			u.home = strdup(home);
+			u.home = strdup(o.home);
 		}
 		users_load_xdg(rootfd, &u);
 		have_user = true;
@@ -170,7 +160,7 @@ int cmd_explain(int argc, char **argv)
 	uname(&un);
 	struct rt_env env = {
 		.rootfd = rootfd, .users = have_user ? &u : NULL, .nusers = have_user ? 1 : 0,
-		.defines = defs, .ndefines = ndefs, .drives = drives, .ndrives = ndrives,
+		.defines = o.defs, .ndefines = o.ndefs, .drives = o.drives, .ndrives = o.ndrives,
 		.phase = PHASE_SCAN, .os_release = un.release,
 	};
 	char err[256];
@@ -181,11 +171,11 @@ int cmd_explain(int argc, char **argv)
 	bound = true;
 	for (int i = optind; i < argc; i++) {
 		struct explain_result r;
-		if (rt_explain(&b, argv[i], trace ? stderr : NULL, &r) != 0) {
+		if (rt_explain(&b, argv[i], o.trace ? stderr : NULL, &r) != 0) {
 			fprintf(stderr, "migc explain: out of memory\n");
 			goto out;
 		}
-		if (json)
+		if (o.json)
 			rt_explain_print_json(&b, argv[i], &r, stdout);
 		else
 			rt_explain_print_text(&b, argv[i], &r, stdout);
@@ -200,9 +190,9 @@ out:
 	if (rootfd >= 0)
 		close(rootfd);
 	plan_close(&p);
-	for (size_t i = 0; i < ndefs; i++)
-		free((char *)defs[i].name);
-	free(defs);
-	free(drives);
+	for (size_t i = 0; i < o.ndefs; i++)
+		free((char *)o.defs[i].name);
+	free(o.defs);
+	free(o.drives);
 	return rc;
 }
