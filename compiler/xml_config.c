@@ -1,0 +1,292 @@
+/* xml_config.c - a Config.xml (<Configuration>) into an m_config.
+ *
+ * Kept: every <component displayname= migrate=> switch with its display-name path
+ * ("Parent\Child"), the ErrorControl rules and the HardLinkStoreControl rules, each
+ * list in document order (first match wins at run time), and whether a
+ * <ProfileControl> was present. Everything else is reported and skipped. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xml_load.h"
+#include "xml_priv.h"
+
+struct xc {
+	struct xdoc *x;
+	struct arena *a;
+	struct m_config *c;
+	bool *in_windows; /* parallel to c->switches */
+	size_t nin_windows;
+};
+
+/* ---------------------------------------------------------------------------
+ * Component switches
+ * ------------------------------------------------------------------------- */
+
+/* Path of a switch: "Parent\Child". /genconfig writes nested WindowsComponents
+ * entries with the parent's path already in the display name ("gadgets\sticky
+ * notes" inside "gadgets"); such a name is taken as the full path. */
+static const char *switch_path(struct xc *c, const char *parent, const char *name)
+{
+	if (!parent)
+		return name;
+	size_t pl = strlen(parent);
+	if (strlen(name) > pl && name[pl] == '\\' && strncasecmp(name, parent, pl) == 0)
+		return name;
+	size_t n = pl + 1 + strlen(name) + 1;
+	char *p = arena_alloc(c->a, n);
+	snprintf(p, n, "%s\\%s", parent, name);
+	return p;
+}
+
+static bool migrate_value(struct xc *c, const xmlNode *n)
+{
+	const char *raw = xn_attr(c->x, n, "migrate");
+	if (!raw) {
+		xd_report(c->x, DIAG_WARNING, xdoc_loc(c->x, n), "missing-required",
+			  "<component> has no migrate=; \"yes\" is assumed");
+		return true;
+	}
+	const char *v = xs_trim(c->a, raw);
+	if (!xs_casecmp(v, "yes") || !xs_casecmp(v, "true"))
+		return true;
+	if (!xs_casecmp(v, "no") || !xs_casecmp(v, "false"))
+		return false;
+	xd_report(c->x, DIAG_WARNING, xdoc_attr_loc(c->x, n, "migrate", 1), "invalid-attribute",
+		  "migrate=\"%.60s\" is not yes or no; \"yes\" is assumed", v);
+	return true;
+}
+
+static void xc_switch(struct xc *c, const xmlNode *n, const char *parent, bool windows)
+{
+	const char *spelled = NULL;
+	const char *name = xn_attr_ci(c->x, n, "displayname", &spelled);
+	name = name ? xs_trim(c->a, name) : NULL;
+	if (!name || !*name) {
+		xd_report(c->x, DIAG_WARNING, xdoc_loc(c->x, n), "missing-required",
+			  "<component> has no displayname=; it and its children are ignored");
+		return;
+	}
+	struct m_switch *sw = arena_alloc(c->a, sizeof(*sw));
+	sw->loc = xdoc_loc(c->x, n);
+	sw->path = switch_path(c, parent, name);
+	const char *id = xn_attr_ci(c->x, n, "ID", NULL);
+	sw->id = id ? xs_trim(c->a, id) : NULL;
+	sw->migrate = migrate_value(c, n);
+	size_t nw = c->c->nswitches;
+	XPUSH(c->a, c->c->switches, c->c->nswitches, sw);
+	/* in_windows[] is kept parallel to switches[]. */
+	if (nw >= c->nin_windows) {
+		size_t cap = c->nin_windows ? c->nin_windows * 2 : 16;
+		bool *grown = arena_alloc(c->a, cap * sizeof(bool));
+		if (c->in_windows)
+			memcpy(grown, c->in_windows, c->nin_windows * sizeof(bool));
+		c->in_windows = grown;
+		c->nin_windows = cap;
+	}
+	c->in_windows[nw] = windows;
+
+	for (const xmlNode *k = xn_first(n); k; k = xn_next(k)) {
+		if (xn_is(k, "component"))
+			xc_switch(c, k, sw->path, windows);
+		else
+			xn_unexpected(c->x, k, XV_CONFIG);
+	}
+}
+
+/* <Applications>, <Documents>, <WindowsComponents>: lists of switches. */
+static void xc_section(struct xc *c, const xmlNode *n, bool windows)
+{
+	for (const xmlNode *k = xn_first(n); k; k = xn_next(k)) {
+		if (xn_is(k, "component"))
+			xc_switch(c, k, NULL, windows);
+		else
+			xn_unexpected(c->x, k, XV_CONFIG);
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Policies
+ * ------------------------------------------------------------------------- */
+
+/* Where the rule's pattern text starts (the element when it is empty), as lint and
+ * the code generator expect for every pattern-holding node. */
+static struct src_loc text_start(struct xc *c, const xmlNode *n, const char *text)
+{
+	return *text ? xdoc_text_loc(c->x, n, 1) : xdoc_loc(c->x, n);
+}
+
+/* errorCode="any", absent, or a number (decimal or 0x-hex). -2 when invalid. */
+static long error_code(struct xc *c, const xmlNode *n)
+{
+	const char *raw = xn_attr(c->x, n, "errorCode");
+	if (!raw)
+		return -1;
+	const char *v = xs_trim(c->a, raw);
+	if (!xs_casecmp(v, "any"))
+		return -1;
+	int base = (v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) ? 16 : 10;
+	char *end = NULL;
+	errno = 0;
+	long code = *v && *v != '-' && *v != '+' ? strtol(v, &end, base) : -1;
+	if (code >= 0 && end && !*end && errno == 0)
+		return code;
+	xd_report(c->x, DIAG_ERROR, xdoc_attr_loc(c->x, n, "errorCode", 1), NULL,
+		  "errorCode=\"%.60s\" is not \"any\" or an error number; the rule is ignored", v);
+	return -2;
+}
+
+/* <nonFatal>/<fatal> inside <fileError>/<registryError>. */
+static void xc_error_rule(struct xc *c, const xmlNode *n, bool registry)
+{
+	for (const xmlNode *k = xn_first(n); k; k = xn_next(k))
+		xn_unexpected(c->x, k, XV_CONFIG);
+	long code = error_code(c, n);
+	if (code == -2)
+		return;
+	struct m_error_rule *e = arena_alloc(c->a, sizeof(*e));
+	e->fatal = xn_is(n, "fatal");
+	e->registry = registry;
+	e->error_code = code;
+	e->text = xn_text(c->x, n);
+	e->loc = text_start(c, n, e->text);
+	e->pattern = xp_pattern(c->x, n, e->text, registry ? PAT_REGISTRY : PAT_FILE);
+	XPUSH(c->a, c->c->errors, c->c->nerrors, e);
+}
+
+static void xc_error_control(struct xc *c, const xmlNode *n)
+{
+	for (const xmlNode *k = xn_first(n); k; k = xn_next(k)) {
+		bool registry = xn_is(k, "registryError");
+		if (!registry && !xn_is(k, "fileError")) {
+			xn_unexpected(c->x, k, XV_CONFIG);
+			continue;
+		}
+		for (const xmlNode *r = xn_first(k); r; r = xn_next(r)) {
+			if (xn_is(r, "nonFatal") || xn_is(r, "fatal"))
+				xc_error_rule(c, r, registry);
+			else
+				xn_unexpected(c->x, r, XV_CONFIG);
+		}
+	}
+}
+
+/* <createHardLink>/<errorHardLink> inside <fileLocked>. */
+static void xc_hardlink_rule(struct xc *c, const xmlNode *n)
+{
+	for (const xmlNode *k = xn_first(n); k; k = xn_next(k))
+		xn_unexpected(c->x, k, XV_CONFIG);
+	struct m_hardlink_rule *h = arena_alloc(c->a, sizeof(*h));
+	h->create = xn_is(n, "createHardLink");
+	h->text = xn_text(c->x, n);
+	h->loc = text_start(c, n, h->text);
+	h->pattern = xp_pattern(c->x, n, h->text, PAT_FILE);
+	/* A leafless pattern here matches no file: lint reports it (-Wno-leaf). */
+	XPUSH(c->a, c->c->hardlinks, c->c->nhardlinks, h);
+}
+
+static void xc_hardlink_control(struct xc *c, const xmlNode *n)
+{
+	for (const xmlNode *k = xn_first(n); k; k = xn_next(k)) {
+		if (!xn_is(k, "fileLocked")) {
+			xn_unexpected(c->x, k, XV_CONFIG);
+			continue;
+		}
+		for (const xmlNode *r = xn_first(k); r; r = xn_next(r)) {
+			if (xn_is(r, "createHardLink") || xn_is(r, "errorHardLink"))
+				xc_hardlink_rule(c, r);
+			else
+				xn_unexpected(c->x, r, XV_CONFIG);
+		}
+	}
+}
+
+static void xc_policies(struct xc *c, const xmlNode *n)
+{
+	for (const xmlNode *k = xn_first(n); k; k = xn_next(k)) {
+		if (xn_is(k, "ErrorControl"))
+			xc_error_control(c, k);
+		else if (xn_is(k, "HardLinkStoreControl"))
+			xc_hardlink_control(c, k);
+		else
+			xn_unexpected(c->x, k, XV_CONFIG);
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Root
+ * ------------------------------------------------------------------------- */
+
+static bool xc_check_root(struct xdoc *x)
+{
+	const char *name = (const char *)x->root->name;
+	struct src_loc loc = xdoc_loc(x, x->root);
+	if (xn_is(x->root, "Configuration"))
+		return true;
+	if (!xs_casecmp(name, "migration"))
+		xd_report(x, DIAG_ERROR, loc, NULL,
+			  "this is a MigXML rule file (<%s>), not a Config.xml; pass it as a rule "
+			  "file, not with --config",
+			  name);
+	else if (!xs_casecmp(name, "offline"))
+		xd_report(x, DIAG_ERROR, loc, NULL,
+			  "this is a ScanState offline-settings file (<%s>), not a Config.xml",
+			  name);
+	else if (!xs_casecmp(name, "Configuration"))
+		xd_report(x, DIAG_ERROR, loc, NULL,
+			  "root element <%s>: did you mean <Configuration>? (element names are "
+			  "case-sensitive)",
+			  name);
+	else
+		xd_report(x, DIAG_ERROR, loc, NULL,
+			  "root element is <%.100s>; a Config.xml starts with <Configuration>",
+			  name);
+	return false;
+}
+
+static struct m_config *xc_file(struct xdoc *x, bool **in_windows)
+{
+	if (!xc_check_root(x))
+		return NULL;
+	xn_check_attributes(x, XV_CONFIG);
+	struct xc c = {x, x->a, arena_alloc(x->a, sizeof(struct m_config)), NULL, 0};
+	c.c->path = x->path;
+	memcpy(c.c->sha256, x->sha256, sizeof(c.c->sha256));
+	for (const xmlNode *k = xn_first(x->root); k; k = xn_next(k)) {
+		if (xn_is(k, "Applications") || xn_is(k, "Documents"))
+			xc_section(&c, k, false);
+		else if (xn_is(k, "WindowsComponents"))
+			xc_section(&c, k, true);
+		else if (xn_is(k, "component"))
+			xc_switch(&c, k, NULL, false);
+		else if (xn_is(k, "Policies"))
+			xc_policies(&c, k);
+		else if (xn_is(k, "Policy")) {
+			xd_report(
+			    x, DIAG_WARNING, xdoc_loc(x, k), "unknown-element",
+			    "unknown element <Policy>; read as <Policies> (write <Policies>)");
+			xc_policies(&c, k);
+		} else if (xn_is(k, "ProfileControl"))
+			c.c->has_profile_control = true;
+		else
+			xn_unexpected(x, k, XV_CONFIG);
+	}
+	if (in_windows)
+		*in_windows = c.in_windows;
+	return c.c;
+}
+
+/* Load the Config.xml PATH. */
+struct m_config *xc_load(struct arena *a, struct diag_set *d, const char *path, bool **in_windows)
+{
+	struct xdoc x;
+	struct m_config *c = NULL;
+	if (in_windows)
+		*in_windows = NULL;
+	if (xdoc_open(&x, a, d, path) == 0)
+		c = xc_file(&x, in_windows);
+	xdoc_close(&x);
+	return c;
+}
