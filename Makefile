@@ -142,14 +142,105 @@ deps:
 	bash .ci/deps.sh
 
 # --- install -----------------------------------------------------------------
+# migc finds the variable map relative to its own binary (compiler/paths.c:
+# <bin>/../share/migstate/policies/variables.map), so one build serves every PREFIX.
+# The systemd unit is installed when contrib/ has it.
+INST_BIN  = $(DESTDIR)$(PREFIX)/bin
+INST_MAN  = $(DESTDIR)$(PREFIX)/share/man/man1
+INST_DATA = $(DESTDIR)$(PREFIX)/share/migstate
+INST_COMP = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+INST_UNIT = $(DESTDIR)$(PREFIX)/lib/systemd/system
+INST_DOC  = $(DESTDIR)$(PREFIX)/share/doc/migstate
+RD_UNIT   = contrib/migstate-rd-pending.service
+
+# The unit names /usr/local paths: they are rewritten for the PREFIX installed to.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/migstate/policies
-	install -m 0755 $(MIGC) $(MIGSTATE) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 policies/* $(DESTDIR)$(PREFIX)/share/migstate/policies/
+	install -d $(INST_BIN) $(INST_MAN) $(INST_DATA)/policies $(INST_COMP) $(INST_DOC)
+	install -m 0755 $(MIGC) $(MIGSTATE) $(INST_BIN)/
+	install -m 0644 docs/migc.1 docs/migstate.1 $(INST_MAN)/
+	install -m 0644 policies/*.xml policies/variables.map $(INST_DATA)/policies/
+	install -m 0644 contrib/bash-completion/migc contrib/bash-completion/migstate $(INST_COMP)/
+	install -m 0644 README.md $(wildcard docs/*.md) $(INST_DOC)/
+	if [ -f $(RD_UNIT) ]; then \
+	  install -d $(INST_UNIT) && \
+	  sed 's|/usr/local/|$(PREFIX)/|g' $(RD_UNIT) >$(INST_UNIT)/migstate-rd-pending.service && \
+	  chmod 0644 $(INST_UNIT)/migstate-rd-pending.service; \
+	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/migc $(DESTDIR)$(PREFIX)/bin/migstate
-	rm -rf $(DESTDIR)$(PREFIX)/share/migstate
+	rm -f $(INST_BIN)/migc $(INST_BIN)/migstate
+	rm -f $(INST_MAN)/migc.1 $(INST_MAN)/migstate.1
+	rm -rf $(INST_DATA) $(INST_DOC)
+	rm -f $(INST_COMP)/migc $(INST_COMP)/migstate
+	rm -f $(INST_UNIT)/migstate-rd-pending.service
+
+# --- static: a self-contained migstate for rescue media ------------------------
+# The runtime alone (no XML, no parser), linked statically and stripped. With musl
+# (Debian's musl-tools) it is a few hundred KB; without it glibc is used (larger, and
+# it warns). Kernel uapi headers are borrowed for musl; contrib/static/musl-compat.h
+# supplies the statx/renameat2 wrappers musl 1.2.3 lacks.
+.PHONY: static deb
+STATIC_DIR := $(BUILD)/static
+STATIC_BIN := $(BUILD)/migstate-static
+MUSL_GCC   ?= $(shell command -v musl-gcc 2>/dev/null)
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+static:
+	@rm -rf $(STATIC_DIR) && mkdir -p $(STATIC_DIR)/obj $(STATIC_DIR)/include
+	@set -e; \
+	if [ -n "$(MUSL_GCC)" ]; then \
+	  scc="$(MUSL_GCC)"; \
+	  for d in linux asm-generic; do ln -s /usr/include/$$d $(STATIC_DIR)/include/$$d; done; \
+	  if [ -d /usr/include/$(MULTIARCH)/asm ]; then asm=/usr/include/$(MULTIARCH)/asm; \
+	  else asm=/usr/include/asm; fi; \
+	  ln -s $$asm $(STATIC_DIR)/include/asm; \
+	  extra="-isystem $(STATIC_DIR)/include -include contrib/static/musl-compat.h"; \
+	  echo "static: musl ($$scc)"; \
+	else \
+	  scc="$(CC)"; extra=""; \
+	  echo "static: warning: musl-gcc not found (apt-get install musl-tools): using glibc, expect about 1 MB"; \
+	fi; \
+	for f in runtime/*.c; do \
+	  o=$(STATIC_DIR)/obj/$$(basename $$f .c).o; \
+	  echo "  CC $$f"; \
+	  $$scc $(CSTD) -Os -ffunction-sections -fdata-sections $(WARN) $(RT_WARN) $(WERROR) \
+	    $$extra -Iruntime -c $$f -o $$o; \
+	done; \
+	$$scc -static -Wl,--gc-sections -o $(STATIC_BIN) $(STATIC_DIR)/obj/*.o; \
+	strip $(STATIC_BIN); \
+	echo "static: $(STATIC_BIN): $$(stat -c %s $(STATIC_BIN)) bytes ($$(( $$(stat -c %s $(STATIC_BIN)) / 1024 )) KB)"
+
+# --- deb: a binary Debian package built with dpkg-deb ---------------------------------
+DEB_VERSION := $(shell sed -n 's/^\#define MIGSTATE_VERSION "\(.*\)"/\1/p' runtime/version.h)
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB_ROOT := $(BUILD)/deb/root
+DEB      := $(BUILD)/migstate_$(DEB_VERSION)_$(DEB_ARCH).deb
+
+deb: all
+	rm -rf $(BUILD)/deb $(DEB)
+	$(MAKE) --no-print-directory install PREFIX=/usr DESTDIR=$(abspath $(DEB_ROOT))
+	strip --strip-unneeded $(DEB_ROOT)/usr/bin/migc $(DEB_ROOT)/usr/bin/migstate
+	gzip -9n $(DEB_ROOT)/usr/share/man/man1/migc.1 $(DEB_ROOT)/usr/share/man/man1/migstate.1
+	install -d $(DEB_ROOT)/DEBIAN
+	cd $(DEB_ROOT) && find usr -type f -print0 | LC_ALL=C sort -z | xargs -0 md5sum >DEBIAN/md5sums
+	{ \
+	  echo "Package: migstate"; \
+	  echo "Version: $(DEB_VERSION)"; \
+	  echo "Architecture: $(DEB_ARCH)"; \
+	  echo "Maintainer: migstate developers <migstate@migstate.invalid>"; \
+	  echo "Installed-Size: $$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)"; \
+	  echo "Depends: libc6 (>= 2.34), libxml2 (>= 2.9.14)"; \
+	  echo "Section: admin"; \
+	  echo "Priority: optional"; \
+	  echo "Description: USMT-style hard-link migration store for Linux"; \
+	  echo " migc compiles USMT MigXML policies (MigUser.xml, MigDocs.xml, custom rules,"; \
+	  echo " Config.xml) into a verified bytecode plan, lints them and explains which rule"; \
+	  echo " decides a path. migstate runs a plan: it captures user state into a hard-link"; \
+	  echo " store on the same filesystem, restores it after a reinstall, verifies and"; \
+	  echo " safely deletes the store."; \
+	} >$(DEB_ROOT)/DEBIAN/control
+	dpkg-deb --root-owner-group --build $(DEB_ROOT) $(DEB)
+	@echo "deb: $(DEB)"
 
 format:
 	clang-format -i compiler/*.[ch] runtime/*.[ch] tests/unit/*.[ch]

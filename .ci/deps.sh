@@ -7,6 +7,7 @@ PKGS=(
 	libxml2-dev libcriterion-dev
 	e2fsprogs dosfstools fusefat fuse3 util-linux rsync
 	python3 python3-jsonschema python3-rfc3987 binutils attr
+	groff-base musl-tools
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -320,6 +320,20 @@ static void script_object(struct cg *g, uint32_t rid, const struct plan_rule *tm
 		pat_free(p);
 }
 
+/* Push C for the rules below. A deeper nesting than CG_MAX_CONDS is an error: dropping
+ * a condition would capture what it was meant to keep out. */
+static bool conds_push(struct cg *g, struct cg_conds *cs, const struct m_conditions *c)
+{
+	if (cs->n < CG_MAX_CONDS) {
+		cs->v[cs->n++] = c;
+		return true;
+	}
+	diag_report(g->d, DIAG_ERROR, &c->loc, NULL,
+		    "<conditions> nested more than %d deep (with their <rules> and <objectSet>s)",
+		    CG_MAX_CONDS);
+	return false;
+}
+
 static void compile_rule(struct cg *g, const struct m_rule *mr, unsigned ctx, struct cg_conds *cs)
 {
 	int kind = rule_kind(mr->kind);
@@ -337,8 +351,7 @@ static void compile_rule(struct cg *g, const struct m_rule *mr, unsigned ctx, st
 			? mr->script : NULL;
 	for (size_t i = 0; i < mr->nsets; i++) {
 		const struct m_objectset *set = mr->sets[i];
-		if (set->conds && cs->n < CG_MAX_CONDS)
-			cs->v[cs->n++] = set->conds;
+		bool pushed = set->conds && conds_push(g, cs, set->conds);
 		uint32_t cond_pc = cg_conditions_prog(g, cs);
 		uint32_t rid = PLAN_NONE;
 		for (size_t j = 0; j < set->nobjs; j++) {
@@ -352,7 +365,7 @@ static void compile_rule(struct cg *g, const struct m_rule *mr, unsigned ctx, st
 			else if (o->pattern)
 				add_entry(g, rid, cg_pattern(g, o->pattern, &o->loc, NULL, 0), filter, &o->loc);
 		}
-		if (set->conds)
+		if (pushed)
 			cs->n--;
 	}
 }
@@ -375,18 +388,13 @@ static void compile_rules(struct cg *g, const struct m_rules *r, unsigned ctx, s
 		ctx &= r->context; /* a <rules> context can only narrow its component's */
 	if (!ctx)
 		return; /* e.g. System rules inside a User component: never evaluated */
-	bool pushed = false;
-	if (r->conds && cs->n < CG_MAX_CONDS) {
-		cs->v[cs->n++] = r->conds;
-		pushed = true;
-	}
-	if (body != r && body->conds && cs->n < CG_MAX_CONDS)
-		cs->v[cs->n++] = body->conds;
+	bool pushed = r->conds && conds_push(g, cs, r->conds);
+	bool pushed_body = body != r && body->conds && conds_push(g, cs, body->conds);
 	for (size_t i = 0; i < body->nrules; i++)
 		compile_rule(g, body->rules[i], ctx, cs);
 	for (size_t i = 0; i < body->nchildren; i++)
 		compile_rules(g, body->children[i], ctx, cs);
-	if (body != r && body->conds && cs->n > 0)
+	if (pushed_body)
 		cs->n--;
 	if (pushed)
 		cs->n--;

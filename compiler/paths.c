@@ -24,11 +24,19 @@ const char *migc_default_vars_path(void)
 		char *slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = 0;
-			snprintf(path, sizeof path, "%s/../policies/variables.map", exe);
-			char real[PATH_MAX];
-			if (access(path, R_OK) == 0 && realpath(path, real)) {
-				snprintf(path, sizeof path, "%s", real);
-				return path;
+			/* a build directory of the source tree, then an installed tree of any
+			 * prefix (bin/ next to share/migstate/: make install, the .deb) */
+			static const char *const rel[] = {
+			    "/../policies/variables.map",
+			    "/../share/migstate/policies/variables.map",
+			};
+			for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+				snprintf(path, sizeof path, "%s%s", exe, rel[i]);
+				char real[PATH_MAX];
+				if (access(path, R_OK) == 0 && realpath(path, real)) {
+					snprintf(path, sizeof path, "%s", real);
+					return path;
+				}
 			}
 		}
 	}

@@ -3,8 +3,9 @@
 #define MIGC_PATHS_H
 
 /* The default variables.map: $MIGC_VARS if set; else next to the binary in a source
- * tree (<exe>/../policies/variables.map, for build/migc); else the installed copy
- * (MIGSTATE_DATADIR/policies/variables.map). Returns a static string. */
+ * tree (<exe>/../policies/variables.map, for build/migc); else in the tree the binary
+ * is installed in (<exe>/../share/migstate/policies/variables.map, whatever PREFIX and
+ * DESTDIR were); else MIGSTATE_DATADIR/policies/variables.map. Returns a static string. */
 const char *migc_default_vars_path(void);
 
 #endif

@@ -85,16 +85,32 @@ struct group {
 	uint32_t loc_rule;
 };
 
-#define MAX_GROUPS 64
+/* Groups live in a caller's array of LOCAL_GROUPS and move to the heap beyond that:
+ * every (component, context) that matches the object must count, however many. */
+#define LOCAL_GROUPS 64
 
-static struct group *group_of(struct group *g, size_t *ng, uint32_t comp, unsigned ctx)
+struct groups {
+	struct group *v;
+	size_t n, cap;
+};
+
+static struct group *group_of(struct groups *gs, uint32_t comp, unsigned ctx)
 {
-	for (size_t i = 0; i < *ng; i++)
-		if (g[i].comp == comp && g[i].ctx == ctx)
-			return &g[i];
-	if (*ng == MAX_GROUPS)
-		return NULL;
-	struct group *x = &g[(*ng)++];
+	for (size_t i = 0; i < gs->n; i++)
+		if (gs->v[i].comp == comp && gs->v[i].ctx == ctx)
+			return &gs->v[i];
+	if (gs->n == gs->cap) {
+		size_t cap = gs->cap * 2;
+		struct group *v = malloc(cap * sizeof *v);
+		if (!v)
+			return NULL; /* out of memory: this group is not counted */
+		memcpy(v, gs->v, gs->n * sizeof *v);
+		if (gs->cap > LOCAL_GROUPS)
+			free(gs->v);
+		gs->v = v;
+		gs->cap = cap;
+	}
+	struct group *x = &gs->v[gs->n++];
 	*x = (struct group){comp, ctx, -1, -1, PLAN_NONE, PLAN_NONE, PLAN_NONE, PLAN_NONE, -1, PLAN_NONE};
 	return x;
 }
@@ -109,8 +125,8 @@ void rt_decide(const struct rt_bound *b, const struct rt_cands *c, const struct 
 	       FILE *trace, struct decision *d)
 {
 	const struct plan *p = b->plan;
-	struct group g[MAX_GROUPS];
-	size_t ng = 0;
+	struct group local[LOCAL_GROUPS];
+	struct groups gs = {local, 0, LOCAL_GROUPS};
 	int64_t unc_spec = -1, merge_spec = -1, attr_spec = -1;
 	uint32_t unc_rule = PLAN_NONE, unc_ent = PLAN_NONE;
 
@@ -138,7 +154,7 @@ void rt_decide(const struct rt_bound *b, const struct rt_cands *c, const struct 
 			break;
 		case PRK_INCLUDE:
 		case PRK_EXCLUDE:
-			if (!(gr = group_of(g, &ng, r->comp, bd->ctx)))
+			if (!(gr = group_of(&gs, r->comp, bd->ctx)))
 				break;
 			if (r->kind == PRK_INCLUDE && better(spec, en->rule, gr->inc_spec, gr->inc_rule)) {
 				gr->inc_spec = spec;
@@ -152,7 +168,7 @@ void rt_decide(const struct rt_bound *b, const struct rt_cands *c, const struct 
 			}
 			break;
 		case PRK_LOCATION_MODIFY:
-			if ((gr = group_of(g, &ng, r->comp, bd->ctx)) &&
+			if ((gr = group_of(&gs, r->comp, bd->ctx)) &&
 			    better(spec, en->rule, gr->loc_spec, gr->loc_rule)) {
 				gr->loc_spec = spec;
 				gr->loc_rule = en->rule;
@@ -180,11 +196,11 @@ void rt_decide(const struct rt_bound *b, const struct rt_cands *c, const struct 
 		d->verdict = V_UNCOND_EXCLUDE;
 		d->rule = unc_rule;
 		d->ent = unc_ent;
-		return;
+		goto out;
 	}
 	int64_t best_inc = -1, best_exc = -1;
-	for (size_t i = 0; i < ng; i++) {
-		struct group *gr = &g[i];
+	for (size_t i = 0; i < gs.n; i++) {
+		struct group *gr = &gs.v[i];
 		if (gr->inc_rule == PLAN_NONE)
 			continue;
 		if (gr->exc_rule != PLAN_NONE && gr->exc_spec >= gr->inc_spec) {
@@ -207,11 +223,11 @@ void rt_decide(const struct rt_bound *b, const struct rt_cands *c, const struct 
 		}
 	}
 	if (d->verdict != V_INCLUDE)
-		return;
+		goto out;
 	/* destinations: relocations of every component that matched the object with a
 	 * locationModify, plus the original place if an including component keeps it */
-	for (size_t i = 0; i < ng; i++) {
-		struct group *gr = &g[i];
+	for (size_t i = 0; i < gs.n; i++) {
+		struct group *gr = &gs.v[i];
 		bool includes = gr->inc_rule != PLAN_NONE &&
 				(gr->exc_rule == PLAN_NONE || gr->exc_spec < gr->inc_spec);
 		if (gr->loc_rule != PLAN_NONE && d->nlocmod < DECIDE_MAX_DEST) {
@@ -226,4 +242,7 @@ void rt_decide(const struct rt_bound *b, const struct rt_cands *c, const struct 
 			d->keep_original = true;
 		}
 	}
+out:
+	if (gs.cap > LOCAL_GROUPS)
+		free(gs.v);
 }

@@ -189,9 +189,12 @@ void plan_dump_text(const struct plan *p, FILE *out)
 			}
 			fputs(")", out);
 		}
-		if (r->aux)
+		/* aux means attributes for include/excludeAttributes, a file target for ExactMove */
+		if (r->aux && (r->kind == PRK_INCLUDE_ATTRS || r->kind == PRK_EXCLUDE_ATTRS))
 			fprintf(out, " attributes=%s%s", (r->aux & 1) ? "Security" : "",
 				(r->aux & 2) ? ((r->aux & 1) ? ",TimeFields" : "TimeFields") : "");
+		else if (r->aux & RULE_AUX_TARGET_IS_FILE)
+			fputs(" target=file", out);
 		if (r->cond_pc != PLAN_NONE)
 			fprintf(out, " if pc%u", r->cond_pc);
 		fprintf(out, " @%s:%u\n", src_name(p, r->src), r->line);

@@ -10,12 +10,18 @@
  *                             volume holding captured data (hard links on that volume)
  *
  * store.id's second line is "state: scanning|complete|removing" and is rewritten
- * atomically at each transition, so every command can tell what a previous run left. */
+ * atomically at each transition, so every command can tell what a previous run left.
+ * A third line "role: master" or "role: volume" tells the master store (the one named
+ * on the command line, holding the catalog) from a per-volume store. Readers ignore
+ * lines they do not know. A store is complete only when its state says so AND (master)
+ * MIGSTATE/catalog exists; "scanning" with catalog.partial is an interrupted scan.
+ * docs/store-format.md has the whole format and the recovery rules. */
 #ifndef MIGRT_STORE_H
 #define MIGRT_STORE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define STORE_META "MIGSTATE"
 #define STORE_ID_FILE "store.id"
@@ -37,5 +43,35 @@ int store_open_meta(const char *path, char *err, size_t errsz);
 /* Atomically rewrite store.id with STATE. */
 int store_set_state(int meta_fd, enum store_state st);
 enum store_state store_get_state(int meta_fd);
+
+/* --- additions (scan) ------------------------------------------------------------ */
+
+#define STORE_CATALOG "catalog"
+#define STORE_CATALOG_PARTIAL "catalog.partial"
+
+enum store_role { SR_MASTER, SR_VOLUME, SR_UNKNOWN };
+extern const char *const store_role_names[]; /* "master", "volume", "?" */
+
+/* store_probe for the entry NAME of directory DIRFD (never follows a symlink: a symlink
+ * is SS_FOREIGN). */
+enum store_state store_probe_at(int dirfd, const char *name);
+/* The role line of an open store (SR_MASTER when absent: stores before the line). */
+enum store_role store_get_role(int meta_fd);
+/* True when META_FD is a master store whose state is complete and whose catalog exists. */
+bool store_is_complete(int meta_fd);
+
+/* Create (or with OVERWRITE reset) the per-volume store REL (relative, '/'-separated)
+ * beneath the directory MNTFD: missing parents are made 0755 without following
+ * symlinks, the store top 0700 owned by the caller, state "scanning", role "volume".
+ * Returns an fd of its MIGSTATE and sets *TOPFD to an fd of the store top (caller
+ * closes both), or -1 with ERR (errno: EEXIST a store of ours without OVERWRITE,
+ * ENOTEMPTY something foreign, else the system error). store_create sets errno alike. */
+int store_create_volume(int mntfd, const char *rel, bool overwrite, int *topfd, char *err,
+			size_t errsz);
+
+/* Remove the entry NAME of DIRFD and everything below it, bottom-up, never following a
+ * symlink and never leaving filesystem DEV (entries on another device are left, and
+ * counted). Returns the number of entries that could not be removed (0 = all gone). */
+size_t store_rmtree_at(int dirfd, const char *name, dev_t dev);
 
 #endif

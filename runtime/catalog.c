@@ -1,0 +1,576 @@
+/* catalog.c - the store catalog: streaming writer and checked reader (see catalog.h).
+ *
+ * Fields are serialised one by one in little-endian order, so the file is the same on
+ * every host. The writer hashes every byte it hands to write(2); the reader checks the
+ * trailer hash over the mapped file before it returns a single record, and bounds-checks
+ * every record against the trailer offset. */
+#include "catalog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sha256.h"
+#include "store.h"
+
+#define MAGIC_LEN 8
+#define HEADER_FIXED (8 + 2 + 2 + 4 + 32 + 8 + 4 + 4)
+#define VOLUME_FIXED 32
+#define USER_FIXED 16
+#define RECORD_FIXED 96
+#define TRAILER_SIZE (8 + 8 + 32)
+#define WBUF_SIZE (256u << 10)
+#define CAT_MAX_SIZE ((uint64_t)1 << 40)
+
+_Static_assert(HEADER_FIXED == 64, "catalog header size");
+
+/* --- little-endian helpers -------------------------------------------------------- */
+
+static void put16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint16_t get16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+/* --- writer ----------------------------------------------------------------------- */
+
+struct cat_writer {
+	int meta_fd;
+	int fd;
+	unsigned char *buf;
+	size_t len;
+	struct sha256_ctx hash;
+	uint64_t nrecords;
+	int error; /* sticky errno of the first failed write */
+};
+
+static int wflush(struct cat_writer *w)
+{
+	size_t off = 0;
+	if (w->error) {
+		errno = w->error;
+		return -1;
+	}
+	while (off < w->len) {
+		ssize_t n = write(w->fd, w->buf + off, w->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			w->error = n < 0 ? errno : EIO;
+			errno = w->error;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	w->len = 0;
+	return 0;
+}
+
+/* Append LEN bytes (hashed as they go). */
+static int wput(struct cat_writer *w, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	sha256_update(&w->hash, data, len);
+	while (len) {
+		if (w->len == WBUF_SIZE && wflush(w))
+			return -1;
+		size_t n = WBUF_SIZE - w->len < len ? WBUF_SIZE - w->len : len;
+		memcpy(w->buf + w->len, p, n);
+		w->len += n;
+		p += n;
+		len -= n;
+	}
+	return w->error ? -1 : 0;
+}
+
+static int wstr(struct cat_writer *w, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	unsigned char l[2];
+	if (n > CAT_MAX_PATH) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	put16(l, (uint16_t)n);
+	if (wput(w, l, 2))
+		return -1;
+	return n ? wput(w, s, n) : 0;
+}
+
+static int write_header(struct cat_writer *w, const unsigned char ruleset[32],
+			const struct cat_vol_info *vols, size_t nvols,
+			const struct cat_user_info *users, size_t nusers)
+{
+	unsigned char h[HEADER_FIXED] = {0};
+	memcpy(h, CAT_MAGIC, MAGIC_LEN);
+	put16(h + 8, CAT_MAJOR);
+	put16(h + 10, CAT_MINOR);
+	memcpy(h + 16, ruleset, 32);
+	put64(h + 48, (uint64_t)(int64_t)time(NULL));
+	put32(h + 56, (uint32_t)nvols);
+	put32(h + 60, (uint32_t)nusers);
+	if (wput(w, h, sizeof h))
+		return -1;
+	for (size_t i = 0; i < nvols; i++) {
+		unsigned char v[VOLUME_FIXED] = {0};
+		put64(v, vols[i].v.dev);
+		put32(v + 8, vols[i].v.mnt_id);
+		put32(v + 12, vols[i].v.flags);
+		put64(v + 16, vols[i].v.fs_magic);
+		if (wput(w, v, sizeof v) || wstr(w, vols[i].mount) || wstr(w, vols[i].store_dir))
+			return -1;
+	}
+	for (size_t i = 0; i < nusers; i++) {
+		unsigned char u[USER_FIXED] = {0};
+		put32(u, users[i].uid);
+		put32(u + 4, users[i].gid);
+		put32(u + 8, CAT_USER_STRINGS);
+		if (wput(w, u, sizeof u) || wstr(w, users[i].name) || wstr(w, users[i].home))
+			return -1;
+		for (int x = 0; x < CAT_XDG_N; x++)
+			if (wstr(w, users[i].xdg[x]))
+				return -1;
+	}
+	return 0;
+}
+
+struct cat_writer *catw_open_ex(int meta_fd, const unsigned char ruleset[32],
+				const struct cat_vol_info *vols, size_t nvols,
+				const struct cat_user_info *users, size_t nusers)
+{
+	struct cat_writer *w = calloc(1, sizeof *w);
+	if (!w)
+		return NULL;
+	w->fd = w->meta_fd = -1;
+	w->buf = malloc(WBUF_SIZE);
+	if (!w->buf)
+		goto fail;
+	w->meta_fd = dup(meta_fd);
+	if (w->meta_fd < 0)
+		goto fail;
+	w->fd = openat(meta_fd, STORE_CATALOG_PARTIAL,
+		       O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (w->fd < 0)
+		goto fail;
+	sha256_init(&w->hash);
+	if (write_header(w, ruleset, vols, nvols, users, nusers) || wflush(w))
+		goto fail;
+	return w;
+fail:;
+	int saved = errno;
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->meta_fd >= 0)
+		close(w->meta_fd);
+	free(w->buf);
+	free(w);
+	errno = saved;
+	return NULL;
+}
+
+struct cat_writer *catw_open(int meta_fd, const unsigned char ruleset[32],
+			     const struct cat_vol_info *vols, size_t nvols)
+{
+	return catw_open_ex(meta_fd, ruleset, vols, nvols, NULL, 0);
+}
+
+int catw_add_ex(struct cat_writer *w, const struct cat_record *r, const char *path,
+		const char *target)
+{
+	size_t plen = strlen(path), tlen = target ? strlen(target) : 0;
+	if (plen == 0 || plen > CAT_MAX_PATH || tlen > CAT_MAX_PATH) {
+		errno = plen ? ENAMETOOLONG : EINVAL;
+		return -1;
+	}
+	unsigned char b[RECORD_FIXED] = {0};
+	b[0] = r->type;
+	b[1] = r->action;
+	put16(b + 2, r->flags);
+	put32(b + 4, r->volume);
+	put32(b + 8, r->src_volume);
+	put32(b + 12, r->user);
+	put64(b + 16, r->ino);
+	put64(b + 24, r->size);
+	put64(b + 32, (uint64_t)r->mtime_ns);
+	put64(b + 40, (uint64_t)r->atime_ns);
+	put64(b + 48, (uint64_t)r->ctime_ns);
+	put32(b + 56, r->mode);
+	put32(b + 60, r->uid);
+	put32(b + 64, r->gid);
+	put32(b + 68, r->nlink);
+	put32(b + 72, r->rule);
+	put32(b + 76, (uint32_t)plen);
+	put64(b + 80, r->rdev);
+	put32(b + 88, (uint32_t)tlen);
+	if (wput(w, b, sizeof b) || wput(w, path, plen) || (tlen && wput(w, target, tlen)))
+		return -1;
+	w->nrecords++;
+	return 0;
+}
+
+int catw_add(struct cat_writer *w, const struct cat_record *r, const char *path)
+{
+	return catw_add_ex(w, r, path, NULL);
+}
+
+int catw_flush(struct cat_writer *w)
+{
+	return wflush(w);
+}
+
+uint64_t catw_count(const struct cat_writer *w)
+{
+	return w->nrecords;
+}
+
+static void wclose(struct cat_writer *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->meta_fd >= 0)
+		close(w->meta_fd);
+	free(w->buf);
+	free(w);
+}
+
+int catw_commit(struct cat_writer *w)
+{
+	unsigned char t[16], digest[32];
+	memcpy(t, CAT_END, MAGIC_LEN);
+	put64(t + 8, w->nrecords);
+	int rc = -1;
+	if (wput(w, t, sizeof t) == 0) {
+		sha256_final(&w->hash, digest);
+		if (w->len + 32 <= WBUF_SIZE || wflush(w) == 0) {
+			memcpy(w->buf + w->len, digest, 32);
+			w->len += 32;
+			if (wflush(w) == 0 && fsync(w->fd) == 0 &&
+			    renameat(w->meta_fd, STORE_CATALOG_PARTIAL, w->meta_fd,
+				     STORE_CATALOG) == 0 &&
+			    fsync(w->meta_fd) == 0)
+				rc = 0;
+		}
+	}
+	int saved = errno;
+	wclose(w);
+	errno = saved;
+	return rc;
+}
+
+void catw_abort(struct cat_writer *w)
+{
+	if (!w)
+		return;
+	wflush(w);
+	wclose(w);
+}
+
+/* --- reader ----------------------------------------------------------------------- */
+
+static int rerr(char *err, size_t errsz, const char *what)
+{
+	snprintf(err, errsz, "%s", what);
+	return -1;
+}
+
+/* A length-prefixed string at *OFF (bounded by END), malloc'd copy. */
+static int rstr(const unsigned char *base, size_t end, size_t *off, char **out)
+{
+	if (*off + 2 > end)
+		return -1;
+	size_t n = get16(base + *off);
+	*off += 2;
+	if (*off + n > end || memchr(base + *off, 0, n))
+		return -1;
+	*out = strndup((const char *)base + *off, n);
+	if (!*out)
+		return -1;
+	*off += n;
+	return 0;
+}
+
+static void free_tables(struct cat_reader *r)
+{
+	for (size_t i = 0; i < r->nvols; i++) {
+		free(r->vols[i].mount);
+		free(r->vols[i].store_dir);
+	}
+	free(r->vols);
+	for (size_t i = 0; i < r->nusers; i++) {
+		free(r->users[i].name);
+		free(r->users[i].home);
+		for (int x = 0; x < CAT_XDG_N; x++)
+			free(r->users[i].xdg[x]);
+	}
+	free(r->users);
+	r->vols = NULL;
+	r->users = NULL;
+	r->nvols = r->nusers = 0;
+}
+
+/* Header, volume and user tables, bounded by END. Sets r->first. */
+static int parse_header(struct cat_reader *r, size_t end, char *err, size_t errsz)
+{
+	const unsigned char *b = r->base;
+	if (end < HEADER_FIXED || memcmp(b, CAT_MAGIC, MAGIC_LEN) != 0)
+		return rerr(err, errsz, "not a migstate catalog (magic)");
+	if (get16(b + 8) != CAT_MAJOR) {
+		snprintf(err, errsz, "catalog format %u.%u: this build reads %d.x", get16(b + 8),
+			 get16(b + 10), CAT_MAJOR);
+		return -1;
+	}
+	if (get32(b + 12) != 0)
+		return rerr(err, errsz, "catalog header: reserved field not zero");
+	memcpy(r->ruleset, b + 16, 32);
+	r->created = (int64_t)get64(b + 48);
+	uint32_t nv = get32(b + 56), nu = get32(b + 60);
+	if (nv > (end - HEADER_FIXED) / (VOLUME_FIXED + 4) ||
+	    nu > (end - HEADER_FIXED) / (USER_FIXED + 4))
+		return rerr(err, errsz, "catalog header: table counts exceed the file");
+	r->vols = calloc(nv ? nv : 1, sizeof *r->vols);
+	r->users = calloc(nu ? nu : 1, sizeof *r->users);
+	if (!r->vols || !r->users)
+		return rerr(err, errsz, "out of memory");
+	size_t off = HEADER_FIXED;
+	for (uint32_t i = 0; i < nv; i++) {
+		struct cat_vol_info *v = &r->vols[i];
+		r->nvols = i + 1;
+		if (off + VOLUME_FIXED > end)
+			return rerr(err, errsz, "catalog volume table truncated");
+		v->v.dev = get64(b + off);
+		v->v.mnt_id = get32(b + off + 8);
+		v->v.flags = get32(b + off + 12);
+		v->v.fs_magic = get64(b + off + 16);
+		v->v.reserved = get64(b + off + 24);
+		off += VOLUME_FIXED;
+		if (rstr(b, end, &off, &v->mount) || rstr(b, end, &off, &v->store_dir))
+			return rerr(err, errsz, "catalog volume table: bad string");
+	}
+	for (uint32_t i = 0; i < nu; i++) {
+		struct cat_user_info *u = &r->users[i];
+		r->nusers = i + 1;
+		if (off + USER_FIXED > end)
+			return rerr(err, errsz, "catalog user table truncated");
+		u->uid = get32(b + off);
+		u->gid = get32(b + off + 4);
+		uint32_t ns = get32(b + off + 8);
+		off += USER_FIXED;
+		if (ns < 2 || ns > 1024)
+			return rerr(err, errsz, "catalog user table: bad string count");
+		for (uint32_t k = 0; k < ns; k++) {
+			char *s;
+			if (rstr(b, end, &off, &s))
+				return rerr(err, errsz, "catalog user table: bad string");
+			if (k == 0)
+				u->name = s;
+			else if (k == 1)
+				u->home = s;
+			else if (k - 2 < CAT_XDG_N)
+				u->xdg[k - 2] = s;
+			else
+				free(s); /* a later minor version's extra strings */
+		}
+	}
+	r->first = r->off = off;
+	return 0;
+}
+
+static int map_file(int meta_fd, const char *name, struct cat_reader *r, char *err, size_t errsz)
+{
+	int fd = openat(meta_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	struct stat sb;
+	if (fd < 0) {
+		snprintf(err, errsz, "cannot open %s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > CAT_MAX_SIZE) {
+		close(fd);
+		snprintf(err, errsz, "%s is not a regular file of a sane size", name);
+		return -1;
+	}
+	r->size = (size_t)sb.st_size;
+	if (r->size == 0) {
+		close(fd);
+		snprintf(err, errsz, "%s is empty", name);
+		return -1;
+	}
+	void *m = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		snprintf(err, errsz, "cannot map %s: %s", name, strerror(errno));
+		return -1;
+	}
+	r->base = m;
+	return 0;
+}
+
+int catr_open(int meta_fd, const char *name, struct cat_reader *r, char *err, size_t errsz)
+{
+	memset(r, 0, sizeof *r);
+	if (map_file(meta_fd, name ? name : STORE_CATALOG, r, err, errsz))
+		return -1;
+	if (r->size < HEADER_FIXED + TRAILER_SIZE) {
+		rerr(err, errsz, "catalog truncated");
+		goto fail;
+	}
+	size_t t = r->size - TRAILER_SIZE;
+	unsigned char digest[32];
+	if (memcmp(r->base + t, CAT_END, MAGIC_LEN) != 0) {
+		rerr(err, errsz, "catalog truncated (no trailer: an interrupted scan?)");
+		goto fail;
+	}
+	sha256(r->base, t + 16, digest);
+	if (memcmp(digest, r->base + t + 16, 32) != 0) {
+		rerr(err, errsz, "catalog checksum mismatch");
+		goto fail;
+	}
+	if (parse_header(r, t, err, errsz))
+		goto fail;
+	r->end = t;
+	r->nrecords = get64(r->base + t + 8);
+	/* count once so a record table that disagrees with the trailer is refused now */
+	uint64_t n = 0;
+	struct cat_record rec;
+	char path[16];
+	int k;
+	while ((k = catr_next(r, &rec, path, sizeof path)) == 1)
+		n++;
+	if (k < 0 || n != r->nrecords) {
+		rerr(err, errsz, "catalog records corrupt (count or bounds)");
+		goto fail;
+	}
+	catr_rewind(r);
+	return 0;
+fail:
+	catr_close(r);
+	return -1;
+}
+
+int catr_open_partial(int meta_fd, struct cat_reader *r, char *err, size_t errsz)
+{
+	memset(r, 0, sizeof *r);
+	if (map_file(meta_fd, STORE_CATALOG_PARTIAL, r, err, errsz))
+		return -1;
+	r->partial = true;
+	if (parse_header(r, r->size, err, errsz)) {
+		catr_close(r);
+		return -1;
+	}
+	/* records up to the last complete one */
+	r->end = r->size;
+	struct cat_record rec;
+	char path[16];
+	size_t good = r->first;
+	uint64_t n = 0;
+	while (catr_next(r, &rec, path, sizeof path) == 1) {
+		good = r->off;
+		n++;
+	}
+	r->end = good;
+	r->nrecords = n;
+	catr_rewind(r);
+	return 0;
+}
+
+int catr_next(struct cat_reader *r, struct cat_record *rec, char *pathbuf, size_t bufsz)
+{
+	const unsigned char *b = r->base + r->off;
+	if (r->off == r->end)
+		return 0;
+	if (r->off + RECORD_FIXED > r->end)
+		return -1;
+	memset(rec, 0, sizeof *rec);
+	rec->type = b[0];
+	rec->action = b[1];
+	rec->flags = get16(b + 2);
+	rec->volume = get32(b + 4);
+	rec->src_volume = get32(b + 8);
+	rec->user = get32(b + 12);
+	rec->ino = get64(b + 16);
+	rec->size = get64(b + 24);
+	rec->mtime_ns = (int64_t)get64(b + 32);
+	rec->atime_ns = (int64_t)get64(b + 40);
+	rec->ctime_ns = (int64_t)get64(b + 48);
+	rec->mode = get32(b + 56);
+	rec->uid = get32(b + 60);
+	rec->gid = get32(b + 64);
+	rec->nlink = get32(b + 68);
+	rec->rule = get32(b + 72);
+	rec->path_len = get32(b + 76);
+	rec->rdev = get64(b + 80);
+	rec->target_len = get32(b + 88);
+	rec->reserved = get32(b + 92);
+	size_t need = (size_t)rec->path_len + rec->target_len;
+	if (rec->type > CT_BLK || rec->action > CA_RECORDED || rec->path_len == 0 ||
+	    rec->path_len > CAT_MAX_PATH || rec->target_len > CAT_MAX_PATH ||
+	    (rec->target_len && rec->type != CT_SYMLINK) || rec->volume >= r->nvols ||
+	    rec->src_volume >= r->nvols || (r->nusers && rec->user > r->nusers) ||
+	    r->off + RECORD_FIXED + need > r->end || memchr(b + RECORD_FIXED, 0, need))
+		return -1;
+	if (bufsz) {
+		size_t n = rec->path_len < bufsz ? rec->path_len : bufsz - 1;
+		memcpy(pathbuf, b + RECORD_FIXED, n);
+		pathbuf[n] = 0;
+	}
+	r->last = r->off;
+	r->off += RECORD_FIXED + need;
+	return 1;
+}
+
+size_t catr_target(const struct cat_reader *r, char *buf, size_t bufsz)
+{
+	const unsigned char *b = r->base + r->last;
+	if (r->last < r->first || r->last + RECORD_FIXED > r->end || bufsz == 0)
+		return 0;
+	uint32_t plen = get32(b + 76), tlen = get32(b + 88);
+	size_t n = tlen < bufsz ? tlen : bufsz - 1;
+	memcpy(buf, b + RECORD_FIXED + plen, n);
+	buf[n] = 0;
+	return tlen;
+}
+
+void catr_rewind(struct cat_reader *r)
+{
+	r->off = r->first;
+	r->last = 0;
+}
+
+void catr_close(struct cat_reader *r)
+{
+	if (r->base)
+		munmap((void *)r->base, r->size);
+	free_tables(r);
+	memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,263 @@
+/* cmd_du.c - `migstate du STORE [--json] [--root DIR]`: what the store really costs.
+ *
+ * Every inode is counted once, wherever its names are. A file whose link count is
+ * larger than the names it has inside the store shares its blocks with a file outside
+ * (the user's original or restored copy): it costs nothing. A file whose every name is
+ * in the store costs its allocated blocks: copies (FAT volumes, immutable files), and
+ * linked files whose other names are gone (nothing restored yet). Directories and the
+ * catalog cost their blocks. The apparent size is the sum of st_size over every name,
+ * which is what a tool that follows names (du --count-links, file managers) reports. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "disasm.h"
+#include "exitcodes.h"
+#include "storewalk.h"
+
+enum du_cat { DU_LINKED, DU_STORE_ONLY, DU_COPIED, DU_REFLINKED, DU_DIRS, DU_META, DU_OTHER, DU__N };
+static const char *const du_names[DU__N] = {"linked", "store_only", "copied", "reflinked",
+					    "directories", "catalog", "other"};
+static const char *const du_help[DU__N] = {
+	"shared with the user's files: no extra space",
+	"linked, but every name of the file is in the store: rd frees it",
+	"data copied into the store",
+	"shares extents with the original: no extra space until either changes",
+	"the store's directories",
+	"catalog, store.id, restore journal",
+	"symlinks, special files and files the catalog does not name",
+};
+
+struct inode {
+	dev_t dev;
+	ino_t ino;
+	nlink_t nlink;
+	uint32_t names;      /* names seen in the store */
+	uint64_t blocks;     /* bytes allocated */
+	uint64_t size;
+	int action;          /* catalog action of a payload name, -1 none */
+	bool is_dir, is_meta;
+};
+
+struct du {
+	struct sw_store *s;
+	struct inode *v;
+	size_t cap, n;       /* open addressing table */
+	uint64_t apparent;
+	size_t names;
+	size_t vol;
+	size_t count[DU__N];
+	uint64_t bytes[DU__N];  /* apparent bytes per category */
+	uint64_t cost[DU__N];   /* bytes the store alone pays for */
+};
+
+static struct inode *lookup(struct du *d, dev_t dev, ino_t ino)
+{
+	if ((d->n + 1) * 2 > d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 1024;
+		struct inode *nv = calloc(cap, sizeof *nv);
+		if (!nv)
+			return NULL;
+		for (size_t i = 0; i < d->cap; i++) {
+			if (!d->v[i].names)
+				continue;
+			size_t j = (size_t)(d->v[i].ino * 0x9e3779b97f4a7c15ull ^ d->v[i].dev) & (cap - 1);
+			while (nv[j].names)
+				j = (j + 1) & (cap - 1);
+			nv[j] = d->v[i];
+		}
+		free(d->v);
+		d->v = nv;
+		d->cap = cap;
+	}
+	size_t j = (size_t)(ino * 0x9e3779b97f4a7c15ull ^ dev) & (d->cap - 1);
+	while (d->v[j].names && !(d->v[j].dev == dev && d->v[j].ino == ino))
+		j = (j + 1) & (d->cap - 1);
+	if (!d->v[j].names) {
+		d->v[j] = (struct inode){.dev = dev, .ino = ino, .action = -1};
+		d->n++;
+	}
+	return &d->v[j];
+}
+
+#define FILE_PREFIX STORE_META "/" STORE_PAYLOAD "/"
+
+/* Count one name. REL is relative to the volume's store directory: payload names are
+ * below MIGSTATE/File/, the store's own files directly in MIGSTATE/. */
+static int du_visit(const struct sw_visit *v, void *ctx)
+{
+	struct du *d = ctx;
+	if (v->error || v->post || v->foreign)
+		return 0;
+	const struct stat *st = v->st;
+	struct inode *in = lookup(d, st->st_dev, st->st_ino);
+	if (!in)
+		return -1;
+	in->nlink = st->st_nlink;
+	in->blocks = (uint64_t)st->st_blocks * 512;
+	in->size = (uint64_t)st->st_size;
+	in->is_dir = S_ISDIR(st->st_mode);
+	in->names++;
+	d->names++;
+	if (in->is_dir)
+		return 0;
+	d->apparent += (uint64_t)st->st_size;
+	size_t pl = strlen(FILE_PREFIX);
+	if (S_ISREG(st->st_mode) && !strncmp(v->rel, FILE_PREFIX, pl)) {
+		const char *logical = v->rel + pl - 1; /* keeps the '/' */
+		const struct sw_rec *r = sw_find(d->s, (uint32_t)d->vol, logical, strlen(logical));
+		if (r)
+			in->action = r->r.action;
+	} else if (!strncmp(v->rel, STORE_META "/", strlen(STORE_META) + 1) &&
+		   !strchr(v->rel + strlen(STORE_META) + 1, '/')) {
+		in->is_meta = true;
+	}
+	return 0;
+}
+
+static void classify(struct du *d)
+{
+	for (size_t i = 0; i < d->cap; i++) {
+		const struct inode *in = &d->v[i];
+		if (!in->names)
+			continue;
+		enum du_cat c;
+		bool exclusive = in->names >= in->nlink;
+		if (in->is_dir)
+			c = DU_DIRS;
+		else if (in->is_meta)
+			c = DU_META;
+		else if (in->action == CA_COPIED)
+			c = exclusive ? DU_COPIED : DU_LINKED;
+		else if (in->action == CA_REFLINKED)
+			c = DU_REFLINKED;
+		else if (in->action == CA_LINKED)
+			c = exclusive ? DU_STORE_ONLY : DU_LINKED;
+		else
+			c = DU_OTHER;
+		d->count[c]++;
+		d->bytes[c] += in->size;
+		if (c != DU_LINKED && c != DU_REFLINKED && (exclusive || in->is_dir))
+			d->cost[c] += in->blocks;
+	}
+}
+
+static void human(uint64_t b, char *out, size_t n)
+{
+	static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double x = (double)b;
+	int i = 0;
+	while (x >= 1024 && i < 4) {
+		x /= 1024;
+		i++;
+	}
+	if (i == 0)
+		snprintf(out, n, "%llu B", (unsigned long long)b);
+	else
+		snprintf(out, n, "%.1f %s", x, u[i]);
+}
+
+/* Count volume V's store directory and everything below it. */
+static void walk_volume(struct du *d, size_t v)
+{
+	struct sw_store *s = d->s;
+	struct stat st;
+	if (s->vol_fd[v] < 0 || fstat(s->vol_fd[v], &st) != 0)
+		return;
+	d->vol = v;
+	struct sw_visit top = {s->vol_fd[v], ".", "", &st, false, false, 0};
+	du_visit(&top, d);
+	sw_walk(s->vol_fd[v], du_visit, d);
+}
+
+static void print_text(const struct du *d)
+{
+	char h[32];
+	fputs("du ", stdout);
+	text_str(stdout, d->s->real);
+	printf(" (%zu volume%s, %zu names, %zu inodes)\n", d->s->nvols, d->s->nvols == 1 ? "" : "s",
+	       d->names, d->n);
+	uint64_t cost = 0;
+	for (int c = 0; c < DU__N; c++) {
+		human(c == DU_LINKED || c == DU_REFLINKED ? d->bytes[c] : d->cost[c], h, sizeof h);
+		printf("  %-12s %8zu %-5s %10s  %s\n", du_names[c], d->count[c],
+		       c == DU_DIRS ? "dirs" : "files", h, du_help[c]);
+		cost += d->cost[c];
+	}
+	human(cost, h, sizeof h);
+	printf("  %-12s %25s  what removing the store frees (%llu bytes)\n", "real cost", h,
+	       (unsigned long long)cost);
+	human(d->apparent, h, sizeof h);
+	printf("  %-12s %25s  what tools counting every name report (%llu bytes)\n", "apparent", h,
+	       (unsigned long long)d->apparent);
+}
+
+static void print_json(const struct du *d)
+{
+	uint64_t cost = 0;
+	fputs("{\"store\":", stdout);
+	json_str(stdout, d->s->real);
+	printf(",\"volumes\":%zu,\"names\":%zu,\"inodes\":%zu", d->s->nvols, d->names, d->n);
+	for (int c = 0; c < DU__N; c++) {
+		printf(",\"%s\":{\"count\":%zu,\"bytes\":%llu,\"cost\":%llu}", du_names[c], d->count[c],
+		       (unsigned long long)d->bytes[c], (unsigned long long)d->cost[c]);
+		cost += d->cost[c];
+	}
+	printf(",\"cost\":%llu,\"apparent\":%llu}\n", (unsigned long long)cost,
+	       (unsigned long long)d->apparent);
+}
+
+int cmd_du(int argc, char **argv)
+{
+	const char *store = NULL, *root = NULL;
+	bool json = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
+			root = argv[++i];
+		} else if (!strncmp(argv[i], "--root=", 7)) {
+			root = argv[i] + 7;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: migstate du STORE [--json] [--root DIR]\n"
+			       "What the store costs, each inode counted once: linked files (no extra\n"
+			       "space), copies (their blocks), directories, catalog; and the apparent\n"
+			       "size tools that count every name would report.\n");
+			return EXIT_OK;
+		} else if (argv[i][0] == '-' || store) {
+			fprintf(stderr, "migstate du: unexpected argument '%s'\n", argv[i]);
+			return EXIT_USAGE;
+		} else {
+			store = argv[i];
+		}
+	}
+	if (!store) {
+		fprintf(stderr, "migstate du: the STORE argument is required\n");
+		return EXIT_USAGE;
+	}
+	struct sw_store s;
+	char err[512];
+	int ec;
+	if (sw_open(&s, store, root, SW_ALLOW_PARTIAL | SW_NO_CATALOG, err, sizeof err, &ec)) {
+		fprintf(stderr, "migstate du: %s\n", err);
+		sw_close(&s);
+		return ec;
+	}
+	struct du d = {.s = &s};
+	for (size_t v = 0; v < s.nvols; v++)
+		walk_volume(&d, v);
+	classify(&d);
+	if (json)
+		print_json(&d);
+	else
+		print_text(&d);
+	free(d.v);
+	sw_close(&s);
+	return EXIT_OK;
+}

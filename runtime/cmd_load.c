@@ -1,0 +1,119 @@
+/* cmd_load.c - `migstate load STORE --plan PLAN [options]`: restore a store
+ * (LoadState). Options are scan's (rtopts.h) plus --dry-run; the engine is load.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "disasm.h"
+#include "exitcodes.h"
+#include "load.h"
+#include "logging.h"
+#include "rtopts.h"
+
+enum { LO_DRY_RUN = 1 };
+
+static const struct rtopt_ext load_ext[] = {
+	{"dry-run", 'n', false, false, LO_DRY_RUN},
+};
+
+static void load_usage(FILE *out)
+{
+	fprintf(out, "usage: migstate load STORE --plan PLAN [--hardlink --nocompress | --nocompress]\n"
+		     "                     [options]\n"
+		     "Restore the objects of a store: each is linked back from the store when it is\n"
+		     "on the same mount as its destination, else copied. The rules are evaluated\n"
+		     "again (detection skipped): NeverRestore, a Config.xml given to migc, the\n"
+		     "locationModify, merge and destinationCleanup rules of the plan apply.\n"
+		     "--nocompress alone restores copies (the store's inodes are never shared).\n\n");
+	rtopts_usage_common(out);
+	fprintf(out, "  -n, --dry-run         print what would be done; touch nothing\n\n"
+		     "Exit: 0 all restored; 3 something was skipped (read the log before rd);\n"
+		     "11 usage; 27 not a usable store; 39 plan unusable; 61 stopped at an error.\n");
+}
+
+static int load_opt(void *ctx, int id, const char *arg, char *err, size_t errsz)
+{
+	struct load_opts *o = ctx;
+	(void)arg;
+	(void)err;
+	(void)errsz;
+	if (id == LO_DRY_RUN)
+		o->dry_run = true;
+	return 0;
+}
+
+static void print_summary(const struct load_stats *s, bool json, bool dry)
+{
+	if (json) {
+		printf("{\"dry_run\":%s,\"objects\":%zu,\"linked\":%zu,\"copied\":%zu,\"special\":%zu,"
+		       "\"directories\":%zu,\"renamed\":%zu,\"replaced\":%zu,\"kept\":%zu,\"diverged\":%zu,"
+		       "\"present\":%zu,\"excluded\":%zu,\"cleaned\":%zu,\"skipped\":%zu,"
+		       "\"users_missing\":%zu,\"ruleset_differs\":%s,\"stopped\":%s}\n",
+		       dry ? "true" : "false", s->objects, s->linked, s->copied, s->special, s->dirs,
+		       s->renamed, s->replaced, s->kept, s->diverged, s->present, s->excluded, s->cleaned,
+		       s->skipped, s->users_missing, s->ruleset_differs ? "true" : "false",
+		       s->stopped ? "true" : "false");
+		return;
+	}
+	printf("load%s: %zu linked, %zu copied, %zu renamed, %zu skipped, %zu diverged",
+	       dry ? " (dry run)" : "", s->linked, s->copied, s->renamed, s->skipped, s->diverged);
+	printf("; %zu already in place, %zu special, %zu directories made, %zu replaced, %zu kept "
+	       "existing, %zu not restored by the rules, %zu cleaned up\n",
+	       s->present, s->special, s->dirs, s->replaced, s->kept, s->excluded, s->cleaned);
+}
+
+int cmd_load(int argc, char **argv)
+{
+	struct rt_opts ro;
+	struct load_opts o = {.ro = &ro};
+	char err[512];
+	int pr = rtopts_parse(argc, argv, &ro, load_ext, sizeof load_ext / sizeof load_ext[0],
+			      load_opt, &o, err, sizeof err);
+	if (pr == RTOPTS_HELP) {
+		load_usage(stdout);
+		rtopts_free(&ro);
+		return EXIT_OK;
+	}
+	int rc = EXIT_USAGE;
+	if (pr != RTOPTS_OK) {
+		fprintf(stderr, "migstate load: %s\n", err);
+		goto out;
+	}
+	if (!ro.store || !ro.plan) {
+		fprintf(stderr, "migstate load: %s is required (migstate load STORE --plan PLAN)\n",
+			!ro.store ? "STORE" : "--plan");
+		goto out;
+	}
+	if (ro.hardlink && !ro.nocompress) {
+		fprintf(stderr, "migstate load: --hardlink requires --nocompress\n");
+		goto out;
+	}
+	o.copy_only = ro.nocompress && !ro.hardlink;
+	struct rlog log;
+	/* the default log is the one rtopts documents; a dry run writes none */
+	const char *logname = ro.log ? ro.log : o.dry_run ? NULL : "migstate-load.log";
+	if (rlog_open(&log, logname, ro.progress, NULL, ro.verbose, err, sizeof err) != 0) {
+		fprintf(stderr, "migstate load: %s\n", err);
+		rc = EXIT_ENVIRONMENT;
+		goto out;
+	}
+	rlog_progress(&log, "program", "migstate load", (char *)NULL);
+	struct load_stats st;
+	rc = load_run(&o, &log, &st);
+	if (rc == EXIT_OK || rc == EXIT_SKIPPED || rc == EXIT_STOPPED) {
+		print_summary(&st, ro.json, o.dry_run);
+		char buf[32];
+		snprintf(buf, sizeof buf, "%zu", st.skipped);
+		rlog_progress(&log, "PHASE", "Done", "numberOfIgnoredErrors", buf, (char *)NULL);
+	}
+	if (rc == EXIT_SKIPPED)
+		fprintf(stderr, "migstate load: %zu object%s skipped: read the log%s%s before running "
+			"rd, or their data is lost\n", st.skipped + st.users_missing,
+			st.skipped + st.users_missing == 1 ? " was" : "s were", logname ? " " : "",
+			logname ? logname : "");
+	if (rlog_close(&log) != 0 && rc == EXIT_OK)
+		rc = EXIT_ENVIRONMENT;
+out:
+	rtopts_free(&ro);
+	return rc;
+}

@@ -1,0 +1,135 @@
+/* cmd_rd.c - `migstate rd STORE [-y] [--force] [--pending] [--root DIR]`: remove a
+ * store safely (UsmtUtils /rd). The engine is rd.c. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "disasm.h"
+#include "exitcodes.h"
+#include "rd.h"
+
+static void rd_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: migstate rd STORE [-y|--yes] [--force] [--root DIR]\n"
+		"       migstate rd --pending [STORE]\n"
+		"Remove a migration store from every volume its catalog names. Entries that are\n"
+		"the last link to user data (nothing restored from them) are kept unless --force;\n"
+		"entries the kernel refuses now (busy mount point, read-only volume) are recorded\n"
+		"in $%s (default %s) and finished by --pending.\n"
+		"  -y, --yes     do not ask for confirmation (required without a terminal)\n"
+		"  --force       also remove entries that are the last link to their data\n"
+		"  --pending     finish the deletions recorded earlier (all stores, or STORE's)\n"
+		"  --root DIR    the migrated system is beneath DIR (default: derived from STORE)\n"
+		"Exit: 0 removed; 2 declined; 11 usage (or no terminal and no -y); 27 not a store\n"
+		"of ours; 34 not permitted; 35 something was kept or is pending.\n",
+		RD_PENDING_ENV, RD_PENDING_DEFAULT);
+}
+
+/* Ask on the terminal; true only for an explicit yes. */
+static bool confirm(const struct sw_store *s)
+{
+	fputs("Remove the migration store ", stderr);
+	text_str(stderr, s->real);
+	fprintf(stderr, " (%zu catalog entries, %zu volume%s)? [y/N] ", s->nrecs, s->nvols,
+		s->nvols == 1 ? "" : "s");
+	fflush(stderr);
+	char line[64];
+	if (!fgets(line, sizeof line, stdin))
+		return false;
+	return !strcmp(line, "y\n") || !strcmp(line, "Y\n") || !strcmp(line, "yes\n");
+}
+
+int cmd_rd(int argc, char **argv)
+{
+	bool yes = false, pending = false;
+	const char *store = NULL, *root = NULL;
+	struct rd_opts o = {.out = stdout};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-y") || !strcmp(a, "--yes")) {
+			yes = true;
+		} else if (!strcmp(a, "--force")) {
+			o.force = true;
+		} else if (!strcmp(a, "--pending")) {
+			pending = true;
+		} else if (!strcmp(a, "--root") && i + 1 < argc) {
+			root = argv[++i];
+		} else if (!strncmp(a, "--root=", 7)) {
+			root = a + 7;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			rd_usage(stdout);
+			return EXIT_OK;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "migstate rd: unknown option '%s'\n", a);
+			rd_usage(stderr);
+			return EXIT_USAGE;
+		} else if (store) {
+			fprintf(stderr, "migstate rd: only one STORE may be given\n");
+			return EXIT_USAGE;
+		} else {
+			store = a;
+		}
+	}
+	if (pending)
+		return rd_pending(&o, store);
+	if (!store) {
+		fprintf(stderr, "migstate rd: the STORE argument is required\n");
+		rd_usage(stderr);
+		return EXIT_USAGE;
+	}
+	struct sw_store s;
+	char err[512];
+	int ec;
+	if (sw_open(&s, store, root, SW_ALLOW_PARTIAL | SW_NO_CATALOG, err, sizeof err, &ec)) {
+		fprintf(stderr, "migstate rd: %s\n", err);
+		sw_close(&s);
+		return ec;
+	}
+	if (s.root_guessed)
+		fprintf(stderr, "migstate rd: warning: cannot tell the root from the store path; "
+			"assuming / for the other volumes' stores (pass --root)\n");
+	if (!s.have_cat && s.state != SS_REMOVING)
+		fprintf(stderr, "migstate rd: warning: %s has no catalog: only its master store "
+			"can be removed\n", store);
+	if (s.state == SS_SCANNING)
+		fprintf(stderr, "migstate rd: warning: the store is marked 'scanning' (an interrupted "
+			"scan, or one still running)\n");
+	if (!yes) {
+		if (!isatty(STDIN_FILENO)) {
+			fprintf(stderr, "migstate rd: refusing to remove %s without confirmation: no "
+				"terminal to ask on; pass -y\n", store);
+			sw_close(&s);
+			return EXIT_USAGE;
+		}
+		if (!confirm(&s)) {
+			fprintf(stderr, "migstate rd: not removed\n");
+			sw_close(&s);
+			return EXIT_CANCELED;
+		}
+	}
+	struct rd_result r;
+	int rc = rd_run(&s, &o, &r);
+	printf("rd: removed %zu files and %zu directories; kept %zu, pending %zu, denied %zu, "
+	       "errors %zu\n", r.files, r.dirs, r.kept, r.pending, r.denied, r.errors);
+	if (r.kept)
+		fprintf(stderr, "migstate rd: %zu entr%s kept: the store holds the only copy of that "
+			"data. Restore it (migstate load) or pass --force once you are sure it is not "
+			"needed.\n", r.kept, r.kept == 1 ? "y" : "ies");
+	if (r.pending)
+		fprintf(stderr, "migstate rd: %zu entr%s could not be removed now and %s recorded in "
+			"%s; run 'migstate rd --pending' once the cause is gone (the boot-time unit "
+			"migstate-rd-pending.service does it at the next start).\n", r.pending,
+			r.pending == 1 ? "y" : "ies", r.pending == 1 ? "is" : "are", rd_pending_dir(&o));
+	if (r.unmounted)
+		fprintf(stderr, "migstate rd: %zu volume%s not mounted: mount and run rd again.\n",
+			r.unmounted, r.unmounted == 1 ? " is" : "s are");
+	if (rc == EXIT_NOT_PERMITTED)
+		fprintf(stderr, "migstate rd: not permitted (exit 34): rd must run as root, and an "
+			"immutable or append-only entry must first be made mutable (chattr -i -a).\n");
+	sw_close(&s);
+	return rc;
+}

@@ -1,0 +1,172 @@
+/* cmd_scan.c - `migstate scan STORE --plan PLAN ...`: the command line of the capture
+ * (ScanState /hardlink /nocompress); the work is in scan.c. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "exitcodes.h"
+#include "rtopts.h"
+#include "scan.h"
+
+enum { S_OVERWRITE = 1, S_EFS, S_LISTFILES, S_ESTIMATE, S_MINFREE, S_INUSE, S_TRACE };
+
+static const struct rtopt_ext scan_ext[] = {
+    {"overwrite", 'o', false, false, S_OVERWRITE}, {"efs", 0, true, false, S_EFS},
+    {"listfiles", 0, true, false, S_LISTFILES},	   {"estimate", 0, true, false, S_ESTIMATE},
+    {"min-free", 0, true, false, S_MINFREE},	   {"in-use", 0, true, false, S_INUSE},
+    {"trace", 0, false, false, S_TRACE},
+};
+
+static void scan_usage(FILE *out)
+{
+	fprintf(
+	    out,
+	    "usage: migstate scan STORE --plan PLAN --hardlink --nocompress [options]\n"
+	    "       migstate scan STORE --plan PLAN --nocompress [options]   (a copy store)\n"
+	    "\n"
+	    "Capture what PLAN includes into a migration store at STORE. With --hardlink every\n"
+	    "file gets one more name in the store of its own volume (no data is copied);\n"
+	    "files that cannot be linked (FAT volumes, immutable or append-only files, the\n"
+	    "link limit) are copied into STORE, the master store. Without --hardlink every\n"
+	    "file is copied.\n"
+	    "\n"
+	    "Scan options:\n"
+	    "  -o, --overwrite       replace an existing store of ours at STORE\n"
+	    "  --efs MODE            encrypted (fscrypt) files: abort (default), skip,\n"
+	    "                        hardlink (needs --hardlink), decryptcopy\n"
+	    "  --listfiles FILE      write every captured path to FILE\n"
+	    "  --estimate FILE       write what the store would cost (bytes to copy per\n"
+	    "                        volume, files to link) to FILE; creates no store\n"
+	    "  --min-free MB         free space to keep on every store volume (default 250)\n"
+	    "  --in-use writers      also treat files open for writing by another process as\n"
+	    "                        in use (default: only files locked by one)\n"
+	    "  --trace               trace every decision on stderr\n"
+	    "\n"
+	    "Common options:\n");
+	rtopts_usage_common(out);
+	fprintf(out, "\n"
+		     "Exit codes: 0 done; 2 an encrypted file under --efs abort, or interrupted;\n"
+		     "3 done but --continue skipped errors; 11 bad command line; 27 STORE exists\n"
+		     "(use -o) or is not a store of ours; 29 not enough free space; 39 the plan\n"
+		     "cannot be used; 61 stopped at an error; 71 cannot start (log); 72 the store\n"
+		     "could not be written.\n");
+}
+
+static int scan_opt(void *ctx, int id, const char *arg, char *err, size_t errsz)
+{
+	struct scan_opts *so = ctx;
+	char *end;
+	switch (id) {
+	case S_OVERWRITE:
+		so->overwrite = true;
+		break;
+	case S_EFS:
+		for (int i = 0; i < 5; i++)
+			if (!strcmp(arg, efs_mode_names[i])) {
+				so->efs = (enum efs_mode)i;
+				return 0;
+			}
+		snprintf(err, errsz,
+			 "--efs must be abort, skip, hardlink, decryptcopy or copyraw, not '%s'",
+			 arg);
+		return -1;
+	case S_LISTFILES:
+		so->listfiles = arg;
+		break;
+	case S_ESTIMATE:
+		so->estimate = arg;
+		break;
+	case S_MINFREE: {
+		errno = 0;
+		unsigned long long v = strtoull(arg, &end, 10);
+		if (!*arg || *end || errno || arg[0] == '-' || v > (1ull << 40)) {
+			snprintf(err, errsz, "--min-free expects a number of megabytes, not '%s'",
+				 arg);
+			return -1;
+		}
+		so->min_free = (uint64_t)v << 20;
+		break;
+	}
+	case S_INUSE:
+		if (!strcmp(arg, "writers"))
+			so->in_use_writers = true;
+		else if (strcmp(arg, "locks") != 0) {
+			snprintf(err, errsz, "--in-use must be locks or writers, not '%s'", arg);
+			return -1;
+		}
+		break;
+	case S_TRACE:
+		so->trace = true;
+		break;
+	}
+	return 0;
+}
+
+/* The combinations USMT refuses with rc 11, and ours. NULL when fine. */
+static const char *check_combination(const struct scan_opts *so)
+{
+	if (!so->o.store)
+		return "the store parameter is required (migstate scan STORE --plan PLAN ...)";
+	if (!so->o.plan)
+		return "--plan PLAN is required";
+	if (so->o.hardlink && !so->o.nocompress)
+		return "--hardlink requires --nocompress";
+	if (!so->o.nocompress)
+		return "migstate writes uncompressed stores only: give --nocompress (with "
+		       "--hardlink "
+		       "for a hard-link store)";
+	if (so->efs == EFS_HARDLINK && !so->o.hardlink)
+		return "--efs hardlink requires --hardlink";
+	if (so->efs == EFS_COPYRAW)
+		return "--efs copyraw is not possible: the kernel offers no way to read the raw "
+		       "ciphertext of an fscrypt file; use --efs hardlink (restore on the same "
+		       "volume) or --efs decryptcopy";
+	if (so->listfiles && so->estimate)
+		return "--listfiles cannot be used with --estimate";
+	return NULL;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	struct scan_opts so = {.min_free = (uint64_t)250 << 20};
+	char err[512];
+	int rc = rtopts_parse(argc, argv, &so.o, scan_ext, sizeof scan_ext / sizeof scan_ext[0],
+			      scan_opt, &so, err, sizeof err);
+	if (rc == RTOPTS_HELP) {
+		scan_usage(stdout);
+		rtopts_free(&so.o);
+		return EXIT_OK;
+	}
+	if (rc != RTOPTS_OK) {
+		fprintf(stderr, "migstate scan: %s (try 'migstate scan --help')\n", err);
+		rtopts_free(&so.o);
+		return EXIT_USAGE;
+	}
+	const char *why = check_combination(&so);
+	if (why) {
+		fprintf(stderr, "migstate scan: %s\n", why);
+		rtopts_free(&so.o);
+		return EXIT_USAGE;
+	}
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a log on a closed pipe is a write error, not death */
+	rc = scan_run(&so, &stop_requested);
+	rtopts_free(&so.o);
+	return rc;
+}

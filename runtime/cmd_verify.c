@@ -1,0 +1,321 @@
+/* cmd_verify.c - `migstate verify STORE [--json] [--root DIR]`: check every catalog
+ * entry against the store and the system (UsmtUtils /verify, re-purposed as spec 1.4
+ * suggests for a hard-link store).
+ *
+ * Per file entry: the payload is present; a linked payload is still the captured inode
+ * (same inode number), and its size and mtime are the captured ones; the original path,
+ * when it exists, is that same file (else an application replaced it after the scan:
+ * diverged), unless load already put the captured version somewhere (its journal).
+ * Files in the store the catalog does not name are orphaned. Exit 0 only when all is
+ * well, 42 otherwise (27: not a store of ours). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "disasm.h"
+#include "exitcodes.h"
+#include "fsutil.h"
+#include "storewalk.h"
+
+enum vkind { VK_MISSING, VK_DIVERGED, VK_ORPHANED, VK__N };
+static const char *const vkind_names[VK__N] = {"missing", "diverged", "orphaned"};
+
+struct problem {
+	enum vkind kind;
+	char *path;
+	char *reason;
+};
+
+struct vstate {
+	struct sw_store *s;
+	struct sw_journal journal;
+	struct problem *v;
+	size_t n, cap;
+	size_t count[VK__N];
+	size_t ok, store_only, checked;
+	size_t vol;             /* volume being walked for orphans */
+	bool json;
+};
+
+static void add(struct vstate *st, enum vkind k, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void add(struct vstate *st, enum vkind k, const char *path, const char *fmt, ...)
+{
+	st->count[k]++;
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 32;
+		struct problem *q = realloc(st->v, cap * sizeof *q);
+		if (!q)
+			return;
+		st->v = q;
+		st->cap = cap;
+	}
+	char reason[512] = "";
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(reason, sizeof reason, fmt, ap);
+		va_end(ap);
+	}
+	st->v[st->n].kind = k;
+	st->v[st->n].path = strdup(path);
+	st->v[st->n].reason = strdup(reason);
+	st->n++;
+}
+
+static double secs(int64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+static int64_t st_mtime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/* Did load put the captured payload (open as PFD/LEAF) at one of its journal
+ * destinations? The same inode (a link), or the same bytes (a copy). */
+static bool restored_somewhere(struct vstate *st, const struct sw_rec *r, const struct stat *pst,
+			       int pfd, const char *leaf)
+{
+	size_t first, n = sw_journal_find(&st->journal, r->r.volume, r->path, &first);
+	for (size_t i = 0; i < n; i++) {
+		const char *dl;
+		int dfd = fs_open_parent(st->s->rootfd, st->journal.v[first + i].dest, &dl);
+		if (dfd < 0)
+			continue;
+		struct stat d;
+		bool same = fstatat(dfd, dl, &d, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(d.st_mode) &&
+			    ((d.st_dev == pst->st_dev && d.st_ino == pst->st_ino) ||
+			     sw_same_file_content(pfd, leaf, dfd, dl));
+		close(dfd);
+		if (same)
+			return true;
+	}
+	return false;
+}
+
+/* Compare the original place of a file entry with its payload. */
+static void check_original(struct vstate *st, const struct sw_rec *r, const struct stat *pst,
+			   int pfd, const char *leaf)
+{
+	const char *ol;
+	int ofd = fs_open_parent(st->s->rootfd, r->path, &ol);
+	struct stat o;
+	bool exists = ofd >= 0 && fstatat(ofd, ol, &o, AT_SYMLINK_NOFOLLOW) == 0;
+	bool same = false;
+	if (exists && S_ISREG(o.st_mode)) {
+		if (r->r.action == CA_LINKED)
+			same = o.st_dev == pst->st_dev && o.st_ino == pst->st_ino;
+		else
+			same = sw_same_file_content(pfd, leaf, ofd, ol);
+	}
+	if (exists && !same && !restored_somewhere(st, r, pst, pfd, leaf)) {
+		add(st, VK_DIVERGED, r->path,
+		    "the original was replaced after the scan: captured %lld bytes, mtime %.3f; "
+		    "now %lld bytes, mtime %.3f",
+		    (long long)pst->st_size, secs(st_mtime_ns(pst)), (long long)o.st_size,
+		    secs(st_mtime_ns(&o)));
+	} else {
+		st->ok++;
+		if (!exists && r->r.action == CA_LINKED && pst->st_nlink == 1 &&
+		    !restored_somewhere(st, r, pst, pfd, leaf))
+			st->store_only++;
+	}
+	if (ofd >= 0)
+		close(ofd);
+}
+
+static void check_file(struct vstate *st, const struct sw_rec *r)
+{
+	const char *leaf;
+	int pfd = sw_payload_dir(st->s, r, &leaf);
+	struct stat p;
+	if (pfd < 0 || fstatat(pfd, leaf, &p, AT_SYMLINK_NOFOLLOW) != 0) {
+		add(st, VK_MISSING, r->path, "%s", strerror(errno));
+		if (pfd >= 0)
+			close(pfd);
+		return;
+	}
+	if (!S_ISREG(p.st_mode)) {
+		add(st, VK_DIVERGED, r->path, "the store entry is not a regular file");
+	} else if (r->r.action == CA_LINKED && p.st_ino != r->r.ino) {
+		add(st, VK_DIVERGED, r->path, "the store entry is inode %llu, the catalog says %llu",
+		    (unsigned long long)p.st_ino, (unsigned long long)r->r.ino);
+	} else if ((uint64_t)p.st_size != r->r.size || st_mtime_ns(&p) != r->r.mtime_ns) {
+		add(st, VK_DIVERGED, r->path,
+		    "changed since the scan: captured %llu bytes, mtime %.3f; store entry %lld "
+		    "bytes, mtime %.3f",
+		    (unsigned long long)r->r.size, secs(r->r.mtime_ns), (long long)p.st_size,
+		    secs(st_mtime_ns(&p)));
+	} else {
+		check_original(st, r, &p, pfd, leaf);
+	}
+	close(pfd);
+}
+
+static void check_record(struct vstate *st, const struct sw_rec *r)
+{
+	st->checked++;
+	if (r->r.type == CT_FILE && r->r.action != CA_RECORDED) {
+		check_file(st, r);
+		return;
+	}
+	/* directories and special files are catalog records: a payload, if any, must at
+	 * least have the right type */
+	struct stat p;
+	if (sw_payload_stat(st->s, r, &p) == 0 && r->r.type == CT_DIR && !S_ISDIR(p.st_mode))
+		add(st, VK_DIVERGED, r->path, "the store entry is not a directory");
+	else
+		st->ok++;
+}
+
+static int orphan_visit(const struct sw_visit *v, void *ctx)
+{
+	struct vstate *st = ctx;
+	if (v->error || S_ISDIR(v->st->st_mode))
+		return 0;
+	size_t len = strlen(v->rel);
+	char *logical = malloc(len + 2);
+	if (!logical)
+		return -1;
+	logical[0] = '/';
+	memcpy(logical + 1, v->rel, len + 1);
+	if (!sw_find(st->s, (uint32_t)st->vol, logical, len + 1)) {
+		size_t n = strlen(st->s->vol_real[st->vol]) + len + 32;
+		char *full = malloc(n);
+		if (full) {
+			snprintf(full, n, "%s/" STORE_META "/" STORE_PAYLOAD "/%s", st->s->vol_real[st->vol],
+				 v->rel);
+			add(st, VK_ORPHANED, full, "in the store but not in the catalog");
+			free(full);
+		}
+	}
+	free(logical);
+	return 0;
+}
+
+static void print_text(const struct vstate *st, bool incomplete)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		printf("%s\t", vkind_names[st->v[i].kind]);
+		text_str(stdout, st->v[i].path);
+		if (*st->v[i].reason)
+			printf("\t%s", st->v[i].reason);
+		putchar('\n');
+	}
+	printf("verify: %zu entries: %zu ok, %zu missing, %zu diverged, %zu orphaned%s\n",
+	       st->checked, st->ok, st->count[VK_MISSING], st->count[VK_DIVERGED],
+	       st->count[VK_ORPHANED], incomplete ? "; the store is incomplete (interrupted scan)" : "");
+	if (st->store_only)
+		printf("verify: %zu linked entr%s the only name of %s data (nothing restored yet)\n",
+		       st->store_only, st->store_only == 1 ? "y is" : "ies are",
+		       st->store_only == 1 ? "its" : "their");
+}
+
+static void print_json(const struct vstate *st, const struct sw_store *s, bool incomplete)
+{
+	char hex[65];
+	sw_hex(s->cat.ruleset, hex);
+	fputs("{\"store\":", stdout);
+	json_str(stdout, s->real);
+	printf(",\"state\":\"%s\",\"complete\":%s,\"ruleset\":\"%s\",\"entries\":%zu,\"ok\":%zu,"
+	       "\"store_only\":%zu",
+	       store_state_names[s->state], incomplete ? "false" : "true", hex, st->checked, st->ok,
+	       st->store_only);
+	for (int k = 0; k < VK__N; k++) {
+		printf(",\"%s\":[", vkind_names[k]);
+		bool first = true;
+		for (size_t i = 0; i < st->n; i++) {
+			if (st->v[i].kind != (enum vkind)k)
+				continue;
+			if (!first)
+				putchar(',');
+			first = false;
+			fputs("{\"path\":", stdout);
+			json_str(stdout, st->v[i].path);
+			fputs(",\"reason\":", stdout);
+			json_str(stdout, st->v[i].reason);
+			putchar('}');
+		}
+		putchar(']');
+	}
+	printf(",\"status\":\"%s\"}\n",
+	       st->n || incomplete ? "problems" : "ok");
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	const char *store = NULL, *root = NULL;
+	bool json = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
+			root = argv[++i];
+		} else if (!strncmp(argv[i], "--root=", 7)) {
+			root = argv[i] + 7;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: migstate verify STORE [--json] [--root DIR]\n"
+			       "Check every catalog entry: present, still the captured inode, same size\n"
+			       "and mtime, the original not replaced since; list files in the store the\n"
+			       "catalog does not name. Exit 0 all well, 42 problems, 27 not a store.\n");
+			return EXIT_OK;
+		} else if (argv[i][0] == '-' || store) {
+			fprintf(stderr, "migstate verify: unexpected argument '%s'\n", argv[i]);
+			return EXIT_USAGE;
+		} else {
+			store = argv[i];
+		}
+	}
+	if (!store) {
+		fprintf(stderr, "migstate verify: the STORE argument is required\n");
+		return EXIT_USAGE;
+	}
+	struct sw_store s;
+	char err[512];
+	int ec;
+	if (sw_open(&s, store, root, SW_ALLOW_PARTIAL, err, sizeof err, &ec)) {
+		fprintf(stderr, "migstate verify: %s\n", err);
+		sw_close(&s);
+		return ec;
+	}
+	if (s.root_guessed)
+		fprintf(stderr, "migstate verify: warning: cannot tell the root from the store path; "
+			"assuming / (pass --root)\n");
+	struct vstate st = {.s = &s, .json = json};
+	sw_journal_read(s.meta_fd, &st.journal);
+	for (size_t i = 0; i < s.nrecs; i++)
+		check_record(&st, &s.recs[i]);
+	for (size_t v = 0; v < s.nvols; v++) {
+		if (s.file_fd[v] < 0) {
+			if (s.vol_unmounted[v])
+				add(&st, VK_MISSING, s.vol_real[v], "volume not mounted");
+			continue;
+		}
+		st.vol = v;
+		sw_walk(s.file_fd[v], orphan_visit, &st);
+	}
+	bool incomplete = s.state != SS_COMPLETE || strcmp(s.cat_name, "catalog") != 0;
+	if (json)
+		print_json(&st, &s, incomplete);
+	else
+		print_text(&st, incomplete);
+	int rc = st.n || incomplete ? EXIT_STORE_CORRUPT : EXIT_OK;
+	for (size_t i = 0; i < st.n; i++) {
+		free(st.v[i].path);
+		free(st.v[i].reason);
+	}
+	free(st.v);
+	sw_journal_free(&st.journal);
+	sw_close(&s);
+	return rc;
+}

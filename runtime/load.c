@@ -1,0 +1,1589 @@
+/* load.c - the restore engine (see load.h). */
+#include "load.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "bind.h"
+#include "copyfile.h"
+#include "decide.h"
+#include "disasm.h"
+#include "errpolicy.h"
+#include "exitcodes.h"
+#include "fsutil.h"
+#include "merge.h"
+#include "plan.h"
+#include "relocate.h"
+#include "sha256.h"
+#include "storewalk.h"
+#include "users.h"
+#include "vm.h"
+
+/* --- a small string map (path -> index) --------------------------------------------- */
+
+struct smap {
+	char **key;
+	uint32_t *val;
+	size_t cap, n;
+};
+
+static uint64_t shash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static size_t smap_slot(const struct smap *m, const char *k)
+{
+	size_t j = (size_t)shash(k) & (m->cap - 1);
+	while (m->key[j] && strcmp(m->key[j], k) != 0)
+		j = (j + 1) & (m->cap - 1);
+	return j;
+}
+
+static const uint32_t *smap_get(const struct smap *m, const char *k)
+{
+	if (!m->cap)
+		return NULL;
+	size_t j = smap_slot(m, k);
+	return m->key[j] ? &m->val[j] : NULL;
+}
+
+/* Insert K -> V unless K is there already. 1 inserted, 0 present, -1 no memory. */
+static int smap_put(struct smap *m, const char *k, uint32_t v)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 256;
+		struct smap nm = {calloc(cap, sizeof(char *)), calloc(cap, sizeof(uint32_t)), cap, 0};
+		if (!nm.key || !nm.val) {
+			free(nm.key);
+			free(nm.val);
+			return -1;
+		}
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->key[i])
+				continue;
+			size_t j = smap_slot(&nm, m->key[i]);
+			nm.key[j] = m->key[i];
+			nm.val[j] = m->val[i];
+			nm.n++;
+		}
+		free(m->key);
+		free(m->val);
+		*m = nm;
+	}
+	size_t j = smap_slot(m, k);
+	if (m->key[j])
+		return 0;
+	if (!(m->key[j] = strdup(k)))
+		return -1;
+	m->val[j] = v;
+	m->n++;
+	return 1;
+}
+
+static void smap_free(struct smap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->key[i]);
+	free(m->key);
+	free(m->val);
+	memset(m, 0, sizeof *m);
+}
+
+/* --- the loader ------------------------------------------------------------------- */
+
+struct action {
+	uint32_t rec;
+	uint32_t merge;            /* merge rule, PLAN_NONE: default */
+	unsigned ctx;
+	size_t ndest;
+	char *dest[DECIDE_MAX_DEST + 1];
+};
+
+struct loader {
+	const struct load_opts *o;
+	struct rlog *log;
+	struct load_stats *st;
+	struct plan plan;
+	bool plan_open;
+	struct sw_store s;
+	bool store_open;
+	struct rt_user *users;     /* captured users selected and present: contexts 1..n */
+	size_t nusers;
+	char **target_home;        /* their home on this system (may differ) */
+	int *user_ctx;             /* catalog user index -> context; USER_UNSELECTED, USER_MISSING */
+	const char **fixed;
+	struct rt_env env;
+	struct rt_bound b;
+	bool bound;
+	struct action *acts;
+	size_t nacts;
+	struct smap dirmeta;       /* directory path -> catalog record (metadata source) */
+	struct smap touched;       /* directories that hold something we restored */
+	struct smap simulated;     /* --dry-run: directories that would be made */
+	FILE *journal;
+	char *pcache;              /* last destination parent opened, and its fd */
+	int pcache_fd;
+	char *scache;              /* last payload parent opened (volume + path), its fd */
+	uint32_t scache_vol;
+	int scache_fd;
+	struct fixup *fix;         /* copies whose times must be checked at the end */
+	size_t nfix, capfix;
+	bool stop;
+	int exit;
+};
+
+/* A copy's times, set again at the end of the run: a FUSE driver may stamp the file
+ * when it is released, after our futimens. */
+struct fixup {
+	char *path;
+	struct timespec t[2];
+};
+
+#define USER_UNSELECTED (-1)
+#define USER_MISSING (-2)
+#define DRY_NEW (-2)           /* --dry-run: the directory does not exist yet */
+
+/* One --dry-run line: WHAT <TAB> A [<TAB> B]. On stderr when stdout carries --json. */
+static void out_line(struct loader *L, const char *what, const char *a, const char *b)
+{
+	FILE *out = L->o->ro->json ? stderr : stdout;
+	fputs(what, out);
+	fputc('\t', out);
+	text_str(out, a);
+	if (b) {
+		fputc('\t', out);
+		text_str(out, b);
+	}
+	fputc('\n', out);
+}
+
+/* Test hook: MIGSTATE_TEST_CRASH_AFTER=N kills the process after N objects are
+ * placed, so the tests can prove a rerun finishes an interrupted load. */
+static void crash_point(void)
+{
+	static long left = -2;
+	if (left == -2) {
+		const char *e = getenv("MIGSTATE_TEST_CRASH_AFTER");
+		left = e && *e ? strtol(e, NULL, 10) : -1;
+	}
+	if (left > 0 && --left == 0)
+		kill(getpid(), SIGKILL);
+}
+
+static int64_t ns_of(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+static struct timespec ts_of(int64_t ns)
+{
+	struct timespec t;
+	t.tv_sec = (time_t)(ns / 1000000000);
+	t.tv_nsec = (long)(ns % 1000000000);
+	if (t.tv_nsec < 0) {
+		t.tv_nsec += 1000000000;
+		t.tv_sec--;
+	}
+	return t;
+}
+
+/* Ignorable when a filesystem cannot keep an attribute (FAT through FUSE says ENOSYS). */
+static bool unsupported(int err)
+{
+	return err == EPERM || err == ENOSYS || err == EOPNOTSUPP || err == ENOTSUP;
+}
+
+/* Split logical PATH at its last '/': a malloc'd parent and a pointer to the leaf. */
+static char *parent_of(const char *path, const char **leaf)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash) {
+		*leaf = path;
+		return strdup("/");
+	}
+	*leaf = slash + 1;
+	return slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+}
+
+static char *join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *r = malloc(n);
+	if (r)
+		snprintf(r, n, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name);
+	return r;
+}
+
+/* An error on the object at DEST: ErrorControl, then --continue, decide whether the
+ * run goes on. */
+static bool on_error(struct loader *L, const char *dest, int err, const char *what)
+{
+	const char *leaf;
+	char *dir = parent_of(dest, &leaf);
+	uint32_t rule = PLAN_NONE;
+	enum errp_action a = L->bound && dir ? errp_decide(&L->b, dir, leaf, err, &rule) : ERRP_NONE;
+	free(dir);
+	char code[16];
+	snprintf(code, sizeof code, "%d", err);
+	if (a == ERRP_FATAL || (a == ERRP_NONE && !L->o->ro->cont)) {
+		rlog_msg(L->log, RL_ERROR, "%s: %s: %s (stopping%s)", rlog_esc(L->log, dest), what,
+			 strerror(err), a == ERRP_FATAL ? ": ErrorControl says fatal" : "; -c would skip it");
+		rlog_progress(L->log, "error", "UnableToApply", "objectName", dest, "action", "Abort",
+			      "errorCode", code, (char *)NULL);
+		L->stop = true;
+		L->exit = EXIT_STOPPED;
+		L->st->stopped = true;
+		return false;
+	}
+	L->st->skipped++;
+	rlog_msg(L->log, RL_ERROR, "%s: %s: %s (skipped%s)", rlog_esc(L->log, dest), what, strerror(err),
+		 a == ERRP_NONFATAL ? " by ErrorControl" : " by --continue");
+	rlog_progress(L->log, "error", "UnableToApply", "objectName", dest, "action", "Ignore",
+		      "errorCode", code, (char *)NULL);
+	return true;
+}
+
+/* --- users -------------------------------------------------------------------------- */
+
+/* Bind the catalog's users that exist here (by name) and are selected. Decisions use
+ * the captured home and XDG dirs, so catalog paths match as they did at the scan;
+ * destinations below a captured home are moved to the user's home here if it differs. */
+static int setup_users(struct loader *L)
+{
+	const struct cat_reader *c = &L->s.cat;
+	const struct rt_opts *ro = L->o->ro;
+	size_t n = c->nusers;
+	L->users = calloc(n ? n : 1, sizeof *L->users);
+	L->target_home = calloc(n ? n : 1, sizeof *L->target_home);
+	L->user_ctx = malloc((n ? n : 1) * sizeof *L->user_ctx);
+	if (!L->users || !L->target_home || !L->user_ctx)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct cat_user_info *cu = &c->users[i];
+		struct rt_user here;
+		L->user_ctx[i] = USER_MISSING;
+		if (!cu->name || !cu->home || users_lookup(L->s.rootfd, cu->name, &here) != 0) {
+			L->st->users_missing++;
+			rlog_msg(L->log, RL_WARN,
+				 "user %s (uid %u) is in the store but not on this system: their objects "
+				 "are not restored (create the account and run load again)",
+				 rlog_esc(L->log, cu->name), cu->uid);
+			continue;
+		}
+		bool active = rtopts_user_active(ro, L->s.rootfd, &here);
+		L->user_ctx[i] = USER_UNSELECTED;
+		if (!rtopts_user_wanted(ro, cu->name, active)) {
+			rlog_msg(L->log, RL_INFO, "user %s: not selected (--ui/--ue/--uel)",
+				 rlog_esc(L->log, cu->name));
+			users_free_one(&here);
+			continue;
+		}
+		if (here.uid != cu->uid)
+			rlog_msg(L->log, RL_WARN,
+				 "user %s has uid %u here but %u in the store: linked files keep uid %u "
+				 "(they share the captured inode); chown them after rd if needed",
+				 rlog_esc(L->log, cu->name), here.uid, cu->uid, cu->uid);
+		struct rt_user *u = &L->users[L->nusers];
+		u->name = strdup(cu->name);
+		u->uid = cu->uid;
+		u->gid = cu->gid;
+		u->home = strdup(cu->home);
+		for (int x = 0; x < CAT_XDG_N && x < XDG__N; x++)
+			if (cu->xdg[x] && *cu->xdg[x])
+				u->xdg[x] = strdup(cu->xdg[x]);
+		L->target_home[L->nusers] = here.home;
+		here.home = NULL;
+		users_free_one(&here);
+		if (!u->name || !u->home)
+			return -1;
+		L->nusers++;
+		L->user_ctx[i] = (int)L->nusers;
+		rlog_msg(L->log, RL_INFO, "user %s: restored (context %zu)", rlog_esc(L->log, cu->name),
+			 L->nusers);
+	}
+	return 0;
+}
+
+/* DEST below a captured home whose user lives elsewhere here: moved there. */
+static char *rebase_home(struct loader *L, char *dest)
+{
+	for (size_t i = 0; i < L->nusers; i++) {
+		const char *from = L->users[i].home, *to = L->target_home[i];
+		size_t fl = strlen(from);
+		if (!to || !strcmp(from, to) || strncmp(dest, from, fl) != 0 ||
+		    (dest[fl] != 0 && dest[fl] != '/'))
+			continue;
+		size_t n = strlen(to) + strlen(dest + fl) + 1;
+		char *r = malloc(n);
+		if (!r)
+			return dest;
+		snprintf(r, n, "%s%s", to, dest + fl);
+		free(dest);
+		return r;
+	}
+	return dest;
+}
+
+/* --- deciding ----------------------------------------------------------------------- */
+
+/* The decision for record R, as `migc explain` makes it. Returns 1 with A filled when
+ * the object is restored, 0 when the rules drop it, -1 out of memory. */
+static int decide(struct loader *L, const struct sw_rec *r, struct action *a)
+{
+	bool is_dir = r->r.type == CT_DIR;
+	const char *leaf;
+	memset(a, 0, sizeof *a);
+	char *dir = is_dir ? strdup(r->path) : parent_of(r->path, &leaf);
+	if (!dir)
+		return -1;
+	const char *name = is_dir ? "" : leaf;
+	struct vm_obj o = {
+		.dir = dir, .dirlen = strlen(dir), .name = name, .namelen = strlen(name),
+		.is_dir = is_dir, .is_link = r->r.type == CT_SYMLINK, .size = r->r.size,
+		.mtime = r->r.mtime_ns / 1000000000, .ctime = r->r.ctime_ns / 1000000000,
+		.atime = r->r.atime_ns / 1000000000,
+	};
+	struct rt_cands c = {0};
+	struct decision d;
+	rt_candidates(&L->b, dir, o.dirlen, &c);
+	rt_decide(&L->b, &c, &o, NULL, &d);
+	rt_cands_free(&c);
+	a->rec = (uint32_t)(r - L->s.recs);
+	a->merge = d.merge;
+	a->ctx = d.ctx;
+	if (d.verdict != V_INCLUDE) {
+		free(dir);
+		return 0;
+	}
+	if (d.keep_original || d.nlocmod == 0)
+		a->dest[a->ndest++] = strdup(r->path);
+	for (size_t i = 0; i < d.nlocmod; i++) {
+		char *dst = rt_relocate(&L->b, d.locmod_ctx[i], d.locmod[i], dir, name);
+		if (dst && is_dir && !*name) {
+			/* a directory object: the helper appended an empty name */
+			size_t dl = strlen(dst);
+			while (dl > 1 && dst[dl - 1] == '/')
+				dst[--dl] = 0;
+		}
+		if (dst)
+			a->dest[a->ndest++] = dst;
+		else if (a->ndest == 0)
+			a->dest[a->ndest++] = strdup(r->path); /* the rule does not apply: stays */
+	}
+	free(dir);
+	for (size_t i = 0; i < a->ndest; i++) {
+		if (!a->dest[i])
+			return -1;
+		a->dest[i] = rebase_home(L, a->dest[i]);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(a->dest[i], a->dest[j])) {
+				free(a->dest[i]);
+				a->dest[i--] = a->dest[--a->ndest];
+				break;
+			}
+	}
+	return 1;
+}
+
+/* A relocated object's new parent directories take the metadata of the directories they
+ * stand for: going up from SRC and DEST together while the names agree
+ * (Old/sub/f -> New/sub/f: New/sub is made like Old/sub). */
+static int map_moved_parents(struct loader *L, const char *src, const char *dest)
+{
+	char *a = strdup(src), *b = strdup(dest);
+	int rc = a && b ? 0 : -1;
+	while (rc == 0) {
+		char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+		if (!sa || !sb || sa == a || sb == b || strcmp(sa, sb) != 0)
+			break;
+		*sa = *sb = 0; /* now the parents */
+		const uint32_t *ri = smap_get(&L->dirmeta, a);
+		if (!ri || smap_put(&L->dirmeta, b, *ri) < 0)
+			break;
+	}
+	free(a);
+	free(b);
+	return rc;
+}
+
+/* Decide every record; build the directory metadata map. */
+static int plan_actions(struct loader *L)
+{
+	L->acts = calloc(L->s.nrecs ? L->s.nrecs : 1, sizeof *L->acts);
+	if (!L->acts)
+		return -1;
+	for (size_t i = 0; i < L->s.nrecs; i++) {
+		const struct sw_rec *r = &L->s.recs[i];
+		if (r->r.type == CT_DIR && smap_put(&L->dirmeta, r->path, (uint32_t)i) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < L->s.nrecs; i++) {
+		const struct sw_rec *r = &L->s.recs[i];
+		L->st->objects++;
+		if (r->r.user > 0 && (r->r.user > L->s.cat.nusers || L->user_ctx[r->r.user - 1] < 0)) {
+			bool missing = r->r.user > L->s.cat.nusers || L->user_ctx[r->r.user - 1] == USER_MISSING;
+			if (missing && r->r.type != CT_DIR) {
+				L->st->skipped++;
+				rlog_msg(L->log, RL_DEBUG, "%s: its user is not on this system: not restored",
+					 rlog_esc(L->log, r->path));
+			} else {
+				L->st->excluded++;
+			}
+			continue;
+		}
+		struct action a;
+		int rc = decide(L, r, &a);
+		if (rc < 0) {
+			for (size_t k = 0; k < a.ndest; k++)
+				free(a.dest[k]);
+			return -1;
+		}
+		if (rc == 0 || (r->r.type == CT_DIR && (r->r.flags & CF_PARENT))) {
+			if (rc == 0 && !(r->r.flags & CF_PARENT)) {
+				L->st->excluded++;
+				if (L->log->verbose & RTV_OBJECTS)
+					rlog_msg(L->log, RL_INFO, "not restored (rules): %s",
+						 rlog_esc(L->log, r->path));
+			}
+			for (size_t k = 0; k < a.ndest; k++)
+				free(a.dest[k]);
+			continue;
+		}
+		for (size_t k = 0; k < a.ndest; k++) {
+			if (r->r.type == CT_DIR && smap_put(&L->dirmeta, a.dest[k], a.rec) < 0)
+				return -1;
+			if (strcmp(a.dest[k], r->path) != 0 && map_moved_parents(L, r->path, a.dest[k]) < 0)
+				return -1;
+		}
+		L->acts[L->nacts++] = a;
+	}
+	return 0;
+}
+
+/* --- destination directories -------------------------------------------------------- */
+
+/* Mark DIR and every directory above it as holding restored objects. */
+static void touch_dirs(struct loader *L, const char *dir)
+{
+	char *p = strdup(dir);
+	while (p && strcmp(p, "/") != 0) {
+		if (smap_put(&L->touched, p, 0) == 0)
+			break; /* its parents are marked already */
+		char *slash = strrchr(p, '/');
+		if (!slash)
+			break;
+		if (slash == p)
+			slash[1] = 0;
+		else
+			*slash = 0;
+	}
+	free(p);
+}
+
+/* Owner, group and mode for a directory we must make at LOGICAL: the catalog's record
+ * of it, else inherited from the directory it is made in. */
+static void dir_meta(struct loader *L, const char *logical, int parentfd, uid_t *uid, gid_t *gid,
+		     mode_t *mode)
+{
+	const uint32_t *ri = smap_get(&L->dirmeta, logical);
+	if (ri) {
+		const struct cat_record *r = &L->s.recs[*ri].r;
+		*uid = r->uid;
+		*gid = r->gid;
+		*mode = (mode_t)(r->mode & 07777);
+		return;
+	}
+	struct stat st;
+	if (fstat(parentfd, &st) == 0) {
+		*uid = st.st_uid;
+		*gid = st.st_gid;
+		*mode = st.st_mode & 03777; /* no set-uid on a directory we invent */
+	} else {
+		*uid = 0;
+		*gid = 0;
+		*mode = 0755;
+	}
+}
+
+/* Open directory LOGICAL beneath the root, making what is missing (never following a
+ * symlink). The fd is cached: do not close it. DRY_NEW under --dry-run when it would be
+ * made; -1 with errno on failure (ELOOP/ENOTDIR: something else is in the way). */
+static int open_dest_dir(struct loader *L, const char *logical)
+{
+	if (L->pcache && !strcmp(L->pcache, logical))
+		return L->pcache_fd;
+	if (L->o->dry_run && smap_get(&L->simulated, logical))
+		return DRY_NEW;
+	int fd = openat(L->s.rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t len = strlen(logical), i = 0;
+	while (fd >= 0 && i < len) {
+		while (i < len && logical[i] == '/')
+			i++;
+		size_t s = i;
+		while (i < len && logical[i] != '/')
+			i++;
+		if (i == s)
+			break;
+		char name[256];
+		if (i - s >= sizeof name) {
+			close(fd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(name, logical + s, i - s);
+		name[i - s] = 0;
+		if (!strcmp(name, ".") || !strcmp(name, "..")) {
+			close(fd);
+			errno = EINVAL; /* logical paths have no dot segments: never climb out */
+			return -1;
+		}
+		int nfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0 && errno == ENOENT) {
+			char *prefix = strndup(logical, i);
+			if (!prefix) {
+				close(fd);
+				errno = ENOMEM;
+				return -1;
+			}
+			if (L->o->dry_run) {
+				/* this one and everything below it would be made */
+				for (size_t k = i;; k++) {
+					if (k == len || logical[k] == '/') {
+						char *p = strndup(logical, k);
+						if (p && smap_put(&L->simulated, p, 0) == 1) {
+							out_line(L, "mkdir", p, NULL);
+							L->st->dirs++;
+						}
+						free(p);
+						if (k == len)
+							break;
+					}
+				}
+				free(prefix);
+				close(fd);
+				return DRY_NEW;
+			}
+			uid_t uid;
+			gid_t gid;
+			mode_t mode;
+			dir_meta(L, prefix, fd, &uid, &gid, &mode);
+			if (mkdirat(fd, name, 0700) == 0) {
+				L->st->dirs++;
+				rlog_msg(L->log, RL_DEBUG, "mkdir %s", rlog_esc(L->log, prefix));
+			}
+			nfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (nfd >= 0) {
+				/* owner before mode: chown clears set-id bits; FAT refuses both */
+				if (fchown(nfd, uid, gid) != 0 && !unsupported(errno))
+					rlog_msg(L->log, RL_WARN, "chown %s: %s", rlog_esc(L->log, prefix),
+						 strerror(errno));
+				if (fchmod(nfd, mode) != 0 && !unsupported(errno))
+					rlog_msg(L->log, RL_WARN, "chmod %s: %s", rlog_esc(L->log, prefix),
+						 strerror(errno));
+			}
+			free(prefix);
+		}
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		fd = nfd;
+	}
+	if (fd < 0)
+		return -1;
+	if (L->pcache_fd >= 0)
+		close(L->pcache_fd);
+	free(L->pcache);
+	L->pcache = strdup(logical);
+	L->pcache_fd = L->pcache ? fd : -1;
+	if (!L->pcache) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	return fd;
+}
+
+/* The payload's directory for record R (cached: do not close). */
+static int open_payload_dir(struct loader *L, const struct sw_rec *r, const char **leaf)
+{
+	const char *lf;
+	char *dir = parent_of(r->path, &lf);
+	if (!dir)
+		return -1;
+	*leaf = lf;
+	if (L->scache && L->scache_vol == r->r.volume && !strcmp(L->scache, dir)) {
+		free(dir);
+		return L->scache_fd;
+	}
+	int fd = sw_payload_dir(&L->s, r, &lf);
+	if (fd < 0) {
+		free(dir);
+		return -1;
+	}
+	if (L->scache_fd >= 0)
+		close(L->scache_fd);
+	free(L->scache);
+	L->scache = dir;
+	L->scache_vol = r->r.volume;
+	L->scache_fd = fd;
+	return fd;
+}
+
+/* --- placing one object ------------------------------------------------------------- */
+
+struct obj {
+	struct loader *L;
+	const struct sw_rec *r;
+	int sfd;                   /* payload's directory (files) */
+	const char *sleaf;
+	struct stat pst;           /* the payload (files) */
+	bool has_payload;
+};
+
+/* Is the entry NAME in DIRFD already this object? The store's inode, the same bytes, or
+ * for special files the same kind (and symlink target). */
+static bool is_ours(int dirfd, const char *name, void *ctx)
+{
+	const struct obj *ob = ctx;
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return false;
+	switch ((enum cat_type)ob->r->r.type) {
+	case CT_FILE:
+		if (!ob->has_payload || !S_ISREG(st.st_mode))
+			return false;
+		if (st.st_dev == ob->pst.st_dev && st.st_ino == ob->pst.st_ino)
+			return true;
+		return st.st_size == ob->pst.st_size &&
+		       sw_same_file_content(ob->sfd, ob->sleaf, dirfd, name);
+	case CT_SYMLINK: {
+		if (!S_ISLNK(st.st_mode) || !ob->r->target)
+			return false;
+		char buf[4096];
+		ssize_t n = readlinkat(dirfd, name, buf, sizeof buf - 1);
+		if (n < 0)
+			return false;
+		buf[n] = 0;
+		return !strcmp(buf, ob->r->target);
+	}
+	case CT_FIFO: return S_ISFIFO(st.st_mode);
+	case CT_CHR: return S_ISCHR(st.st_mode) && st.st_rdev == ob->r->r.rdev;
+	case CT_BLK: return S_ISBLK(st.st_mode) && st.st_rdev == ob->r->r.rdev;
+	default: return false;
+	}
+}
+
+/* A temporary name next to NAME, ours by its shape (an earlier crash may have left it:
+ * it is removed first). */
+static void tmp_name(const char *name, char *out, size_t outsz)
+{
+	unsigned char h[32];
+	char hex[65];
+	sha256(name, strlen(name), h);
+	sha256_hex(h, hex);
+	snprintf(out, outsz, ".migstate-%.24s.tmp", hex);
+}
+
+/* Recreate a symlink or special file under the temporary TMP in DFD. */
+static int make_special(struct obj *ob, int dfd, const char *tmp)
+{
+	const struct cat_record *r = &ob->r->r;
+	int rc;
+	if (r->type == CT_SYMLINK) {
+		if (!ob->r->target) {
+			errno = ENODATA;
+			return -1;
+		}
+		rc = symlinkat(ob->r->target, dfd, tmp);
+	} else {
+		mode_t fmt = r->type == CT_FIFO ? S_IFIFO : r->type == CT_CHR ? S_IFCHR : S_IFBLK;
+		rc = mknodat(dfd, tmp, fmt | (r->mode & 07777), (dev_t)r->rdev);
+	}
+	if (rc != 0)
+		return -1;
+	if (fchownat(dfd, tmp, r->uid, r->gid, AT_SYMLINK_NOFOLLOW) != 0 && !unsupported(errno)) {
+		int saved = errno;
+		unlinkat(dfd, tmp, 0);
+		errno = saved;
+		return -1;
+	}
+	if (r->type != CT_SYMLINK)
+		fchmodat(dfd, tmp, r->mode & 07777, 0);
+	struct timespec t[2] = {ts_of(r->atime_ns), ts_of(r->mtime_ns)};
+	utimensat(dfd, tmp, t, AT_SYMLINK_NOFOLLOW);
+	return 0;
+}
+
+/* A copy for destinations copy_file() refuses: filesystems without owners, modes or
+ * RENAME_NOREPLACE (FAT through fusefat answers ENOSYS to chown/chmod and EINVAL to
+ * renameat2 flags, and cannot link). Data, then what the filesystem keeps of owner,
+ * mode and times, under a temporary name renamed into place only if the name is still
+ * free. TODO: drop once copy_file() tolerates such filesystems. */
+static int lenient_copy(int sdir, const char *sname, int ddir, const char *dname, const struct stat *pst)
+{
+	char tmp[64];
+	tmp_name(dname, tmp, sizeof tmp);
+	unlinkat(ddir, tmp, 0);
+	int src = openat(sdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (src < 0)
+		return -1;
+	struct stat st;
+	if (fstat(src, &st) != 0 || st.st_ino != pst->st_ino || st.st_dev != pst->st_dev) {
+		close(src);
+		errno = ESTALE;
+		return -1;
+	}
+	int dst = openat(ddir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (dst < 0) {
+		int saved = errno;
+		close(src);
+		errno = saved;
+		return -1;
+	}
+	static char buf[1 << 16];
+	int rc = 0;
+	for (;;) {
+		ssize_t n = read(src, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -1 : 0;
+			break;
+		}
+		for (ssize_t w = 0; w < n;) {
+			ssize_t k = write(dst, buf + w, (size_t)(n - w));
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0) {
+				rc = -1;
+				break;
+			}
+			w += k;
+		}
+		if (rc)
+			break;
+	}
+	if (rc == 0 && fchown(dst, st.st_uid, st.st_gid) != 0 && !unsupported(errno))
+		rc = -1;
+	if (rc == 0 && fchmod(dst, st.st_mode & 07777) != 0 && !unsupported(errno))
+		rc = -1;
+	struct timespec t[2] = {st.st_atim, st.st_mtim};
+	if (rc == 0)
+		futimens(dst, t);
+	if (rc == 0 && fsync(dst) != 0 && !unsupported(errno) && errno != EINVAL)
+		rc = -1;
+	int saved = errno;
+	if (close(dst) != 0 && rc == 0)
+		rc = -1, saved = errno;
+	close(src);
+	if (rc == 0)
+		utimensat(ddir, tmp, t, 0); /* again: FUSE drivers stamp the time at release */
+	if (rc == 0) {
+		struct stat d;
+		rc = renameat2(ddir, tmp, ddir, dname, RENAME_NOREPLACE);
+		if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {
+			if (fstatat(ddir, dname, &d, AT_SYMLINK_NOFOLLOW) == 0)
+				errno = EEXIST;
+			else
+				rc = renameat(ddir, tmp, ddir, dname);
+		}
+		saved = errno;
+	}
+	if (rc != 0)
+		unlinkat(ddir, tmp, 0);
+	errno = saved;
+	return rc;
+}
+
+/* Remember to check the times of the copy DFD/NAME (the logical path of DFD is the
+ * cached destination parent) at the end of the run. */
+static void add_fixup(struct loader *L, int dfd, const char *name, const struct stat *pst)
+{
+	if (dfd != L->pcache_fd || !L->pcache)
+		return;
+	if (L->nfix == L->capfix) {
+		size_t cap = L->capfix ? L->capfix * 2 : 64;
+		struct fixup *q = realloc(L->fix, cap * sizeof *q);
+		if (!q)
+			return;
+		L->fix = q;
+		L->capfix = cap;
+	}
+	char *p = join(L->pcache, name);
+	if (!p)
+		return;
+	L->fix[L->nfix].path = p;
+	L->fix[L->nfix].t[0] = pst->st_atim;
+	L->fix[L->nfix].t[1] = pst->st_mtim;
+	L->nfix++;
+}
+
+/* Copies whose mtime is not the captured one (stamped late by their filesystem). */
+static void fix_copy_times(struct loader *L)
+{
+	for (size_t i = 0; i < L->nfix; i++) {
+		const char *leaf;
+		int pfd = fs_open_parent(L->s.rootfd, L->fix[i].path, &leaf);
+		if (pfd < 0)
+			continue;
+		struct stat st;
+		if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_mtim.tv_sec != L->fix[i].t[1].tv_sec)
+			utimensat(pfd, leaf, L->fix[i].t, AT_SYMLINK_NOFOLLOW);
+		close(pfd);
+	}
+}
+
+enum placed { P_LINKED, P_COPIED, P_SPECIAL };
+
+/* Put the object at DFD/NAME. With REPLACE an existing entry there is replaced
+ * atomically (rename over it); without, EEXIST says something appeared there. */
+static int place(struct obj *ob, int dfd, const char *name, bool replace, enum placed *how)
+{
+	struct loader *L = ob->L;
+	char tmp[64];
+	tmp_name(name, tmp, sizeof tmp);
+	if (ob->r->r.type != CT_FILE) {
+		unlinkat(dfd, tmp, 0);
+		if (make_special(ob, dfd, tmp) != 0)
+			return -1;
+		*how = P_SPECIAL;
+	} else {
+		bool linked = false;
+		if (!L->o->copy_only) {
+			if (!replace && linkat(ob->sfd, ob->sleaf, dfd, name, 0) == 0) {
+				*how = P_LINKED;
+				return 0;
+			}
+			if (!replace && errno == EEXIST)
+				return -1;
+			if (replace) {
+				unlinkat(dfd, tmp, 0);
+				linked = linkat(ob->sfd, ob->sleaf, dfd, tmp, 0) == 0;
+			}
+			if (!linked && errno != EXDEV && errno != EPERM && errno != EMLINK &&
+			    errno != ENOTSUP && errno != EOPNOTSUPP && !(replace && errno == EEXIST))
+				return -1;
+		}
+		if (!linked) {
+			struct copy_result cr;
+			const char *target = replace ? tmp : name;
+			if (replace)
+				unlinkat(dfd, tmp, 0);
+			if (copy_file(ob->sfd, ob->sleaf, dfd, target, ob->pst.st_dev, ob->pst.st_ino, 0,
+				      &cr) != 0) {
+				if (errno == EEXIST || errno == ENOSPC || errno == ESTALE ||
+				    lenient_copy(ob->sfd, ob->sleaf, dfd, target, &ob->pst) != 0)
+					return -1;
+				rlog_msg(L->log, RL_DEBUG, "%s: copied without owner/mode (the destination "
+					 "filesystem does not keep them)", rlog_esc(L->log, name));
+			}
+			*how = P_COPIED;
+			add_fixup(L, dfd, name, &ob->pst);
+			if (!replace)
+				return 0;
+		} else {
+			*how = P_LINKED;
+		}
+	}
+	int rc = replace ? renameat(dfd, tmp, dfd, name)
+			 : renameat2(dfd, tmp, dfd, name, RENAME_NOREPLACE);
+	if (rc != 0) {
+		int saved = errno;
+		unlinkat(dfd, tmp, 0);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+static void count_placed(struct loader *L, enum placed how)
+{
+	if (how == P_LINKED)
+		L->st->linked++;
+	else if (how == P_COPIED)
+		L->st->copied++;
+	else
+		L->st->special++;
+}
+
+static const char *how_name(const struct loader *L, const struct obj *ob)
+{
+	if (ob->r->r.type != CT_FILE)
+		return "create";
+	return L->o->copy_only ? "copy" : "link";
+}
+
+/* Record a placement: journal, log, directory times later. */
+static void placed(struct loader *L, const struct obj *ob, const char *dir, const char *name,
+		   const char *note)
+{
+	char *full = join(dir, name);
+	if (!full)
+		return;
+	if (L->journal)
+		sw_journal_add(L->journal, ob->r->r.volume, ob->r->path, full);
+	touch_dirs(L, dir);
+	if (L->log->verbose & RTV_OBJECTS)
+		rlog_msg(L->log, RL_INFO, "%s -> %s%s%s", rlog_esc(L->log, ob->r->path),
+			 rlog_esc(L->log, full), note ? " " : "", note ? note : "");
+	free(full);
+	crash_point();
+}
+
+/* The original path holds another file than the captured one: keep both. */
+static int resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
+			    const struct stat *dst, enum merge_mode mm, const char *pattern)
+{
+	struct loader *L = ob->L;
+	bool captured_newer = ns_of(&ob->pst.st_mtim) > ns_of(&dst->st_mtim);
+	bool captured_wins = mm == MM_SOURCE || ((mm == MM_RENAME || mm == MM_NEWEST) && captured_newer);
+	char side[512];
+	bool already = false;
+	enum placed how;
+	char msg[256];
+	snprintf(msg, sizeof msg, "captured %lld bytes mtime %lld.%09ld, on disk %lld bytes mtime "
+		 "%lld.%09ld",
+		 (long long)ob->pst.st_size, (long long)ob->pst.st_mtim.tv_sec, ob->pst.st_mtim.tv_nsec,
+		 (long long)dst->st_size, (long long)dst->st_mtim.tv_sec, dst->st_mtim.tv_nsec);
+	if (!captured_wins) {
+		int rc;
+		if (mm == MM_PATTERN) {
+			rc = merge_find_place(dfd, name, false, pattern, is_ours, ob, side, sizeof side,
+					      &already);
+		} else {
+			char tagged[512];
+			rc = merge_tagged(name, "captured", tagged, sizeof tagged);
+			if (rc == 0)
+				rc = merge_find_place(dfd, tagged, true, NULL, is_ours, ob, side,
+						      sizeof side, &already);
+		}
+		if (rc != 0)
+			return -1;
+		if (!already && L->o->dry_run) {
+			char *p = join(dir, side);
+			out_line(L, "diverged", p ? p : side, msg);
+			free(p);
+			L->st->diverged++;
+			return 0;
+		}
+		if (!already && place(ob, dfd, side, false, &how) != 0)
+			return -1;
+		if (already) {
+			L->st->present++;
+		} else {
+			count_placed(L, how);
+			L->st->diverged++;
+			rlog_msg(L->log, RL_WARN, "diverged %s: %s; the file on disk keeps the name, the "
+				 "captured version is kept as %s", rlog_esc(L->log, ob->r->path), msg,
+				 rlog_esc(L->log, side));
+		}
+		placed(L, ob, dir, side, "(captured version)");
+		return 0;
+	}
+	/* the captured version takes the name: the one on disk moves aside first */
+	char tagged[512];
+	if (merge_tagged(name, "diverged", tagged, sizeof tagged) != 0 ||
+	    merge_find_place(dfd, tagged, true, NULL, NULL, NULL, side, sizeof side, &already) != 0)
+		return -1;
+	L->st->diverged++;
+	if (L->o->dry_run) {
+		char *p = join(dir, side);
+		out_line(L, "diverged", p ? p : side, msg);
+		free(p);
+		return 0;
+	}
+	if (renameat2(dfd, name, dfd, side, RENAME_NOREPLACE) != 0)
+		return -1;
+	rlog_msg(L->log, RL_WARN, "diverged %s: %s; the captured version keeps the name, the file on "
+		 "disk is kept as %s", rlog_esc(L->log, ob->r->path), msg, rlog_esc(L->log, side));
+	if (place(ob, dfd, name, false, &how) != 0)
+		return -1;
+	count_placed(L, how);
+	placed(L, ob, dir, name, NULL);
+	return 0;
+}
+
+/* Something that is not this object is at DFD/NAME: the merge rule decides. */
+static int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name,
+			     const struct stat *dst, enum merge_mode mm, const char *pattern)
+{
+	struct loader *L = ob->L;
+	bool same_kind = (S_ISREG(dst->st_mode) && ob->r->r.type == CT_FILE) ||
+			 (S_ISLNK(dst->st_mode) && ob->r->r.type == CT_SYMLINK);
+	bool newer = ob->has_payload && ns_of(&ob->pst.st_mtim) > ns_of(&dst->st_mtim);
+	if (!ob->has_payload)
+		newer = ob->r->r.mtime_ns > ns_of(&dst->st_mtim);
+	if (same_kind && (mm == MM_DEST || (mm == MM_NEWEST && !newer))) {
+		L->st->kept++;
+		if (L->o->dry_run) {
+			char *p = join(dir, name);
+			out_line(L, "keep", p ? p : name, "the existing file stays (merge rule)");
+			free(p);
+		} else {
+			rlog_msg(L->log, RL_INFO, "kept the existing %s/%s (%s): %s not applied",
+				 rlog_esc(L->log, dir), rlog_esc(L->log, name), merge_mode_names[mm],
+				 rlog_esc(L->log, ob->r->path));
+		}
+		return 0;
+	}
+	enum placed how;
+	if (same_kind && (mm == MM_SOURCE || mm == MM_NEWEST)) {
+		L->st->replaced++;
+		if (L->o->dry_run) {
+			char *p = join(dir, name);
+			out_line(L, "replace", p ? p : name, ob->r->path);
+			free(p);
+			return 0;
+		}
+		if (place(ob, dfd, name, true, &how) != 0)
+			return -1;
+		count_placed(L, how);
+		rlog_msg(L->log, RL_INFO, "replaced %s/%s with %s (%s)", rlog_esc(L->log, dir),
+			 rlog_esc(L->log, name), rlog_esc(L->log, ob->r->path), merge_mode_names[mm]);
+		placed(L, ob, dir, name, "(replaced)");
+		return 0;
+	}
+	char alt[512];
+	bool already;
+	if (merge_find_place(dfd, name, false, mm == MM_PATTERN ? pattern : NULL, is_ours, ob, alt,
+			     sizeof alt, &already) != 0)
+		return -1;
+	if (already) {
+		L->st->present++;
+		placed(L, ob, dir, alt, "(present)");
+		return 0;
+	}
+	L->st->renamed++;
+	if (L->o->dry_run) {
+		char *p = join(dir, alt);
+		out_line(L, "rename", ob->r->path, p ? p : alt);
+		free(p);
+		return 0;
+	}
+	if (place(ob, dfd, alt, false, &how) != 0)
+		return -1;
+	count_placed(L, how);
+	rlog_msg(L->log, RL_INFO, "collision at %s/%s: %s restored as %s", rlog_esc(L->log, dir),
+		 rlog_esc(L->log, name), rlog_esc(L->log, ob->r->path), rlog_esc(L->log, alt));
+	placed(L, ob, dir, alt, "(renamed)");
+	return 0;
+}
+
+/* Report an original that differs from the captured file when the object goes
+ * elsewhere (nothing to resolve: both stay where they are). */
+static void note_moved_original(struct obj *ob)
+{
+	struct loader *L = ob->L;
+	if (ob->r->r.type != CT_FILE || !ob->has_payload)
+		return;
+	const char *leaf;
+	int ofd = fs_open_parent(L->s.rootfd, ob->r->path, &leaf);
+	if (ofd < 0)
+		return;
+	struct stat o;
+	if (fstatat(ofd, leaf, &o, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(o.st_mode) && !is_ours(ofd, leaf, ob)) {
+		L->st->diverged++;
+		rlog_msg(L->log, RL_WARN, "diverged %s: the original was saved again after the scan "
+			 "(captured %lld bytes, on disk %lld bytes); it stays, the captured version "
+			 "goes to its new place", rlog_esc(L->log, ob->r->path),
+			 (long long)ob->pst.st_size, (long long)o.st_size);
+	}
+	close(ofd);
+}
+
+/* Is DFD the very directory the scan saw at LOGICAL: the recorded inode, born before the
+ * scan? Then a different file at the object's original path in it was saved again after
+ * the scan (diverged). A directory made anew (the system was reinstalled, a tool
+ * recreated it) makes it a collision with a file of the new system instead. */
+static bool same_dir_as_captured(struct loader *L, int dfd, const char *logical)
+{
+	const uint32_t *ri = smap_get(&L->dirmeta, logical);
+	if (!ri)
+		return false;
+	const struct cat_record *r = &L->s.recs[*ri].r;
+	struct statx sx;
+	if (statx(dfd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_INO | STATX_BTIME, &sx) != 0 ||
+	    sx.stx_ino != r->ino)
+		return false;
+	/* an inode number can be reused by a directory made after the scan */
+	if ((sx.stx_mask & STATX_BTIME) && sx.stx_btime.tv_sec > 0 && sx.stx_btime.tv_sec > L->s.cat.created)
+		return false;
+	return true;
+}
+
+/* Apply object OB at DEST. */
+static int apply_at(struct obj *ob, const char *dest, uint32_t merge_rule, bool is_original)
+{
+	struct loader *L = ob->L;
+	const char *name;
+	char *dir = parent_of(dest, &name);
+	if (!dir) {
+		errno = ENOMEM;
+		return -1;
+	}
+	int rc = -1;
+	int dfd = open_dest_dir(L, dir);
+	if (dfd == DRY_NEW) {
+		out_line(L, how_name(L, ob), ob->r->path, dest);
+		if (ob->r->r.type == CT_FILE && !L->o->copy_only)
+			L->st->linked++;
+		else
+			count_placed(L, ob->r->r.type == CT_FILE ? P_COPIED : P_SPECIAL);
+		free(dir);
+		return 0;
+	}
+	if (dfd < 0)
+		goto out;
+	const char *pattern;
+	enum merge_mode mm = merge_mode_of(&L->plan, merge_rule, &pattern);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		struct stat dst;
+		if (fstatat(dfd, name, &dst, AT_SYMLINK_NOFOLLOW) != 0) {
+			if (errno != ENOENT)
+				goto out;
+			if (L->o->dry_run) {
+				out_line(L, how_name(L, ob), ob->r->path, dest);
+				if (ob->r->r.type == CT_FILE && !L->o->copy_only && ob->has_payload)
+					L->st->linked++;
+				else
+					count_placed(L, ob->r->r.type == CT_FILE ? P_COPIED : P_SPECIAL);
+				rc = 0;
+				goto out;
+			}
+			enum placed how;
+			if (place(ob, dfd, name, false, &how) == 0) {
+				count_placed(L, how);
+				placed(L, ob, dir, name, NULL);
+				rc = 0;
+				goto out;
+			}
+			if (errno == EEXIST)
+				continue; /* something appeared there: look again */
+			goto out;
+		}
+		if (is_ours(dfd, name, ob)) {
+			L->st->present++;
+			if (!L->o->dry_run)
+				placed(L, ob, dir, name, "(present)");
+			rc = 0;
+			goto out;
+		}
+		if (is_original && ob->r->r.type == CT_FILE && S_ISREG(dst.st_mode) &&
+		    same_dir_as_captured(L, dfd, dir))
+			rc = resolve_diverged(ob, dfd, dir, name, &dst, mm, pattern);
+		else
+			rc = resolve_collision(ob, dfd, dir, name, &dst, mm, pattern);
+		goto out;
+	}
+	errno = EEXIST;
+out:
+	free(dir);
+	return rc;
+}
+
+/* A directory object: made (with its recorded metadata) if missing. */
+static int apply_dir(struct loader *L, const char *dest)
+{
+	int fd = open_dest_dir(L, dest);
+	if (fd == DRY_NEW)
+		return 0;
+	if (fd < 0)
+		return -1;
+	touch_dirs(L, dest);
+	return 0;
+}
+
+static void apply_action(struct loader *L, const struct action *a)
+{
+	const struct sw_rec *r = &L->s.recs[a->rec];
+	struct obj ob = {.L = L, .r = r, .sfd = -1};
+	if (r->r.type == CT_DIR) {
+		for (size_t i = 0; i < a->ndest && !L->stop; i++)
+			if (apply_dir(L, a->dest[i]) != 0)
+				on_error(L, a->dest[i], errno, "cannot make the directory");
+		return;
+	}
+	if (r->r.type == CT_SOCKET) {
+		L->st->excluded++;
+		rlog_msg(L->log, RL_DEBUG, "%s: a socket is not restored (its program makes it again)",
+			 rlog_esc(L->log, r->path));
+		return;
+	}
+	if (r->r.type == CT_FILE) {
+		errno = 0;
+		ob.sfd = open_payload_dir(L, r, &ob.sleaf);
+		int err = ob.sfd < 0 ? errno : fstatat(ob.sfd, ob.sleaf, &ob.pst, AT_SYMLINK_NOFOLLOW) != 0
+			? errno : !S_ISREG(ob.pst.st_mode) ? EINVAL : 0;
+		if (err) {
+			on_error(L, r->path, err, "the store entry is missing or damaged");
+			return;
+		}
+		ob.has_payload = true;
+	}
+	bool stays = false;
+	for (size_t i = 0; i < a->ndest; i++)
+		stays |= !strcmp(a->dest[i], r->path);
+	if (!stays)
+		note_moved_original(&ob);
+	for (size_t i = 0; i < a->ndest && !L->stop; i++) {
+		errno = 0;
+		if (apply_at(&ob, a->dest[i], a->merge, !strcmp(a->dest[i], r->path)) != 0) {
+			int err = errno ? errno : EIO;
+			on_error(L, a->dest[i], err, err == ENOTDIR || err == ELOOP
+				 ? "cannot restore: a symlink or a file is in the way (never followed)"
+				 : "cannot restore");
+		}
+	}
+}
+
+/* Is the directory FD (logical path P) the root of a mount? Its times belong to that
+ * filesystem, not to what we restored (and a FUSE FAT driver dies on epoch times). */
+static bool is_mount_root(struct loader *L, int fd, const char *p)
+{
+	if (!strcmp(p, "/"))
+		return true;
+	const char *leaf;
+	int pfd = fs_open_parent(L->s.rootfd, p, &leaf);
+	if (pfd < 0)
+		return true;
+	uint64_t a = sw_mnt_id(fd), b = sw_mnt_id(pfd);
+	struct stat sa, sb;
+	bool root = a && b ? a != b : (fstat(fd, &sa) || fstat(pfd, &sb) || sa.st_dev != sb.st_dev);
+	close(pfd);
+	return root;
+}
+
+/* Directory times last: creating entries changed them. Only directories that hold
+ * something restored and still have the recorded owner and mode (ours, not a directory
+ * the new system made differently) get the recorded times. */
+static void fix_dir_times(struct loader *L)
+{
+	for (size_t i = 0; i < L->touched.cap; i++) {
+		const char *p = L->touched.key[i];
+		if (!p)
+			continue;
+		const uint32_t *ri = smap_get(&L->dirmeta, p);
+		if (!ri)
+			continue;
+		const struct cat_record *r = &L->s.recs[*ri].r;
+		int fd = fs_open_dir(L->s.rootfd, p);
+		if (fd < 0)
+			continue;
+		struct stat st;
+		if (fstat(fd, &st) == 0 && st.st_uid == r->uid && st.st_gid == r->gid &&
+		    (st.st_mode & 07777) == (r->mode & 07777) && ns_of(&st.st_mtim) != r->mtime_ns &&
+		    !is_mount_root(L, fd, p)) {
+			struct timespec t[2] = {ts_of(r->atime_ns), ts_of(r->mtime_ns)};
+			futimens(fd, t);
+		}
+		close(fd);
+	}
+}
+
+/* --- destinationCleanup --------------------------------------------------------------- */
+
+struct cleanup {
+	struct loader *L;
+	char *start;               /* logical directory the walk started at */
+	char *cdir;                /* directory whose candidates are cached */
+	struct rt_cands c;
+};
+
+/* Is LOGICAL (a directory) one of the store's directories? Never cleaned. */
+static bool is_store_dir(struct loader *L, const char *logical)
+{
+	for (size_t i = 0; i < L->s.nvols; i++) {
+		const char *sd = L->s.cat.vols[i].store_dir;
+		if (sd && *sd && !(L->s.cat.vols[i].v.flags & CV_OUTSIDE_ROOT) && !strcmp(sd, logical))
+			return true;
+	}
+	return false;
+}
+
+static int cleanup_visit(const struct sw_visit *v, void *ctx)
+{
+	struct cleanup *cu = ctx;
+	struct loader *L = cu->L;
+	if (v->error || v->foreign || v->post)
+		return 0;
+	char *logical = join(cu->start, v->rel);
+	if (!logical)
+		return -1;
+	if (S_ISDIR(v->st->st_mode)) {
+		int skip = is_store_dir(L, logical) || !rt_reachable(&L->b, logical, strlen(logical));
+		free(logical);
+		return skip;
+	}
+	const char *name;
+	char *dir = parent_of(logical, &name);
+	if (!dir) {
+		free(logical);
+		return -1;
+	}
+	if (!cu->cdir || strcmp(cu->cdir, dir) != 0) {
+		free(cu->cdir);
+		cu->cdir = strdup(dir);
+		rt_candidates(&L->b, dir, strlen(dir), &cu->c);
+	}
+	struct vm_obj o = {
+		.dir = dir, .dirlen = strlen(dir), .name = name, .namelen = strlen(name),
+		.is_link = S_ISLNK(v->st->st_mode), .size = (uint64_t)v->st->st_size,
+		.mtime = v->st->st_mtime, .ctime = v->st->st_ctime, .atime = v->st->st_atime,
+	};
+	const struct plan *p = &L->plan;
+	for (size_t i = 0; i < cu->c.n; i++) {
+		const struct rt_binding *bd = cu->c.v[i];
+		const struct plan_ent *en = &p->ents[bd->ent];
+		const struct plan_rule *ru = &p->rules[en->rule];
+		if (ru->kind != PRK_DEST_CLEANUP)
+			continue;
+		struct vm_env ve = {.plan = p, .bound = &L->b, .ctx = bd->ctx, .obj = &o,
+				    .ent_pat = en->pat, .trace = NULL};
+		if (!vm_run(&ve, en->prog))
+			continue;
+		if (L->o->dry_run) {
+			out_line(L, "cleanup", logical, NULL);
+			L->st->cleaned++;
+		} else if (unlinkat(v->dirfd, v->name, 0) == 0) {
+			L->st->cleaned++;
+			rlog_msg(L->log, RL_INFO, "destinationCleanup removed %s (%s:%u)",
+				 rlog_esc(L->log, logical), rlog_esc(L->log, plan_str(p, p->srcs[ru->src].path)),
+				 ru->line);
+		} else {
+			rlog_msg(L->log, RL_WARN, "destinationCleanup could not remove %s: %s",
+				 rlog_esc(L->log, logical), strerror(errno));
+		}
+		break;
+	}
+	free(dir);
+	free(logical);
+	return 0;
+}
+
+/* Delete, before anything is applied, the destination files destinationCleanup rules
+ * name. The walks start at the literal part of each cleanup pattern. */
+static void run_cleanup(struct loader *L)
+{
+	const struct plan *p = &L->plan;
+	struct smap starts = {0};
+	for (unsigned ctx = 0; ctx < L->b.nctx; ctx++) {
+		for (uint32_t e = 0; e < p->nents; e++) {
+			const struct plan_ent *en = &p->ents[e];
+			if (p->rules[en->rule].kind != PRK_DEST_CLEANUP ||
+			    !L->b.rule_on[ctx * p->nrules + en->rule])
+				continue;
+			size_t n;
+			const struct rt_glob *g = rt_pattern_globs(&L->b, ctx, en->pat, &n);
+			for (size_t i = 0; i < n; i++) {
+				char *lit = strndup(g[i].node, g[i].nodelen);
+				if (!lit)
+					continue;
+				/* the literal leading segments of the glob */
+				char *star = strchr(lit, '*');
+				if (star) {
+					*star = 0;
+					char *slash = strrchr(lit, '/');
+					if (slash)
+						slash[slash == lit ? 1 : 0] = 0;
+				}
+				char *o = lit, *w = lit;
+				for (; *o; o++) { /* unescape */
+					if (*o == '\\' && o[1])
+						o++;
+					*w++ = *o;
+				}
+				*w = 0;
+				if (*lit)
+					smap_put(&starts, lit, 0);
+				free(lit);
+			}
+		}
+	}
+	for (size_t i = 0; i < starts.cap; i++) {
+		const char *s = starts.key[i];
+		if (!s)
+			continue;
+		/* a start below another start is walked by that one */
+		bool covered = false;
+		for (size_t j = 0; j < starts.cap && !covered; j++) {
+			const char *t = starts.key[j];
+			size_t tl = t ? strlen(t) : 0;
+			covered = t && j != i && tl < strlen(s) && !strncmp(s, t, tl) &&
+				  (s[tl] == '/' || !strcmp(t, "/"));
+		}
+		if (covered)
+			continue;
+		int fd = fs_open_dir(L->s.rootfd, s);
+		if (fd < 0)
+			continue;
+		struct cleanup cu = {.L = L, .start = (char *)s};
+		sw_walk(fd, cleanup_visit, &cu);
+		free(cu.cdir);
+		rt_cands_free(&cu.c);
+		close(fd);
+	}
+	smap_free(&starts);
+}
+
+/* --- setup and the run ------------------------------------------------------------- */
+
+static int open_inputs(struct loader *L)
+{
+	const struct rt_opts *ro = L->o->ro;
+	struct plan_error pe;
+	char err[512];
+	int ec;
+	if (plan_open(ro->plan, &L->plan, &pe) != PLAN_OK) {
+		rlog_msg(L->log, RL_ERROR, "%s: %s: %s", rlog_esc(L->log, ro->plan),
+			 plan_status_name(pe.status), pe.msg);
+		return EXIT_BAD_PLAN;
+	}
+	L->plan_open = true;
+	if (sw_open(&L->s, ro->store, ro->root, 0, err, sizeof err, &ec) != 0) {
+		rlog_msg(L->log, RL_ERROR, "%s", err);
+		L->store_open = true;
+		return ec;
+	}
+	L->store_open = true;
+	if (L->s.state != SS_COMPLETE || !store_is_complete(L->s.meta_fd)) {
+		rlog_msg(L->log, RL_ERROR, "%s: the store is not complete (state %s): %s",
+			 rlog_esc(L->log, ro->store), store_state_names[L->s.state],
+			 L->s.state == SS_REMOVING ? "rd was removing it" : "its scan did not finish");
+		return EXIT_BAD_STORE;
+	}
+	if (memcmp(L->plan.ruleset, L->s.cat.ruleset, 32) != 0) {
+		char a[65], b[65];
+		sw_hex(L->plan.ruleset, a);
+		sw_hex(L->s.cat.ruleset, b);
+		L->st->ruleset_differs = true;
+		rlog_msg(L->log, RL_WARN,
+			 "the plan's rule set (%s) is not the one the store was captured with (%s): "
+			 "rules missing now (reroutes, exclusions) no longer apply", a, b);
+	}
+	return EXIT_OK;
+}
+
+static int bind_plan(struct loader *L)
+{
+	const struct rt_opts *ro = L->o->ro;
+	static struct utsname un;
+	uname(&un);
+	L->fixed = calloc(L->s.nvols ? L->s.nvols : 1, sizeof *L->fixed);
+	if (!L->fixed)
+		return -1;
+	size_t nfixed = 0;
+	for (size_t i = 0; i < L->s.nvols && L->s.have_cat; i++)
+		if (L->s.cat.vols[i].mount && *L->s.cat.vols[i].mount)
+			L->fixed[nfixed++] = L->s.cat.vols[i].mount;
+	L->env = (struct rt_env){
+		.rootfd = L->s.rootfd, .users = L->users, .nusers = L->nusers,
+		.defines = ro->defines, .ndefines = ro->ndefines, .drives = ro->drives,
+		.ndrives = ro->ndrives, .fixed_roots = L->fixed, .nfixed = nfixed,
+		.phase = PHASE_LOAD, .skip_detection = true, .os_release = un.release,
+	};
+	char err[256];
+	if (rt_bind(&L->plan, &L->env, &L->b, err, sizeof err) != 0) {
+		rlog_msg(L->log, RL_ERROR, "cannot bind the plan: %s", err);
+		return -1;
+	}
+	L->bound = true;
+	return 0;
+}
+
+static void cleanup_loader(struct loader *L)
+{
+	for (size_t i = 0; i < L->nacts; i++)
+		for (size_t k = 0; k < L->acts[i].ndest; k++)
+			free(L->acts[i].dest[k]);
+	free(L->acts);
+	for (size_t i = 0; i < L->nfix; i++)
+		free(L->fix[i].path);
+	free(L->fix);
+	smap_free(&L->dirmeta);
+	smap_free(&L->touched);
+	smap_free(&L->simulated);
+	if (L->bound)
+		rt_unbind(&L->b);
+	for (size_t i = 0; i < L->nusers; i++) {
+		users_free_one(&L->users[i]);
+		free(L->target_home[i]);
+	}
+	free(L->users);
+	free(L->target_home);
+	free(L->user_ctx);
+	free(L->fixed);
+	if (L->journal)
+		fclose(L->journal);
+	if (L->pcache_fd >= 0)
+		close(L->pcache_fd);
+	free(L->pcache);
+	if (L->scache_fd >= 0)
+		close(L->scache_fd);
+	free(L->scache);
+	if (L->store_open)
+		sw_close(&L->s);
+	if (L->plan_open)
+		plan_close(&L->plan);
+}
+
+int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
+{
+	struct loader L = {.o = o, .log = log, .st = st, .pcache_fd = -1, .scache_fd = -1};
+	memset(st, 0, sizeof *st);
+	rlog_progress(log, "PHASE", "Initializing", (char *)NULL);
+	int rc = open_inputs(&L);
+	if (rc != EXIT_OK)
+		goto out;
+	rc = EXIT_FAILED;
+	if (setup_users(&L) != 0 || bind_plan(&L) != 0)
+		goto out;
+	rlog_progress(log, "PHASE", "Scanning", (char *)NULL);
+	if (plan_actions(&L) != 0) {
+		rlog_msg(log, RL_ERROR, "out of memory");
+		goto out;
+	}
+	rlog_msg(log, RL_INFO, "%zu catalog records, %zu to restore, %zu not restored by the rules",
+		 L.s.nrecs, L.nacts, st->excluded);
+	if (!o->dry_run) {
+		L.journal = sw_journal_append(L.s.meta_fd);
+		if (!L.journal)
+			rlog_msg(log, RL_WARN, "cannot write the restore journal in the store: %s "
+				 "(rd will then keep copied entries it cannot match)", strerror(errno));
+	}
+	run_cleanup(&L);
+	rlog_progress(log, "PHASE", "Applying", (char *)NULL);
+	for (size_t i = 0; i < L.nacts && !L.stop; i++) {
+		apply_action(&L, &L.acts[i]);
+		rlog_bar(log, i + 1, L.nacts);
+	}
+	rlog_bar_end(log);
+	if (!o->dry_run) {
+		fix_copy_times(&L);
+		fix_dir_times(&L);
+	}
+	if (L.journal && fsync(fileno(L.journal)) != 0)
+		rlog_msg(log, RL_WARN, "restore journal: %s", strerror(errno));
+	if (L.stop)
+		rc = L.exit;
+	else if (st->skipped || st->users_missing)
+		rc = EXIT_SKIPPED;
+	else
+		rc = EXIT_OK;
+out:
+	cleanup_loader(&L);
+	return rc;
+}

@@ -1,0 +1,743 @@
+/* rd.c - store removal (see rd.h). */
+#include "rd.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "disasm.h"
+#include "exitcodes.h"
+#include "fsutil.h"
+#include "sha256.h"
+
+#define PENDING_MAGIC "migstate-pending 1"
+
+struct rd_ctx {
+	struct sw_store *s;
+	const struct rd_opts *o;
+	struct rd_result *r;
+	struct sw_journal journal;
+	size_t vol;
+	bool in_file;          /* walking a volume's MIGSTATE/File (catalog-indexed) */
+	const char *prefix;    /* real path of the tree being walked, for messages */
+	size_t left;           /* entries of this volume still there after the walk */
+	char **pending;        /* real paths refused now */
+	size_t npending;
+};
+
+const char *rd_pending_dir(const struct rd_opts *o)
+{
+	if (o->pending_dir)
+		return o->pending_dir;
+	const char *e = getenv(RD_PENDING_ENV);
+	return e && *e ? e : RD_PENDING_DEFAULT;
+}
+
+static void say(struct rd_ctx *c, const char *what, const char *rel, const char *why)
+{
+	FILE *out = c->o->out ? c->o->out : stdout;
+	fprintf(out, "%s\t", what);
+	text_str(out, c->prefix);
+	if (rel && *rel) {
+		fputc('/', out);
+		text_str(out, rel);
+	}
+	if (why)
+		fprintf(out, "\t%s", why);
+	fputc('\n', out);
+}
+
+static void add_pending(struct rd_ctx *c, const char *rel)
+{
+	size_t n = strlen(c->prefix) + strlen(rel) + 2;
+	char *p = malloc(n);
+	char **v = realloc(c->pending, (c->npending + 1) * sizeof *v);
+	if (!p || !v) {
+		free(p);
+		if (v)
+			c->pending = v;
+		return;
+	}
+	snprintf(p, n, "%s%s%s", c->prefix, *rel ? "/" : "", rel);
+	c->pending = v;
+	c->pending[c->npending++] = p;
+}
+
+/* Account for an entry that could not be removed because of ERR. */
+static void refused(struct rd_ctx *c, const char *rel, int err)
+{
+	c->left++;
+	if (err == EBUSY || err == EROFS || err == ETXTBSY) {
+		c->r->pending++;
+		add_pending(c, rel);
+		say(c, "pending", rel, strerror(err));
+	} else if (err == EPERM || err == EACCES) {
+		c->r->denied++;
+		say(c, "denied", rel, strerror(err));
+	} else {
+		c->r->errors++;
+		say(c, "error", rel, strerror(err));
+	}
+}
+
+/* Test hook: MIGSTATE_TEST_CRASH_AFTER=N kills the process after N removals, so the
+ * tests can prove an interrupted rd is finished by the next one. */
+static void crash_point(void)
+{
+	static long left = -2;
+	if (left == -2) {
+		const char *e = getenv("MIGSTATE_TEST_CRASH_AFTER");
+		left = e && *e ? strtol(e, NULL, 10) : -1;
+	}
+	if (left > 0 && --left == 0)
+		kill(getpid(), SIGKILL);
+}
+
+/* Is there, beneath the root at logical DEST, a file with the bytes of DIRFD/NAME? */
+static bool same_bytes_at(struct rd_ctx *c, const char *dest, int dirfd, const char *name)
+{
+	const char *leaf;
+	int pfd = fs_open_parent(c->s->rootfd, dest, &leaf);
+	if (pfd < 0)
+		return false;
+	bool same = sw_same_file_content(dirfd, name, pfd, leaf);
+	close(pfd);
+	return same;
+}
+
+/* Does a file with the payload's bytes exist where load put it (its journal), or at its
+ * original place? Only then is removing the last link of an entry safe. */
+static bool copy_restored(struct rd_ctx *c, const struct sw_rec *rec, int dirfd, const char *name)
+{
+	size_t first, n = sw_journal_find(&c->journal, rec->r.volume, rec->path, &first);
+	for (size_t i = 0; i < n; i++)
+		if (same_bytes_at(c, c->journal.v[first + i].dest, dirfd, name))
+			return true;
+	return same_bytes_at(c, rec->path, dirfd, name);
+}
+
+/* Why a regular payload file must stay (NULL: it may go). */
+static const char *keep_reason(struct rd_ctx *c, const struct sw_visit *v)
+{
+	const struct sw_rec *rec = NULL;
+	char *logical = NULL;
+	if (c->in_file) {
+		size_t len = strlen(v->rel);
+		if (!(logical = malloc(len + 2)))
+			return "out of memory";
+		logical[0] = '/';
+		memcpy(logical + 1, v->rel, len + 1);
+		rec = sw_find(c->s, (uint32_t)c->vol, logical, len + 1);
+	}
+	bool copied = rec && (rec->r.action == CA_COPIED || rec->r.action == CA_REFLINKED);
+	const char *why = NULL;
+	if (!copied && v->st->st_nlink >= 2) {
+		why = NULL;
+	} else if (rec) {
+		/* a copy, or a linked entry whose other names are gone: safe only if load put
+		 * the same bytes somewhere (a copy across volumes, a restore by --nocompress) */
+		if (!copy_restored(c, rec, v->dirfd, v->name))
+			why = copied ? "copied data not found restored (no file with the same content "
+				       "at its original place or where load put it)"
+				     : "last link to this data (link count 1): nothing was restored from it";
+	} else if (!strncmp(v->name, ".migtmp.", 8)) {
+		why = NULL; /* a copy a killed scan never finished (docs/store-format.md) */
+	} else if (!logical || !same_bytes_at(c, logical, v->dirfd, v->name)) {
+		why = "not in the catalog, and the last link to this data";
+	}
+	free(logical);
+	return why;
+}
+
+static int visit(const struct sw_visit *v, void *ctx)
+{
+	struct rd_ctx *c = ctx;
+	if (v->error) {
+		refused(c, v->rel, v->error);
+		return 0;
+	}
+	bool isdir = S_ISDIR(v->st->st_mode);
+	if (isdir && !v->post && !v->foreign)
+		return 0;
+	if (!isdir && S_ISREG(v->st->st_mode)) {
+		const char *why = keep_reason(c, v);
+		if (why && !c->o->force) {
+			c->left++;
+			c->r->kept++;
+			say(c, "kept", v->rel, why);
+			return 0;
+		}
+	}
+	if (unlinkat(v->dirfd, v->name, isdir ? AT_REMOVEDIR : 0) == 0) {
+		if (isdir)
+			c->r->dirs++;
+		else
+			c->r->files++;
+		crash_point();
+		return 0;
+	}
+	int err = errno;
+	if (err == ENOENT)
+		return 0;
+	if (isdir && (err == ENOTEMPTY || err == EEXIST))
+		return 0; /* something below was kept: already counted */
+	if (v->foreign && err != EBUSY && err != EROFS) {
+		c->left++;
+		c->r->errors++;
+		say(c, "kept", v->rel, "another filesystem is mounted here: not entered");
+		return 0;
+	}
+	refused(c, v->rel, err);
+	return 0;
+}
+
+/* Walk the tree at DFD (named PREFIX in messages) removing what may go. */
+static void walk_tree(struct rd_ctx *c, int dfd, const char *prefix, bool in_file)
+{
+	c->prefix = prefix;
+	c->in_file = in_file;
+	if (sw_walk(dfd, visit, c) != 0) {
+		c->left++;
+		c->r->errors++;
+		say(c, "error", "", "walk failed");
+	}
+}
+
+/* Remove directory NAME in DFD once its contents are gone (counted as a store dir). */
+static void remove_dir(struct rd_ctx *c, int dfd, const char *name, const char *prefix)
+{
+	c->prefix = prefix;
+	if (unlinkat(dfd, name, AT_REMOVEDIR) == 0) {
+		c->r->dirs++;
+		return;
+	}
+	if (errno == ENOENT)
+		return;
+	if (errno == ENOTEMPTY || errno == EEXIST) {
+		c->left++;
+		c->r->errors++;
+		say(c, "kept", name, "directory not empty (something that is not ours is inside)");
+		return;
+	}
+	refused(c, name, errno);
+}
+
+static void remove_file(struct rd_ctx *c, int dfd, const char *name, const char *prefix)
+{
+	c->prefix = prefix;
+	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT) {
+		crash_point();
+		return;
+	}
+	refused(c, name, errno);
+}
+
+/* Remove everything in a volume's MIGSTATE directory except the names in KEEP. */
+static void clear_meta(struct rd_ctx *c, int meta, const char *prefix, const char *const *keep)
+{
+	size_t cap = 0, n = 0;
+	char **names = NULL;
+	int fd = dup(meta);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		refused(c, "", errno);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		bool kept = false;
+		for (size_t i = 0; keep && keep[i]; i++)
+			kept |= !strcmp(de->d_name, keep[i]);
+		if (kept)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			char **q = realloc(names, cap * sizeof *q);
+			if (!q)
+				break;
+			names = q;
+		}
+		if ((names[n] = strdup(de->d_name)))
+			n++;
+	}
+	closedir(d);
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (fstatat(meta, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+			int sub = openat(meta, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0) {
+				size_t pl = strlen(prefix) + strlen(names[i]) + 2;
+				char *p = malloc(pl);
+				if (p) {
+					snprintf(p, pl, "%s/%s", prefix, names[i]);
+					walk_tree(c, sub, p, false);
+					c->prefix = prefix;
+					free(p);
+				}
+				close(sub);
+			}
+			remove_dir(c, meta, names[i], prefix);
+		} else {
+			remove_file(c, meta, names[i], prefix);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+static char *path2(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *r = malloc(n);
+	if (r)
+		snprintf(r, n, "%s/%s", a, b);
+	return r;
+}
+
+/* Remove volume I's store directory if it is empty now (from its parent). */
+static void remove_vol_top(struct rd_ctx *c, size_t i)
+{
+	struct sw_store *s = c->s;
+	const char *leaf;
+	int pfd = fs_open_parent(s->rootfd, s->cat.vols[i].store_dir, &leaf);
+	if (pfd < 0)
+		return;
+	if (unlinkat(pfd, leaf, AT_REMOVEDIR) == 0) {
+		c->r->dirs++;
+	} else if (errno != ENOENT) {
+		c->prefix = s->vol_real[i];
+		say(c, "note", "", errno == ENOTEMPTY || errno == EEXIST
+			? "store directory left in place: it holds files that are not the store's"
+			: strerror(errno));
+	}
+	close(pfd);
+}
+
+/* Is directory FD empty? */
+static bool dir_empty(int fd)
+{
+	int d2 = dup(fd);
+	DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
+	bool empty = true;
+	if (!d) {
+		if (d2 >= 0)
+			close(d2);
+		return false;
+	}
+	rewinddir(d);
+	struct dirent *de;
+	while (empty && (de = readdir(d)))
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+/* Remove volume I's payload, and its MIGSTATE when that is all that is left (the
+ * master's catalog and store.id are handled by the caller). A secondary volume's
+ * store.id goes last, so an interrupted rd still finds a store of ours there. */
+static void remove_volume(struct rd_ctx *c, size_t i)
+{
+	static const char *const keep_id[] = {STORE_ID_FILE, NULL};
+	struct sw_store *s = c->s;
+	c->vol = i;
+	c->left = 0;
+	if (s->vol_fd[i] < 0) {
+		if (s->vol_unmounted[i]) {
+			c->r->unmounted++;
+			c->prefix = s->vol_real[i];
+			c->left++;
+			say(c, "kept", "", "volume not mounted: its store cannot be removed now");
+		}
+		return;
+	}
+	char *meta_p = path2(s->vol_real[i], STORE_META);
+	char *file_p = meta_p ? path2(meta_p, STORE_PAYLOAD) : NULL;
+	int meta = i == s->master ? dup(s->meta_fd) : fs_open_dir(s->vol_fd[i], "/" STORE_META);
+	if (!meta_p || !file_p || meta < 0) {
+		if (meta >= 0)
+			close(meta);
+		else if (i != s->master)
+			remove_vol_top(c, i); /* only an empty directory may be left of it */
+		free(meta_p);
+		free(file_p);
+		return;
+	}
+	if (i != s->master && store_get_state(meta) == SS_FOREIGN) {
+		c->prefix = meta_p;
+		if (dir_empty(meta)) {
+			/* an earlier rd removed everything but this directory */
+			remove_dir(c, s->vol_fd[i], STORE_META, s->vol_real[i]);
+			if (c->left == 0)
+				remove_vol_top(c, i);
+		} else {
+			c->left++;
+			c->r->errors++;
+			say(c, "kept", "", "no store.id of ours in this volume's store: not touched");
+		}
+		close(meta);
+		free(meta_p);
+		free(file_p);
+		return;
+	}
+	if (s->file_fd[i] >= 0) {
+		walk_tree(c, s->file_fd[i], file_p, true);
+		close(s->file_fd[i]);
+		s->file_fd[i] = -1;
+		if (c->left == 0)
+			remove_dir(c, meta, STORE_PAYLOAD, meta_p);
+	}
+	if (c->left == 0 && i != s->master) {
+		clear_meta(c, meta, meta_p, keep_id);
+		if (c->left == 0)
+			remove_file(c, meta, STORE_ID_FILE, meta_p);
+		if (c->left == 0)
+			remove_dir(c, s->vol_fd[i], STORE_META, s->vol_real[i]);
+		if (c->left == 0)
+			remove_vol_top(c, i);
+	}
+	close(meta);
+	free(meta_p);
+	free(file_p);
+}
+
+/* --- pending records --------------------------------------------------------------- */
+
+static void put_esc(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
+static void pending_name(const char *store_real, char out[80])
+{
+	unsigned char h[32];
+	char hex[65];
+	sha256(store_real, strlen(store_real), h);
+	sha256_hex(h, hex);
+	snprintf(out, 80, "%.32s.pending", hex);
+}
+
+static int mkdir_p(const char *path)
+{
+	char *p = strdup(path);
+	if (!p)
+		return -1;
+	for (char *q = p + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = 0;
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+			free(p);
+			return -1;
+		}
+		*q = '/';
+	}
+	int rc = mkdir(p, 0700) != 0 && errno != EEXIST ? -1 : 0;
+	free(p);
+	return rc;
+}
+
+/* Write (or, with no pending entries, remove) the store's pending record. */
+static int pending_write(struct rd_ctx *c)
+{
+	const char *dir = rd_pending_dir(c->o);
+	char name[80];
+	pending_name(c->s->real, name);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 && c->npending == 0)
+		return 0;
+	if (dfd < 0 && (mkdir_p(dir) || (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0))
+		return -1;
+	if (c->npending == 0) {
+		unlinkat(dfd, name, 0);
+		close(dfd);
+		return 0;
+	}
+	char tmp[96];
+	snprintf(tmp, sizeof tmp, "%s.tmp", name);
+	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		close(dfd);
+		return -1;
+	}
+	fprintf(f, "%s\nstore\t", PENDING_MAGIC);
+	put_esc(f, c->s->real);
+	fputs("\nroot\t", f);
+	put_esc(f, c->s->root);
+	fputc('\n', f);
+	for (size_t i = 0; i < c->npending; i++) {
+		fputs("entry\t", f);
+		put_esc(f, c->pending[i]);
+		fputc('\n', f);
+	}
+	int rc = fflush(f) || fsync(fileno(f)) ? -1 : 0;
+	if (fclose(f))
+		rc = -1;
+	if (rc == 0)
+		rc = renameat(dfd, tmp, dfd, name);
+	if (rc == 0)
+		fsync(dfd);
+	close(dfd);
+	return rc;
+}
+
+int rd_run(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
+{
+	struct rd_ctx c = {.s = s, .o = o, .r = r};
+	memset(r, 0, sizeof *r);
+	if (sw_journal_read(s->meta_fd, &c.journal) != 0)
+		c.journal.n = 0;
+	size_t left = 0;
+	c.prefix = s->real;
+	if (store_set_state(s->meta_fd, SS_REMOVING) != 0) {
+		int err = errno;
+		if (err == EPERM || err == EACCES) {
+			r->denied++;
+			say(&c, "denied", "", "cannot mark the store as being removed");
+			sw_journal_free(&c.journal);
+			return EXIT_NOT_PERMITTED;
+		}
+		if (err != EROFS) {
+			say(&c, "error", "", "cannot mark the store as being removed");
+			r->errors++;
+			sw_journal_free(&c.journal);
+			return EXIT_STORE_KEPT;
+		}
+		/* a read-only master: everything waits for the pending run */
+	}
+	for (size_t i = 0; i < s->nvols; i++) {
+		if (i == s->master)
+			continue;
+		remove_volume(&c, i);
+		left += c.left;
+	}
+	remove_volume(&c, s->master);
+	left += c.left;
+	if (left == 0) {
+		static const char *const keep[] = {"catalog", STORE_ID_FILE, NULL};
+		char *meta_p = path2(s->real, STORE_META);
+		if (meta_p) {
+			c.left = 0;
+			clear_meta(&c, s->meta_fd, meta_p, keep);
+			if (c.left == 0) {
+				remove_file(&c, s->meta_fd, "catalog", meta_p);
+				if (c.left == 0)
+					remove_file(&c, s->meta_fd, STORE_ID_FILE, meta_p);
+				if (c.left == 0)
+					remove_dir(&c, s->store_fd, STORE_META, s->real);
+			}
+			left += c.left;
+			free(meta_p);
+		}
+		if (left == 0) {
+			char *parent = strdup(s->real), *slash = parent ? strrchr(parent, '/') : NULL;
+			if (slash && slash != parent) {
+				*slash = 0;
+				int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				if (pfd >= 0) {
+					if (unlinkat(pfd, slash + 1, AT_REMOVEDIR) == 0)
+						r->dirs++;
+					else if (errno != ENOENT) {
+						c.prefix = s->real;
+						say(&c, "note", "", "store directory left in place: it holds files "
+						    "that are not the store's");
+					}
+					close(pfd);
+				}
+			}
+			free(parent);
+		}
+	}
+	r->complete = left == 0;
+	int rc = EXIT_OK;
+	if (pending_write(&c) != 0) {
+		c.prefix = rd_pending_dir(o);
+		say(&c, "error", "", "cannot record pending deletions");
+		r->errors++;
+	}
+	if (r->denied)
+		rc = EXIT_NOT_PERMITTED;
+	else if (!r->complete)
+		rc = EXIT_STORE_KEPT;
+	for (size_t i = 0; i < c.npending; i++)
+		free(c.pending[i]);
+	free(c.pending);
+	sw_journal_free(&c.journal);
+	return rc;
+}
+
+/* --- rd --pending ------------------------------------------------------------------ */
+
+static bool unesc(char *s)
+{
+	char *o = s;
+	for (char *p = s; *p; p++) {
+		if (*p != '\\') {
+			*o++ = *p;
+			continue;
+		}
+		unsigned v;
+		if (p[1] != 'x' || sscanf(p + 2, "%2x", &v) != 1 || v == 0)
+			return false;
+		*o++ = (char)v;
+		p += 3;
+	}
+	*o = 0;
+	return true;
+}
+
+/* Read a pending record: the store's path and root (malloc'd). */
+static int pending_read(int dfd, const char *name, char **store, char **root)
+{
+	*store = *root = NULL;
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	bool magic = false;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = 0;
+		if (!magic) {
+			magic = !strcmp(line, PENDING_MAGIC);
+			if (!magic)
+				break;
+			continue;
+		}
+		char *tab = strchr(line, '\t');
+		if (!tab || !unesc(tab + 1))
+			continue;
+		*tab = 0;
+		if (!strcmp(line, "store") && !*store)
+			*store = strdup(tab + 1);
+		else if (!strcmp(line, "root") && !*root)
+			*root = strdup(tab + 1);
+	}
+	free(line);
+	fclose(f);
+	if (!magic || !*store || !*root) {
+		free(*store);
+		free(*root);
+		*store = *root = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int rd_pending(const struct rd_opts *o, const char *only)
+{
+	const char *dir = rd_pending_dir(o);
+	FILE *out = o->out ? o->out : stdout;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		if (errno == ENOENT) {
+			fprintf(out, "no pending deletions (%s does not exist)\n", dir);
+			return EXIT_OK;
+		}
+		int err = errno;
+		fprintf(stderr, "migstate rd: %s: %s\n", dir, strerror(err));
+		return err == EACCES || err == EPERM ? EXIT_NOT_PERMITTED : EXIT_FAILED;
+	}
+	char *only_real = only ? realpath(only, NULL) : NULL;
+	if (only && !only_real)
+		only_real = strdup(only); /* gone already: match the record's path as given */
+	int rc = EXIT_OK;
+	size_t done = 0, n = 0, cap = 0;
+	char **names = NULL;
+	/* names first: rd_run rewrites records in this directory while we work */
+	int fd2 = dup(dfd);
+	DIR *d = fd2 >= 0 ? fdopendir(fd2) : NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		size_t nl = strlen(de->d_name);
+		if (nl < 9 || strcmp(de->d_name + nl - 8, ".pending") != 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			char **q = realloc(names, cap * sizeof *q);
+			if (!q)
+				break;
+			names = q;
+		}
+		if ((names[n] = strdup(de->d_name)))
+			n++;
+	}
+	if (d)
+		closedir(d);
+	else if (fd2 >= 0)
+		close(fd2);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = names[i];
+		char *store, *root;
+		if (pending_read(dfd, name, &store, &root) != 0) {
+			fprintf(stderr, "migstate rd: %s/%s: not a pending record: left alone\n", dir, name);
+			continue;
+		}
+		if (only && (!only_real || strcmp(only_real, store) != 0)) {
+			free(store);
+			free(root);
+			continue;
+		}
+		done++;
+		fputs("pending store ", out);
+		text_str(out, store);
+		fputc('\n', out);
+		enum store_state st = store_probe(store);
+		if (st == SS_NONE || st == SS_FOREIGN) {
+			/* nothing of ours is left there */
+			unlinkat(dfd, name, 0);
+			fputs("  already gone\n", out);
+		} else {
+			struct sw_store s;
+			char err[512];
+			int ec;
+			if (sw_open(&s, store, root, SW_ALLOW_PARTIAL | SW_NO_CATALOG, err, sizeof err, &ec)) {
+				fprintf(stderr, "migstate rd: %s\n", err);
+				if (rc == EXIT_OK)
+					rc = ec;
+			} else {
+				struct rd_result r;
+				int x = rd_run(&s, o, &r);
+				fprintf(out, "  removed %zu files, %zu directories; kept %zu, pending %zu\n",
+					r.files, r.dirs, r.kept, r.pending);
+				if (x != EXIT_OK && (rc == EXIT_OK || x == EXIT_NOT_PERMITTED))
+					rc = x;
+				if (r.pending == 0)
+					unlinkat(dfd, name, 0); /* rd_run cleared it too */
+			}
+			sw_close(&s);
+		}
+		free(store);
+		free(root);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	close(dfd);
+	free(only_real);
+	if (done == 0)
+		fprintf(out, "no pending deletions%s\n", only ? " for this store" : "");
+	return rc;
+}

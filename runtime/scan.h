@@ -1,0 +1,40 @@
+/* scan.h - the capture engine behind `migstate scan` (ScanState /hardlink /nocompress).
+ *
+ * Two passes over the migrated system:
+ *   1. walk and decide (walk.c): every included object is classified -- link it into
+ *      the store of its own volume, copy it into the master store, record it only
+ *      (directories, symlinks, fifos, sockets, devices), or raise an error at once
+ *      (a file locked by an application with no HardLinkStoreControl rule, an encrypted
+ *      file under --efs abort) -- so the space check knows what will be copied before
+ *      anything is written, and a refused scan leaves no store behind;
+ *   2. create the stores and capture the list in walk order, streaming the catalog;
+ *      commit the catalog last, then mark the stores complete.
+ * Errors on objects go through ErrorControl (errpolicy.h), then --continue. */
+#ifndef MIGRT_SCAN_H
+#define MIGRT_SCAN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rtopts.h"
+
+enum efs_mode { EFS_ABORT, EFS_SKIP, EFS_HARDLINK, EFS_DECRYPTCOPY, EFS_COPYRAW };
+extern const char *const efs_mode_names[5];
+
+struct scan_opts {
+	struct rt_opts o; /* the shared options */
+	bool overwrite;	  /* -o */
+	enum efs_mode efs;
+	const char *listfiles; /* --listfiles FILE */
+	const char *estimate;  /* --estimate FILE: write the estimate, create no store */
+	uint64_t min_free;     /* bytes that must stay free on every store volume */
+	bool in_use_writers;   /* --in-use writers: open-for-write counts as locked */
+	bool trace;	       /* --trace: decision trace on stderr */
+};
+
+/* Run the scan; returns the process exit code (exitcodes.h). STOP is set by a signal
+ * handler to cancel (exit 2, the store stays recognisably incomplete). */
+int scan_run(const struct scan_opts *so, volatile sig_atomic_t *stop);
+
+#endif

@@ -1,0 +1,475 @@
+/* store.c - creating, recognising and resetting migration stores (see store.h).
+ *
+ * Everything below the store top is reached through directory fds with O_NOFOLLOW, so
+ * a symlink planted inside a store (or at its place) is never followed: a store path
+ * that is a symlink is "foreign" and left alone. A store of ours is only ever reset
+ * with OVERWRITE, and only what store.h describes is removed (MIGSTATE's contents). */
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *const store_state_names[] = {"none", "scanning", "complete", "removing", "foreign"};
+const char *const store_role_names[] = {"master", "volume", "?"};
+
+#define ID_TMP STORE_ID_FILE ".tmp"
+#define ID_MAX 512
+
+static int open_dir_at(int dirfd, const char *name)
+{
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Read store.id of META_FD: 0 with *ST and *ROLE, -1 when absent or not ours. */
+static int read_id(int meta_fd, enum store_state *st, enum store_role *role)
+{
+	char buf[ID_MAX + 1];
+	int fd = openat(meta_fd, STORE_ID_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	struct stat sb;
+	ssize_t n = -1;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+		n = read(fd, buf, ID_MAX);
+	close(fd);
+	if (n < (ssize_t)strlen(STORE_ID_MAGIC))
+		return -1;
+	buf[n] = 0;
+	if (strncmp(buf, STORE_ID_MAGIC, strlen(STORE_ID_MAGIC)) != 0)
+		return -1;
+	*st = SS_FOREIGN;
+	*role = SR_MASTER;
+	for (char *save = NULL, *l = strtok_r(buf + strlen(STORE_ID_MAGIC), "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		if (!strcmp(l, "state: scanning"))
+			*st = SS_SCANNING;
+		else if (!strcmp(l, "state: complete"))
+			*st = SS_COMPLETE;
+		else if (!strcmp(l, "state: removing"))
+			*st = SS_REMOVING;
+		else if (!strcmp(l, "role: volume"))
+			*role = SR_VOLUME;
+		else if (!strcmp(l, "role: master"))
+			*role = SR_MASTER;
+	}
+	return *st == SS_FOREIGN ? -1 : 0;
+}
+
+/* Names in directory FD other than "." and ".." (at most MAX are counted); when ONLY
+ * is given, *OTHERS counts the names that differ from it. */
+static size_t count_entries(int fd, const char *only, size_t *others)
+{
+	int dfd = dup(fd);
+	size_t n = 0;
+	if (others)
+		*others = 0;
+	if (dfd < 0)
+		return (size_t)-1;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return (size_t)-1;
+	}
+	rewinddir(d);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		n++;
+		if (others && only && strcmp(de->d_name, only) != 0)
+			(*others)++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* What the directory TOP holds. */
+static enum store_state probe_top(int top)
+{
+	int meta = open_dir_at(top, STORE_META);
+	if (meta < 0)
+		return count_entries(top, NULL, NULL) == 0 ? SS_NONE : SS_FOREIGN;
+	enum store_state st;
+	enum store_role role;
+	if (read_id(meta, &st, &role) == 0) {
+		close(meta);
+		return st;
+	}
+	/* store_create interrupted between mkdir MIGSTATE and the first store.id: MIGSTATE
+	 * empty (or holding only our temp file) and nothing else at the top */
+	size_t others_meta, others_top;
+	size_t nm = count_entries(meta, ID_TMP, &others_meta);
+	size_t nt = count_entries(top, STORE_META, &others_top);
+	close(meta);
+	if (nm != (size_t)-1 && nt != (size_t)-1 && others_meta == 0 && others_top == 0)
+		return SS_SCANNING;
+	return SS_FOREIGN;
+}
+
+enum store_state store_probe_at(int dirfd, const char *name)
+{
+	struct stat sb;
+	if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? SS_NONE : SS_FOREIGN;
+	if (!S_ISDIR(sb.st_mode))
+		return SS_FOREIGN;
+	int top = open_dir_at(dirfd, name);
+	if (top < 0)
+		return SS_FOREIGN;
+	enum store_state st = probe_top(top);
+	close(top);
+	return st;
+}
+
+enum store_state store_probe(const char *path)
+{
+	return store_probe_at(AT_FDCWD, path);
+}
+
+enum store_state store_get_state(int meta_fd)
+{
+	enum store_state st;
+	enum store_role role;
+	return read_id(meta_fd, &st, &role) == 0 ? st : SS_FOREIGN;
+}
+
+enum store_role store_get_role(int meta_fd)
+{
+	enum store_state st;
+	enum store_role role;
+	return read_id(meta_fd, &st, &role) == 0 ? role : SR_UNKNOWN;
+}
+
+bool store_is_complete(int meta_fd)
+{
+	struct stat sb;
+	return store_get_state(meta_fd) == SS_COMPLETE && store_get_role(meta_fd) == SR_MASTER &&
+	       fstatat(meta_fd, STORE_CATALOG, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISREG(sb.st_mode);
+}
+
+/* Write store.id atomically: temp file, fsync, rename, fsync of the directory. */
+static int write_id(int meta_fd, enum store_state st, enum store_role role)
+{
+	char buf[ID_MAX];
+	int n = snprintf(buf, sizeof buf, "%sstate: %s\nrole: %s\n", STORE_ID_MAGIC,
+			 store_state_names[st], store_role_names[role]);
+	int fd =
+	    openat(meta_fd, ID_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	int rc = 0;
+	if (write(fd, buf, (size_t)n) != n || fsync(fd) != 0)
+		rc = -1;
+	int saved = errno;
+	close(fd);
+	if (rc == 0 && renameat(meta_fd, ID_TMP, meta_fd, STORE_ID_FILE) != 0)
+		rc = -1, saved = errno;
+	if (rc == 0)
+		fsync(meta_fd);
+	else
+		unlinkat(meta_fd, ID_TMP, 0);
+	errno = saved;
+	return rc;
+}
+
+int store_set_state(int meta_fd, enum store_state st)
+{
+	enum store_role role = store_get_role(meta_fd);
+	return write_id(meta_fd, st, role == SR_UNKNOWN ? SR_MASTER : role);
+}
+
+size_t store_rmtree_at(int dirfd, const char *name, dev_t dev)
+{
+	struct stat sb;
+	if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? 0 : 1;
+	if (!S_ISDIR(sb.st_mode))
+		return unlinkat(dirfd, name, 0) == 0 || errno == ENOENT ? 0 : 1;
+	if (sb.st_dev != dev)
+		return 1; /* a mount inside the store: never descend into another filesystem */
+	int fd = open_dir_at(dirfd, name);
+	if (fd < 0)
+		return 1;
+	int dfd = dup(fd);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		close(fd);
+		return 1;
+	}
+	/* names first, then removal: the directory is not modified while it is read */
+	char **names = NULL;
+	size_t n = 0, cap = 0, left = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **q = realloc(names, cap * sizeof *q);
+			if (!q)
+				break;
+			names = q;
+		}
+		if (!(names[n] = strdup(de->d_name)))
+			break;
+		n++;
+	}
+	closedir(d);
+	for (size_t i = 0; i < n; i++) {
+		left += store_rmtree_at(fd, names[i], dev);
+		free(names[i]);
+	}
+	free(names);
+	close(fd);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+		left++;
+	return left;
+}
+
+/* Empty MIGSTATE of an existing store of ours, keeping store.id (state "removing" while
+ * it runs, so an interruption is recognisable). */
+static int reset_meta(int meta, char *err, size_t errsz)
+{
+	struct stat sb;
+	if (fstat(meta, &sb) != 0 || store_set_state(meta, SS_REMOVING) != 0) {
+		snprintf(err, errsz, "cannot mark the old store for removal: %s", strerror(errno));
+		return -1;
+	}
+	int dfd = dup(meta);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	char **names = NULL;
+	size_t n = 0;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		snprintf(err, errsz, "cannot read the old store: %s", strerror(errno));
+		return -1;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, STORE_ID_FILE))
+			continue;
+		char **q = realloc(names, (n + 1) * sizeof *q);
+		if (!q)
+			break;
+		names = q;
+		if ((names[n] = strdup(de->d_name)))
+			n++;
+	}
+	closedir(d);
+	size_t left = 0;
+	for (size_t i = 0; i < n; i++) {
+		left += store_rmtree_at(meta, names[i], sb.st_dev);
+		free(names[i]);
+	}
+	free(names);
+	if (left) {
+		snprintf(err, errsz, "%zu entries of the old store could not be removed", left);
+		errno = EBUSY;
+		return -1;
+	}
+	return 0;
+}
+
+/* Create or reset the store NAME in PARENT. Returns the MIGSTATE fd, *TOPFD the top. */
+static int create_at(int parent, const char *name, bool overwrite, enum store_role role, int *topfd,
+		     char *err, size_t errsz)
+{
+	enum store_state st = store_probe_at(parent, name);
+	int top = -1, meta = -1;
+	if (st == SS_FOREIGN) {
+		snprintf(err, errsz, "exists and is not a migstate store: left untouched");
+		errno = ENOTEMPTY;
+		return -1;
+	}
+	if (st != SS_NONE && !overwrite) {
+		snprintf(err, errsz, "a store (state %s) already exists there: -o overwrites it",
+			 store_state_names[st]);
+		errno = EEXIST;
+		return -1;
+	}
+	if (st == SS_NONE && mkdirat(parent, name, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errsz, "cannot create the store directory: %s", strerror(errno));
+		return -1;
+	}
+	top = open_dir_at(parent, name);
+	if (top < 0 || fchown(top, geteuid(), getegid()) != 0 || fchmod(top, 0700) != 0) {
+		snprintf(err, errsz, "cannot set up the store directory: %s", strerror(errno));
+		goto fail;
+	}
+	if (mkdirat(top, STORE_META, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errsz, "cannot create %s: %s", STORE_META, strerror(errno));
+		goto fail;
+	}
+	meta = open_dir_at(top, STORE_META);
+	if (meta < 0) {
+		snprintf(err, errsz, "cannot open %s: %s", STORE_META, strerror(errno));
+		goto fail;
+	}
+	if (st != SS_NONE && store_get_state(meta) != SS_FOREIGN && reset_meta(meta, err, errsz))
+		goto fail;
+	if (st != SS_NONE)
+		unlinkat(meta, ID_TMP, 0);
+	if (write_id(meta, SS_SCANNING, role) != 0) {
+		snprintf(err, errsz, "cannot write %s: %s", STORE_ID_FILE, strerror(errno));
+		goto fail;
+	}
+	if (mkdirat(meta, STORE_PAYLOAD, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errsz, "cannot create %s/%s: %s", STORE_META, STORE_PAYLOAD,
+			 strerror(errno));
+		goto fail;
+	}
+	if (topfd)
+		*topfd = top;
+	else
+		close(top);
+	return meta;
+fail:;
+	int saved = errno;
+	if (meta >= 0)
+		close(meta);
+	if (top >= 0)
+		close(top);
+	errno = saved;
+	return -1;
+}
+
+/* mkdir -p of the first LEN bytes of REL beneath DIRFD, never following a symlink.
+ * Returns an fd of the last directory (DIRFD itself duplicated when LEN is 0). */
+static int mkdirs_at(int dirfd, const char *rel, size_t len)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t i = 0;
+	while (fd >= 0 && i < len) {
+		while (i < len && rel[i] == '/')
+			i++;
+		size_t s = i;
+		while (i < len && rel[i] != '/')
+			i++;
+		if (i == s)
+			break;
+		char seg[256];
+		if (i - s >= sizeof seg) {
+			close(fd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(seg, rel + s, i - s);
+		seg[i - s] = 0;
+		if (!strcmp(seg, "..") || !strcmp(seg, ".")) {
+			close(fd);
+			errno = EINVAL;
+			return -1;
+		}
+		if (mkdirat(fd, seg, 0755) != 0 && errno != EEXIST) {
+			int saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		int nfd = open_dir_at(fd, seg);
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		fd = nfd;
+	}
+	return fd;
+}
+
+int store_create(const char *path, bool overwrite, char *err, size_t errsz)
+{
+	size_t len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	const char *slash = memrchr(path, '/', len);
+	const char *name = slash ? slash + 1 : path;
+	size_t nlen = len - (size_t)(name - path);
+	char leaf[256];
+	if (nlen == 0 || nlen >= sizeof leaf || (nlen == 1 && name[0] == '.') ||
+	    (nlen == 2 && !strncmp(name, "..", 2))) {
+		snprintf(err, errsz, "not a usable store path (a filesystem root, '.' or '..')");
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(leaf, name, nlen);
+	leaf[nlen] = 0;
+	int parent;
+	if (!slash)
+		parent = openat(AT_FDCWD, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else if (slash == path)
+		parent = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else if (path[0] != '/')
+		parent = mkdirs_at(AT_FDCWD, path, (size_t)(slash - path));
+	else {
+		int rfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		parent = rfd < 0 ? -1 : mkdirs_at(rfd, path, (size_t)(slash - path));
+		if (rfd >= 0)
+			close(rfd);
+	}
+	if (parent < 0) {
+		snprintf(err, errsz, "cannot create the parent directory: %s", strerror(errno));
+		return -1;
+	}
+	int meta = create_at(parent, leaf, overwrite, SR_MASTER, NULL, err, errsz);
+	int saved = errno;
+	close(parent);
+	errno = saved;
+	return meta;
+}
+
+int store_create_volume(int mntfd, const char *rel, bool overwrite, int *topfd, char *err,
+			size_t errsz)
+{
+	size_t len = strlen(rel);
+	while (len > 0 && rel[len - 1] == '/')
+		len--;
+	const char *slash = memrchr(rel, '/', len);
+	const char *name = slash ? slash + 1 : rel;
+	size_t nlen = len - (size_t)(name - rel);
+	char leaf[256];
+	if (nlen == 0 || nlen >= sizeof leaf) {
+		snprintf(err, errsz, "not a usable store path");
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(leaf, name, nlen);
+	leaf[nlen] = 0;
+	int parent = mkdirs_at(mntfd, rel, slash ? (size_t)(slash - rel) : 0);
+	if (parent < 0) {
+		snprintf(err, errsz, "cannot create the parent directory: %s", strerror(errno));
+		return -1;
+	}
+	int meta = create_at(parent, leaf, overwrite, SR_VOLUME, topfd, err, errsz);
+	int saved = errno;
+	close(parent);
+	errno = saved;
+	return meta;
+}
+
+int store_open_meta(const char *path, char *err, size_t errsz)
+{
+	int top = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (top < 0) {
+		snprintf(err, errsz, "cannot open the store %s: %s", path, strerror(errno));
+		return -1;
+	}
+	int meta = open_dir_at(top, STORE_META);
+	int saved = errno;
+	close(top);
+	if (meta < 0) {
+		snprintf(err, errsz, "%s has no %s directory: not a migstate store", path,
+			 STORE_META);
+		errno = saved;
+	}
+	return meta;
+}

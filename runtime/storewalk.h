@@ -1,0 +1,125 @@
+/* storewalk.h - an opened store as load, rd, verify and du see it: the catalog read
+ * into memory and indexed by (volume, path), one directory fd per volume's store, and a
+ * bottom-up walker that never follows a symlink and never leaves a volume.
+ *
+ * Where things are (store.h): the master store is the STORE argument; every other
+ * volume's store is its catalog store_dir, a logical path resolved beneath the root
+ * (--root, or the prefix of STORE's real path that precedes the master's logical
+ * store_dir). A captured object's payload is <volume store>/MIGSTATE/File/<logical path>
+ * in the store of the volume its record names. */
+#ifndef MIGRT_STOREWALK_H
+#define MIGRT_STOREWALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "catalog.h"
+#include "store.h"
+
+struct sw_rec {
+	struct cat_record r;
+	char *path;          /* logical path */
+	char *target;        /* symlinks: the target the catalog keeps, else NULL */
+};
+
+struct sw_store {
+	char *arg;           /* STORE as given */
+	char *real;          /* its real path */
+	int store_fd;        /* STORE */
+	int meta_fd;         /* STORE/MIGSTATE */
+	enum store_state state;
+	bool have_cat;
+	const char *cat_name; /* "catalog", or "catalog.partial" of an interrupted scan */
+	struct cat_reader cat;
+	struct sw_rec *recs;
+	size_t nrecs;
+	uint32_t *index;     /* open addressing over recs, UINT32_MAX empty */
+	size_t index_cap;
+	char *root;          /* real path of the root (logical "/") */
+	int rootfd;
+	size_t master;       /* index of the master volume (CV_MASTER) */
+	size_t nvols;
+	int *vol_fd;         /* each volume's store directory, -1 when absent */
+	int *file_fd;        /* its MIGSTATE/File, -1 when absent */
+	char **vol_real;     /* real path of each volume's store directory */
+	bool *vol_unmounted; /* its mount point is not mounted: the store may be there */
+	bool root_guessed;   /* no --root and none derivable: "/" assumed */
+};
+
+#define SW_ALLOW_PARTIAL 1u  /* fall back to catalog.partial (rd of an interrupted scan) */
+#define SW_NO_CATALOG 2u     /* a store with neither catalog is still opened (rd) */
+
+/* Open the store at PATH. ROOT NULL: derived as described above. Returns 0, or -1
+ * with ERR and *EXIT_CODE (27 not a store of ours or unusable, 34 not permitted). */
+int sw_open(struct sw_store *s, const char *path, const char *root, unsigned flags,
+	    char *err, size_t errsz, int *exit_code);
+void sw_close(struct sw_store *s);
+
+/* The record of the payload at logical PATH in volume VOL's store, or NULL. */
+const struct sw_rec *sw_find(const struct sw_store *s, uint32_t vol, const char *path, size_t len);
+
+/* Open the directory holding record R's payload (beneath that volume's File/, no
+ * symlinks followed); *LEAF is the payload's name. -1 with errno when unavailable. */
+int sw_payload_dir(const struct sw_store *s, const struct sw_rec *r, const char **leaf);
+/* lstat of record R's payload. */
+int sw_payload_stat(const struct sw_store *s, const struct sw_rec *r, struct stat *st);
+
+/* Bottom-up walk of the tree below directory fd TOP (not closed). The callback sees
+ * each entry once: files, symlinks and others with POST false; a directory with POST
+ * false before its contents (return 1 to skip them) and again with POST true after.
+ * REL is the path below TOP ('/'-separated, no leading '/'). A directory on another
+ * filesystem or mount (a mount point inside the store) is reported with FOREIGN true
+ * and never entered. DIRFD/NAME name the entry for *at() calls. A nonzero callback
+ * return other than 1 stops the walk and is returned. */
+struct sw_visit {
+	int dirfd;
+	const char *name;
+	const char *rel;
+	const struct stat *st;
+	bool post;
+	bool foreign;
+	int error;           /* the entry could not be read/opened: errno, else 0 */
+};
+typedef int (*sw_visit_fn)(const struct sw_visit *v, void *ctx);
+int sw_walk(int top, sw_visit_fn fn, void *ctx);
+
+/* Mount id of FD (statx STATX_MNT_ID), 0 when the kernel cannot tell. */
+uint64_t sw_mnt_id(int fd);
+
+/* --- the restore journal ------------------------------------------------------------
+ * load appends one line per object it has put in place (MIGSTATE/restored):
+ *   VOLUME <TAB> PAYLOAD PATH <TAB> DESTINATION <NL>   (paths logical, escaped \xNN)
+ * so rd can tell a copied entry that was restored from one that was not, and verify
+ * can accept a diverged original that load already resolved. */
+#define SW_JOURNAL "restored"
+
+struct sw_jent {
+	uint32_t vol;
+	char *path;
+	char *dest;
+};
+struct sw_journal {
+	struct sw_jent *v;   /* sorted by (vol, path) */
+	size_t n;
+};
+/* Read the journal of META_FD (absent: empty). 0 or -1. */
+int sw_journal_read(int meta_fd, struct sw_journal *j);
+void sw_journal_free(struct sw_journal *j);
+/* Entries for (VOL, PATH): returns how many, *FIRST the index of the first. */
+size_t sw_journal_find(const struct sw_journal *j, uint32_t vol, const char *path, size_t *first);
+/* Open for appending (created 0600). NULL with errno. */
+FILE *sw_journal_append(int meta_fd);
+void sw_journal_add(FILE *f, uint32_t vol, const char *path, const char *dest);
+
+/* Do the files open as A and B hold the same bytes? (sizes are compared first) */
+bool sw_same_content(int a, int b);
+/* Same, for two regular files named beneath directory fds; false when either is not a
+ * regular file. */
+bool sw_same_file_content(int adir, const char *a, int bdir, const char *b);
+
+/* Hex of a 32-byte hash into OUT (65 bytes). */
+void sw_hex(const unsigned char h[32], char out[65]);
+
+#endif

@@ -1,0 +1,218 @@
+/* test_store.c - store recognition, creation and reset (runtime/store.c): what is
+ * "ours" and what is foreign (never touched), the store.id state machine, -o resets,
+ * per-volume stores made without following symlinks, and a tree removal that stays
+ * inside the store. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+
+static char base[64];
+
+/* BASE/REL (four rotating buffers: two may be used in one call) */
+static const char *at(const char *rel)
+{
+	static char path[4][512];
+	static unsigned k;
+	char *p = path[k++ % 4];
+	snprintf(p, sizeof path[0], "%s/%s", base, rel);
+	return p;
+}
+
+static void setup(void)
+{
+	strcpy(base, "/tmp/migstate-ut-store.XXXXXX");
+	cr_assert_not_null(mkdtemp(base));
+}
+
+static void teardown(void)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
+	cr_expect_eq(system(cmd), 0);
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+static void write_file(const char *p, const char *text)
+{
+	FILE *f = fopen(p, "w");
+	cr_assert_not_null(f, "%s", p);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *read_file(const char *p)
+{
+	static char buf[1024];
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return NULL;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+Test(store, probe_what_is_there)
+{
+	cr_expect_eq(store_probe(at("absent")), SS_NONE);
+	mkdir(at("empty"), 0755);
+	cr_expect_eq(store_probe(at("empty")), SS_NONE);
+	write_file(at("file"), "x");
+	cr_expect_eq(store_probe(at("file")), SS_FOREIGN);
+	mkdir(at("full"), 0755);
+	write_file(at("full/data"), "x");
+	cr_expect_eq(store_probe(at("full")), SS_FOREIGN);
+	cr_expect_eq(symlink("empty", at("link")), 0);
+	cr_expect_eq(store_probe(at("link")), SS_FOREIGN, "a symlink is never ours");
+	/* MIGSTATE with a store.id that is not ours */
+	mkdir(at("fake"), 0755);
+	mkdir(at("fake/MIGSTATE"), 0755);
+	write_file(at("fake/MIGSTATE/store.id"), "something else\n");
+	cr_expect_eq(store_probe(at("fake")), SS_FOREIGN);
+	write_file(at("fake/MIGSTATE/store.id"), "migstate-store 1\nstate: bogus\n");
+	cr_expect_eq(store_probe(at("fake")), SS_FOREIGN, "an unknown state is not ours");
+	write_file(at("fake/MIGSTATE/store.id"),
+		   "migstate-store 1\nfuture: line\nstate: complete\n");
+	cr_expect_eq(store_probe(at("fake")), SS_COMPLETE, "unknown lines are ignored");
+}
+
+Test(store, interrupted_creation_is_ours)
+{
+	mkdir(at("s"), 0700);
+	mkdir(at("s/MIGSTATE"), 0700);
+	cr_expect_eq(store_probe(at("s")), SS_SCANNING, "empty MIGSTATE alone");
+	write_file(at("s/MIGSTATE/store.id.tmp"), "migst");
+	cr_expect_eq(store_probe(at("s")), SS_SCANNING, "only the temp file");
+	write_file(at("s/other"), "x");
+	cr_expect_eq(store_probe(at("s")), SS_FOREIGN, "anything else next to it");
+	char err[256];
+	unlink(at("s/other"));
+	int m = store_create(at("s"), true, err, sizeof err);
+	cr_assert_geq(m, 0, "%s", err);
+	cr_expect_eq(store_get_state(m), SS_SCANNING);
+	close(m);
+}
+
+Test(store, create_sets_up_the_layout)
+{
+	char err[256];
+	int m = store_create(at("deep/parents/store/"), false, err, sizeof err);
+	cr_assert_geq(m, 0, "%s", err);
+	struct stat st;
+	cr_assert_eq(stat(at("deep/parents/store"), &st), 0);
+	cr_expect_eq(st.st_mode & 07777, 0700);
+	cr_expect_eq(st.st_uid, geteuid());
+	cr_assert_eq(stat(at("deep/parents/store/MIGSTATE/File"), &st), 0);
+	cr_expect(S_ISDIR(st.st_mode));
+	cr_expect_str_eq(read_file(at("deep/parents/store/MIGSTATE/store.id")),
+			 "migstate-store 1\nstate: scanning\nrole: master\n");
+	cr_expect_eq(store_get_state(m), SS_SCANNING);
+	cr_expect_eq(store_get_role(m), SR_MASTER);
+	cr_expect(!store_is_complete(m));
+	cr_expect_eq(store_set_state(m, SS_COMPLETE), 0);
+	cr_expect(!store_is_complete(m), "complete needs the catalog too");
+	write_file(at("deep/parents/store/MIGSTATE/catalog"), "x");
+	cr_expect(store_is_complete(m));
+	cr_expect_eq(store_probe(at("deep/parents/store")), SS_COMPLETE);
+	cr_expect_eq(store_set_state(m, SS_REMOVING), 0);
+	cr_expect_eq(store_probe(at("deep/parents/store")), SS_REMOVING);
+	cr_expect_str_eq(read_file(at("deep/parents/store/MIGSTATE/store.id")),
+			 "migstate-store 1\nstate: removing\nrole: master\n");
+	close(m);
+	int m2 = store_open_meta(at("deep/parents/store"), err, sizeof err);
+	cr_expect_geq(m2, 0, "%s", err);
+	close(m2);
+	cr_expect_lt(store_open_meta(at("deep"), err, sizeof err), 0);
+}
+
+Test(store, existing_and_foreign)
+{
+	char err[256];
+	int m = store_create(at("s"), false, err, sizeof err);
+	cr_assert_geq(m, 0, "%s", err);
+	close(m);
+	write_file(at("s/MIGSTATE/File/old"), "old payload");
+	mkdir(at("s/MIGSTATE/File/dir"), 0700);
+	write_file(at("s/MIGSTATE/File/dir/f"), "x");
+	write_file(at("s/MIGSTATE/catalog.partial"), "partial");
+	errno = 0;
+	cr_expect_lt(store_create(at("s"), false, err, sizeof err), 0, "exists without overwrite");
+	cr_expect_eq(errno, EEXIST);
+	cr_expect(strstr(err, "-o") != NULL, "%s", err);
+	cr_expect_str_eq(read_file(at("s/MIGSTATE/File/old")), "old payload", "kept");
+	m = store_create(at("s"), true, err, sizeof err);
+	cr_assert_geq(m, 0, "%s", err);
+	cr_expect_null(read_file(at("s/MIGSTATE/File/old")), "reset removes the payload");
+	cr_expect_null(read_file(at("s/MIGSTATE/catalog.partial")), "and the catalog");
+	struct stat st;
+	cr_expect_eq(stat(at("s/MIGSTATE/File"), &st), 0, "payload directory again");
+	cr_expect_eq(store_get_state(m), SS_SCANNING);
+	close(m);
+	/* foreign: refused even with overwrite, and untouched */
+	mkdir(at("f"), 0755);
+	write_file(at("f/precious"), "data");
+	errno = 0;
+	cr_expect_lt(store_create(at("f"), true, err, sizeof err), 0);
+	cr_expect_eq(errno, ENOTEMPTY);
+	cr_expect_str_eq(read_file(at("f/precious")), "data");
+	cr_expect_lt(store_create("/", true, err, sizeof err), 0, "never a filesystem root");
+}
+
+Test(store, volume_stores)
+{
+	char err[256];
+	mkdir(at("mnt"), 0755);
+	int mfd = open(at("mnt"), O_RDONLY | O_DIRECTORY);
+	int top = -1;
+	int m = store_create_volume(mfd, "a/b/store", false, &top, err, sizeof err);
+	cr_assert_geq(m, 0, "%s", err);
+	cr_expect_geq(top, 0);
+	cr_expect_eq(store_get_role(m), SR_VOLUME);
+	cr_expect_str_eq(read_file(at("mnt/a/b/store/MIGSTATE/store.id")),
+			 "migstate-store 1\nstate: scanning\nrole: volume\n");
+	cr_expect(!store_is_complete(m), "a volume store never holds the catalog");
+	struct stat a, b;
+	fstat(top, &a);
+	stat(at("mnt/a/b/store"), &b);
+	cr_expect_eq(a.st_ino, b.st_ino, "TOPFD is the store top");
+	close(top);
+	close(m);
+	/* a symlink on the way is not followed */
+	mkdir(at("elsewhere"), 0755);
+	cr_assert_eq(symlink(at("elsewhere"), at("mnt/x")), 0);
+	cr_expect_lt(store_create_volume(mfd, "x/store", false, NULL, err, sizeof err), 0);
+	cr_expect_neq(stat(at("elsewhere/store"), &b), 0, "nothing made through the symlink");
+	cr_expect_lt(store_create_volume(mfd, "../escape", false, NULL, err, sizeof err), 0);
+	close(mfd);
+}
+
+Test(store, rmtree_stays_inside)
+{
+	mkdir(at("t"), 0755);
+	mkdir(at("t/d"), 0755);
+	write_file(at("t/d/f"), "x");
+	mkdir(at("outside"), 0755);
+	write_file(at("outside/keep"), "keep");
+	cr_assert_eq(symlink(at("outside"), at("t/d/link")), 0);
+	int fd = open(base, O_RDONLY | O_DIRECTORY);
+	struct stat st;
+	fstat(fd, &st);
+	cr_expect_eq(store_rmtree_at(fd, "t", st.st_dev), 0);
+	cr_expect_neq(stat(at("t"), &st), 0, "gone");
+	cr_expect_str_eq(read_file(at("outside/keep")), "keep", "the symlink's target survives");
+	/* another device: not entered */
+	mkdir(at("t2"), 0755);
+	write_file(at("t2/f"), "x");
+	cr_expect_eq(store_rmtree_at(fd, "t2", st.st_dev + 1), 1);
+	cr_expect_str_eq(read_file(at("t2/f")), "x");
+	cr_expect_eq(store_rmtree_at(fd, "absent", st.st_dev), 0);
+	close(fd);
+}
