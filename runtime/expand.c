@@ -309,7 +309,8 @@ static int expand_into(struct xp *x, const char *t, bool glob, struct parts *ps,
 	return 0;
 }
 
-/* Collapse '//' and drop a trailing '/'; the result must be absolute. */
+/* Collapse '//' and drop a trailing '/'; the result must be absolute. Templates never
+ * escape '/', so a '/' is always a separator, even right after an escaped backslash. */
 static char *normalise(const char *s)
 {
 	size_t n = strlen(s);
@@ -318,11 +319,11 @@ static char *normalise(const char *s)
 	if (!o)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '/' && j > 0 && o[j - 1] == '/' && !(j >= 2 && o[j - 2] == '\\'))
+		if (s[i] == '/' && j > 0 && o[j - 1] == '/')
 			continue;
 		o[j++] = s[i];
 	}
-	while (j > 1 && o[j - 1] == '/' && !(j >= 2 && o[j - 2] == '\\'))
+	while (j > 1 && o[j - 1] == '/')
 		j--;
 	o[j] = 0;
 	return o;

@@ -48,9 +48,8 @@ int rt_explain(const struct rt_bound *b, const char *path, FILE *trace, struct e
 		if (dfd >= 0) {
 			have = fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0;
 			if (have && S_ISLNK(st.st_mode)) {
-				struct stat t;
 				o.is_link = true;
-				o.dangling = fstatat(dfd, leaf, &t, 0) != 0;
+				o.dangling = fs_link_dangles(b->env->rootfd, p, dfd, leaf);
 			}
 			close(dfd);
 		}

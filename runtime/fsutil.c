@@ -7,6 +7,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -91,4 +93,28 @@ int fs_open_parent(int rootfd, const char *logical, const char **leaf)
 	}
 	*leaf = slash + 1;
 	return open_beneath(rootfd, logical, (size_t)(slash - logical));
+}
+
+bool fs_link_dangles(int rootfd, const char *logical, int dirfd, const char *name)
+{
+#ifdef SYS_openat2
+	size_t n = strlen(logical) + 2;
+	char *rel = malloc(n);
+	if (rel) {
+		snprintf(rel, n, ".%s", logical);
+		struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+				       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+		long fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
+		int e = errno;
+		free(rel);
+		if (fd >= 0) {
+			close((int)fd);
+			return false;
+		}
+		if (e != ENOSYS && e != EPERM && e != EAGAIN)
+			return true;
+	}
+#endif
+	struct stat st;
+	return fstatat(dirfd, name, &st, 0) != 0;
 }

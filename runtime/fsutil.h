@@ -3,6 +3,7 @@
 #ifndef MIGRT_FSUTIL_H
 #define MIGRT_FSUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Open directory LOGICAL ("/home/alice", absolute, '/'-separated) beneath ROOTFD.
@@ -12,5 +13,9 @@ int fs_open_dir(int rootfd, const char *logical);
 /* Open the parent directory of LOGICAL the same way; *LEAF points at the last
  * component inside LOGICAL. */
 int fs_open_parent(int rootfd, const char *logical, const char **leaf);
+
+/* Does the symlink DIRFD/NAME (logical path LOGICAL) resolve to nothing beneath the
+ * root? Absolute targets are resolved against ROOTFD, never against the host's "/". */
+bool fs_link_dangles(int rootfd, const char *logical, int dirfd, const char *name);
 
 #endif

@@ -1,5 +1,6 @@
 /* walk.c - pre-order, fd-based, index-pruned directory walk (see walk.h). */
 #include "walk.h"
+#include "fsutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -125,32 +126,6 @@ static void free_entries(struct ent *v, size_t n)
 	free(v);
 }
 
-/* Does the symlink DIRFD/NAME, whose logical path is in w->path, resolve to nothing
- * beneath the root? Absolute targets are resolved against the root, not against "/". */
-static bool link_dangles(struct walker *w, int dirfd, const char *name)
-{
-#ifdef SYS_openat2
-	size_t n = strlen(w->path) + 2;
-	char *rel = malloc(n);
-	if (rel) {
-		snprintf(rel, n, ".%s", w->path);
-		struct open_how how = {.flags = O_PATH | O_CLOEXEC,
-				       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-		long fd = syscall(SYS_openat2, w->c->rootfd, rel, &how, sizeof how);
-		int e = errno;
-		free(rel);
-		if (fd >= 0) {
-			close((int)fd);
-			return false;
-		}
-		if (e != ENOSYS && e != EPERM && e != EAGAIN)
-			return true;
-	}
-#endif
-	struct stat st;
-	return fstatat(dirfd, name, &st, 0) != 0;
-}
-
 /* Report the parent directories (frames 1..upto-1) not reported yet. */
 static int report_parents(struct walker *w, size_t upto)
 {
@@ -230,7 +205,7 @@ static int decide_file(struct walker *w, int dirfd, size_t dirlen, const char *n
 			   .is_link = is_link};
 	fill_obj(&o, s);
 	if (is_link)
-		o.dangling = link_dangles(w, dirfd, name);
+		o.dangling = fs_link_dangles(w->c->rootfd, w->path, dirfd, name);
 	struct decision d;
 	rt_decide(w->c->b, &f->cands, &o, w->c->trace, &d);
 	w->st->decided++;
