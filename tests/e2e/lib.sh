@@ -15,18 +15,24 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$E2E_DIR/../.." && pwd)
 SHARED=${SHARED:-$REPO/../shared}
 
-_cleanups=()
+# Cleanup commands live in a file, not an array, so helpers called in a command
+# substitution (D=$(mk_tmpdir)) -- a subshell -- still register them.
+_cleanup_file=$(mktemp "${TMPDIR:-/tmp}/migstate-e2e-cleanup.XXXXXX")
 _on_exit() {
 	local rc=$?
-	local i
-	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
-		eval "${_cleanups[$i]}" >/dev/null 2>&1 || true
-	done
+	if [ -f "$_cleanup_file" ]; then
+		local cmds
+		cmds=$(tac "$_cleanup_file")
+		rm -f "$_cleanup_file"
+		while IFS= read -r c; do
+			eval "$c" >/dev/null 2>&1 || true
+		done <<<"$cmds"
+	fi
 	exit "$rc"
 }
 trap _on_exit EXIT
 # Register a shell command to run at exit (last registered runs first).
-at_exit() { _cleanups+=("$1"); }
+at_exit() { printf '%s\n' "$1" >>"$_cleanup_file"; }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
