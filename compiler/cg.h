@@ -26,6 +26,9 @@ struct cg {
 struct cg_conds {
 	const struct m_conditions *v[CG_MAX_CONDS];
 	size_t n;
+	uint32_t pc;   /* program for exactly v[0..n), when `valid`: every rule of a <rules>
+			* block shares one condition program (and one EXISTS search at bind) */
+	bool valid;
 };
 
 /* Template for a pattern's node ("{drive:C}/Users/ *"), or NULL (with a diagnostic or a

@@ -326,12 +326,29 @@ static bool conds_push(struct cg *g, struct cg_conds *cs, const struct m_conditi
 {
 	if (cs->n < CG_MAX_CONDS) {
 		cs->v[cs->n++] = c;
+		cs->valid = false;
 		return true;
 	}
 	diag_report(g->d, DIAG_ERROR, &c->loc, NULL,
 		    "<conditions> nested more than %d deep (with their <rules> and <objectSet>s)",
 		    CG_MAX_CONDS);
 	return false;
+}
+
+static void conds_pop(struct cg_conds *cs)
+{
+	cs->n--;
+	cs->valid = false;
+}
+
+/* The condition program for the conditions in force, compiled once per stack state. */
+static uint32_t conds_prog(struct cg *g, struct cg_conds *cs)
+{
+	if (!cs->valid) {
+		cs->pc = cg_conditions_prog(g, cs);
+		cs->valid = true;
+	}
+	return cs->pc;
 }
 
 static void compile_rule(struct cg *g, const struct m_rule *mr, unsigned ctx, struct cg_conds *cs)
@@ -352,7 +369,7 @@ static void compile_rule(struct cg *g, const struct m_rule *mr, unsigned ctx, st
 	for (size_t i = 0; i < mr->nsets; i++) {
 		const struct m_objectset *set = mr->sets[i];
 		bool pushed = set->conds && conds_push(g, cs, set->conds);
-		uint32_t cond_pc = cg_conditions_prog(g, cs);
+		uint32_t cond_pc = conds_prog(g, cs);
 		uint32_t rid = PLAN_NONE;
 		for (size_t j = 0; j < set->nobjs; j++) {
 			const struct m_object *o = set->objs[j];
@@ -366,7 +383,7 @@ static void compile_rule(struct cg *g, const struct m_rule *mr, unsigned ctx, st
 				add_entry(g, rid, cg_pattern(g, o->pattern, &o->loc, NULL, 0), filter, &o->loc);
 		}
 		if (pushed)
-			cs->n--;
+			conds_pop(cs);
 	}
 }
 
@@ -395,9 +412,9 @@ static void compile_rules(struct cg *g, const struct m_rules *r, unsigned ctx, s
 	for (size_t i = 0; i < body->nchildren; i++)
 		compile_rules(g, body->children[i], ctx, cs);
 	if (pushed_body)
-		cs->n--;
+		conds_pop(cs);
 	if (pushed)
-		cs->n--;
+		conds_pop(cs);
 }
 
 static void compile_extensions(struct cg *g, const struct m_component *c, unsigned ctx)
@@ -438,7 +455,7 @@ static void compile_component(struct cg *g, const struct m_component *c)
 			       g->src, (uint32_t)(c->loc.line > 0 ? c->loc.line : 0), ctx,
 			       cg_detection_prog(g, &c->detection), 0};
 	g->comp = pb_comp(g->b, &pc);
-	struct cg_conds cs = {{0}, 0};
+	struct cg_conds cs = {{0}, 0, PLAN_NONE, false};
 	for (size_t i = 0; i < c->nrules; i++)
 		compile_rules(g, c->rules[i], ctx, &cs);
 	compile_extensions(g, c, ctx);
