@@ -84,6 +84,9 @@ static int verify_code(const struct plan *p, unsigned char *is_prog, struct plan
 					return bad(e, "CODE pc %zu: %s range needs constants %u and %u",
 						   i, oi->name, in->k, in->k + 1);
 			}
+			/* a version is one value: "in range" has no second operand to compare with */
+			if (in->op == OP_OSVER && in->a == CMP_RANGE)
+				return bad(e, "CODE pc %zu: OSVER cannot use a range comparison", i);
 			if (oi->flags & OPF_JUMP) {
 				if ((uint64_t)i + 1 + in->k > end)
 					return bad(e, "CODE pc %zu: %s target %llu is beyond the program end %zu",

@@ -174,6 +174,11 @@ static void c_osver(struct plan_builder *b)
 {
 	PROG1(b, I(OSVER, 0xff, 0, 0), RET);
 }
+/* C: a version compare has no second operand, so "range" is refused */
+static void c_osver_range(struct plan_builder *b)
+{
+	PROG1(b, I(OSVER, CMP_RANGE, 0, 0), RET);
+}
 /* F: time field */
 static void f_ftime(struct plan_builder *b)
 {
@@ -481,6 +486,7 @@ static const struct bad_row bad_rows[] = {
 	{"U: CONST 2", u_const, "CODE pc 1", "CONST has an operand out of range (a=2"},
 	{"C: FSIZE comparison", c_fsize, "CODE pc 1", "FSIZE has an operand out of range"},
 	{"C: OSVER comparison", c_osver, "CODE pc 1", "OSVER has an operand out of range (a=255"},
+	{"C: OSVER range", c_osver_range, "CODE pc 1", "OSVER cannot use a range comparison"},
 	{"F: FTIME field", f_ftime, "CODE pc 1", "FTIME has an operand out of range"},
 	{"PH: PHASE 2", ph_phase, "CODE pc 1", "PHASE has an operand out of range (a=2"},
 	{"P: NODE pattern", p_node, "CODE pc 1", "NODE has an operand out of range (a=0 b=0 k=1)"},
@@ -595,7 +601,7 @@ static void boundaries(struct plan_builder *b)
 	pb_emit(b, OP_FSIZE, CMP_RANGE, 0, 0);
 	pb_emit(b, OP_FTIME, CMP_RANGE, TF__COUNT - 1, 0);
 	pb_emit(b, OP_PHASE, PHASE__COUNT - 1, 0, 0);
-	pb_emit(b, OP_OSVER, CMP__COUNT - 1, 0, s);
+	pb_emit(b, OP_OSVER, CMP_RANGE - 1, 0, s); /* the highest comparison OSVER takes */
 	pb_emit(b, OP_OSMATCH, 0, 0, 0);
 	pb_emit(b, OP_CONST, 1, 0, 0);
 	pb_emit(b, OP_JT, 0, 0, 0); /* to the very next instruction */
