@@ -42,6 +42,12 @@ static void usage(FILE *out)
 
 static int cmd_check_plan(int argc, char **argv)
 {
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: migstate check-plan PLAN\n"
+		       "Load PLAN, check its header, checksum, tables and every program, and print a\n"
+		       "one-line summary. Exit 0 when the plan can be run, 39 when it cannot.\n");
+		return EXIT_OK;
+	}
 	if (argc != 2) {
 		fprintf(stderr, "migstate check-plan: expected one PLAN argument\n");
 		return EXIT_USAGE;
