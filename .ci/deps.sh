@@ -8,6 +8,7 @@ PKGS=(
 	e2fsprogs dosfstools fusefat fuse3 util-linux rsync
 	python3 python3-jsonschema python3-rfc3987 binutils attr
 	groff-base musl-tools
+	xfsprogs btrfs-progs squashfs-tools erofs-utils
 )
 missing=()
 for p in "${PKGS[@]}"; do

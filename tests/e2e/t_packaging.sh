@@ -116,6 +116,11 @@ done
 "$MIGSTATE" --help | grep -oE '^ +[a-z][a-z-]+ ' | while read -r v; do
 	mentions migstate "^\.B migstate $v\|^\.BR $v\|^\.B $v\$" "verb $v of 'migstate --help'"
 done
+# the pages name this version
+for page in migc migstate; do
+	has -x "\.TH [A-Z]* 1 \"[^\"]*\" \"migstate $VERSION\" .*" "$REPO/docs/$page.1" ||
+		fail "$page.1's .TH does not say migstate $VERSION"
+done
 # every exit code of the runtime is documented
 for code in $(sed -n 's/^#define EXIT_[A-Z_]* \([0-9]*\).*/\1/p' "$REPO/runtime/exitcodes.h"); do
 	sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' "$REPO/docs/migstate.1" | has -x "\.B $code" ||

@@ -9,12 +9,11 @@
 # modes and owners exact after the restore.
 . "$(dirname "$0")/lib.sh"
 
-POL=$REPO/policies
 T=$(mk_tmpdir)
 R=$T/root
 
 # --- lint and compile each --------------------------------------------------------
-cd "$REPO"
+cd "$REPO" || exit 1
 for f in miguser.xml migdocs.xml; do
 	expect_rc 0 "$MIGC" lint --werror "policies/$f"
 	assert_eq "" "$OUT" "lint output of $f"
