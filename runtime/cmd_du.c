@@ -217,30 +217,14 @@ int cmd_du(int argc, char **argv)
 {
 	const char *store = NULL, *root = NULL;
 	bool json = false;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
-			root = argv[++i];
-		} else if (!strncmp(argv[i], "--root=", 7)) {
-			root = argv[i] + 7;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: migstate du STORE [--json] [--root DIR]\n"
+	int rc = sw_parse_args(argc, argv, "du",
+			       "usage: migstate du STORE [--json] [--root DIR]\n"
 			       "What the store costs, each inode counted once: linked files (no extra\n"
 			       "space), copies (their blocks), directories, catalog; and the apparent\n"
-			       "size tools that count every name would report.\n");
-			return EXIT_OK;
-		} else if (argv[i][0] == '-' || store) {
-			fprintf(stderr, "migstate du: unexpected argument '%s'\n", argv[i]);
-			return EXIT_USAGE;
-		} else {
-			store = argv[i];
-		}
-	}
-	if (!store) {
-		fprintf(stderr, "migstate du: the STORE argument is required\n");
-		return EXIT_USAGE;
-	}
+			       "size tools that count every name would report.\n",
+			       &store, &root, &json);
+	if (rc >= 0)
+		return rc;
 	struct sw_store s;
 	char err[512];
 	int ec;

@@ -256,30 +256,14 @@ int cmd_verify(int argc, char **argv)
 {
 	const char *store = NULL, *root = NULL;
 	bool json = false;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
-			root = argv[++i];
-		} else if (!strncmp(argv[i], "--root=", 7)) {
-			root = argv[i] + 7;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: migstate verify STORE [--json] [--root DIR]\n"
+	int rc = sw_parse_args(argc, argv, "verify",
+			       "usage: migstate verify STORE [--json] [--root DIR]\n"
 			       "Check every catalog entry: present, still the captured inode, same size\n"
 			       "and mtime, the original not replaced since; list files in the store the\n"
-			       "catalog does not name. Exit 0 all well, 42 problems, 27 not a store.\n");
-			return EXIT_OK;
-		} else if (argv[i][0] == '-' || store) {
-			fprintf(stderr, "migstate verify: unexpected argument '%s'\n", argv[i]);
-			return EXIT_USAGE;
-		} else {
-			store = argv[i];
-		}
-	}
-	if (!store) {
-		fprintf(stderr, "migstate verify: the STORE argument is required\n");
-		return EXIT_USAGE;
-	}
+			       "catalog does not name. Exit 0 all well, 42 problems, 27 not a store.\n",
+			       &store, &root, &json);
+	if (rc >= 0)
+		return rc;
 	struct sw_store s;
 	char err[512];
 	int ec;
@@ -309,7 +293,7 @@ int cmd_verify(int argc, char **argv)
 		print_json(&st, &s, incomplete);
 	else
 		print_text(&st, incomplete);
-	int rc = st.n || incomplete ? EXIT_STORE_CORRUPT : EXIT_OK;
+	rc = st.n || incomplete ? EXIT_STORE_CORRUPT : EXIT_OK;
 	for (size_t i = 0; i < st.n; i++) {
 		free(st.v[i].path);
 		free(st.v[i].reason);

@@ -122,4 +122,9 @@ bool sw_same_file_content(int adir, const char *a, int bdir, const char *b);
 /* Hex of a 32-byte hash into OUT (65 bytes). */
 void sw_hex(const unsigned char h[32], char out[65]);
 
+/* The common command line of verify and du: STORE [--json] [--root DIR] [--help].
+ * Returns -1 to go on, or the exit code to return (help printed: 0; usage error: 11). */
+int sw_parse_args(int argc, char **argv, const char *verb, const char *help, const char **store,
+		  const char **root, bool *json);
+
 #endif
