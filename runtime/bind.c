@@ -14,6 +14,7 @@
 #include "expand.h"
 #include "fsutil.h"
 #include "match.h"
+#include "opcodes.h"
 #include "spec.h"
 #include "trie.h"
 #include "vm.h"
@@ -59,6 +60,7 @@ static int add_globs(struct rt_bound *b, struct rt_globset *gs, const struct rt_
 		gs->v[gs->n].node = l.v[i];
 		gs->v[gs->n].nodelen = len;
 		gs->v[gs->n].spec = spec_of_globs(l.v[i], len, leaf);
+		gs->v[gs->n].fixed_drive = !strncmp(plan_str(p, pt->node), "{drives:Fixed}", 14);
 		gs->n++;
 		l.v[i] = NULL;
 	}
@@ -109,6 +111,95 @@ static int insert_bindings(struct rt_bound *b, unsigned ctx, char *err, size_t e
 	return 0;
 }
 
+/* --- the fast path's tables ---------------------------------------------------- */
+
+/* RT_EF_* of the program at PC (verified: operands in range, jumps inside it). */
+static uint8_t prog_shape(const struct plan *p, uint32_t pc)
+{
+	const struct plan_insn *c = p->code;
+	uint32_t end = pc + c[pc].k;
+	uint8_t f = 0;
+	for (uint32_t i = pc + 1; i <= end; i++)
+		if (c[i].op == OP_FSIZE || c[i].op == OP_FTIME || c[i].op == OP_DANGLING)
+			f |= RT_EF_NEEDMETA;
+	if (end < pc + 4 || c[pc + 1].op != OP_ENODE || c[pc + 2].op != OP_JF ||
+	    c[pc + 3].op != OP_ELEAF)
+		return f;
+	uint32_t t1 = pc + 3 + c[pc + 2].k; /* where a false node jumps */
+	if (t1 > end || c[t1].op != OP_RET)
+		return f;
+	if (c[pc + 4].op == OP_RET)
+		return RT_EF_GATED | RT_EF_PURE;
+	if (c[pc + 4].op == OP_JF) {
+		uint32_t t2 = pc + 5 + c[pc + 4].k; /* where a false leaf jumps */
+		if (t2 <= end && c[t2].op == OP_RET)
+			return f | RT_EF_GATED;
+	}
+	return f;
+}
+
+static uint64_t globset_hash(const struct rt_globset *gs)
+{
+	uint64_t h = 1469598103934665603ull ^ gs->n;
+	for (size_t i = 0; i < gs->n; i++) {
+		for (size_t j = 0; j < gs->v[i].nodelen; j++) {
+			h ^= (unsigned char)gs->v[i].node[j];
+			h *= 1099511628211ull;
+		}
+		h ^= 0xff;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static bool globset_eq(const struct rt_globset *a, const struct rt_globset *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].nodelen != b->v[i].nodelen ||
+		    memcmp(a->v[i].node, b->v[i].node, a->v[i].nodelen))
+			return false;
+	return true;
+}
+
+/* Entry shapes, node ids (equal node glob sets share one id, so a directory matches
+ * each distinct node once) and every trie list's leaf index. */
+static int build_fast_path(struct rt_bound *b)
+{
+	const struct plan *p = b->plan;
+	size_t ngs = b->nctx * (p->npats ? p->npats : 1);
+	b->entf = calloc(p->nents ? p->nents : 1, 1);
+	b->nodeid = calloc(ngs, sizeof *b->nodeid);
+	size_t cap = 16;
+	while (cap < ngs * 2)
+		cap *= 2;
+	size_t *tab = malloc(cap * sizeof *tab); /* globset index + 1, 0 = empty */
+	if (!b->entf || !b->nodeid || !tab) {
+		free(tab);
+		return -1;
+	}
+	memset(tab, 0, cap * sizeof *tab);
+	for (uint32_t e = 0; e < p->nents; e++)
+		b->entf[e] = prog_shape(p, p->ents[e].prog);
+	for (size_t i = 0; i < ngs; i++) {
+		const struct rt_globset *gs = &b->globs[i];
+		if (!gs->done)
+			continue;
+		size_t s = (size_t)globset_hash(gs) & (cap - 1);
+		while (tab[s] && !globset_eq(&b->globs[tab[s] - 1], gs))
+			s = (s + 1) & (cap - 1);
+		if (!tab[s]) {
+			tab[s] = i + 1;
+			b->nodeid[i] = b->nnodeids++;
+		} else {
+			b->nodeid[i] = b->nodeid[tab[s] - 1];
+		}
+	}
+	free(tab);
+	return trie_index(b->trie, b);
+}
+
 static bool ctx_fits(unsigned ctx, unsigned mask)
 {
 	return (mask & (ctx == 0 ? CTXB_SYSTEM : CTXB_USER)) != 0;
@@ -137,7 +228,7 @@ int rt_bind(const struct plan *p, const struct rt_env *env, struct rt_bound *b,
 				if (expand_pattern(b, ctx, k, err, errsz))
 					goto fail;
 	for (unsigned ctx = 0; ctx < b->nctx; ctx++) {
-		struct vm_env ve = {p, b, ctx, NULL, PLAN_NONE, NULL};
+		struct vm_env ve = {p, b, ctx, NULL, PLAN_NONE, NULL, 0};
 		for (uint32_t c = 0; c < p->ncomps; c++) {
 			const struct plan_comp *pc = &p->comps[c];
 			bool on = ctx_fits(ctx, pc->context);
@@ -156,6 +247,10 @@ int rt_bind(const struct plan *p, const struct rt_env *env, struct rt_bound *b,
 			goto fail;
 	}
 	trie_finish(b->trie, b->match_flags & MATCH_FOLD);
+	if (build_fast_path(b)) {
+		snprintf(err, errsz, "out of memory");
+		goto fail;
+	}
 	return 0;
 fail:
 	rt_unbind(b);
@@ -174,6 +269,8 @@ void rt_unbind(struct rt_bound *b)
 	free(b->globs);
 	free(b->comp_on);
 	free(b->rule_on);
+	free(b->entf);
+	free(b->nodeid);
 	trie_free(b->trie);
 	memset(b, 0, sizeof *b);
 }
@@ -190,6 +287,28 @@ char *rt_expand_path(const struct rt_bound *b, unsigned ctx, const char *tmpl)
 	}
 	strlist_free(&l);
 	return r;
+}
+
+bool rt_on_other_drive(const struct rt_bound *b, const char *dir, size_t len)
+{
+	for (int c = DC_FIXED + 1; c < DC__N; c++)
+		for (size_t i = 0; i < b->env->nclass[c]; i++) {
+			const char *r = b->env->class_roots[c][i];
+			size_t rl = strlen(r);
+			if (len >= rl && !memcmp(dir, r, rl) && (len == rl || dir[rl] == '/' || rl == 1))
+				return true;
+		}
+	return false;
+}
+
+bool rt_globs_match_dir(const struct rt_bound *b, const struct rt_glob *g, size_t n,
+			const char *dir, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (node_match(g[i].node, g[i].nodelen, dir, len, b->match_flags) &&
+		    !(g[i].fixed_drive && rt_on_other_drive(b, dir, len)))
+			return true;
+	return false;
 }
 
 /* --- conditions ---------------------------------------------------------------- */

@@ -23,6 +23,10 @@ enum xdg_dir {
 };
 extern const char *const xdg_names[XDG__N]; /* "DESKTOP", ... */
 
+/* USMT's drive types, as classes of mounted filesystems (volumes.c decides). */
+enum drive_class { DC_FIXED, DC_REMOVABLE, DC_REMOTE, DC_CDROM, DC__N };
+extern const char *const drive_class_names[DC__N]; /* "Fixed", "Removable", ... */
+
 struct rt_user {
 	char *name;
 	uint32_t uid, gid;
@@ -50,6 +54,10 @@ struct rt_env {
 	size_t ndrives;
 	const char *const *fixed_roots; /* GenerateDrivePatterns "Fixed" mount roots */
 	size_t nfixed;
+	/* the other drive classes ({drives:Removable|Remote|CDROM}): mount roots by class,
+	 * indexed by enum drive_class; a class with no roots binds to nothing */
+	const char *const *class_roots[DC__N];
+	size_t nclass[DC__N];
 	int phase;                   /* PHASE_SCAN / PHASE_LOAD */
 	bool skip_detection;         /* load: every component is present */
 	const char *os_release;      /* uname -r */
@@ -60,6 +68,8 @@ struct rt_glob {
 	char *node;
 	size_t nodelen;
 	uint32_t spec;      /* packed specificity: node part from the glob, leaf from the pattern */
+	bool fixed_drive;   /* from {drives:Fixed}: never matches inside another drive class's
+			     * mount (removable media mounted beneath a fixed root) */
 };
 
 /* One entry bound in one context with one glob: what the trie stores. */
@@ -83,7 +93,16 @@ struct rt_bound {
 	struct rt_tnode *trie;
 	size_t nbindings;
 	size_t nunbound;             /* patterns that bound to nothing in some context */
+	/* the fast path of rt_decide_in (decide.h), filled by rt_bind */
+	uint8_t *entf;               /* [entry]: RT_EF_* */
+	uint32_t *nodeid;            /* [ctx * npats + pat]: interned node glob set */
+	uint32_t nnodeids;
 };
+
+/* Entry flags: the shape of the entry's program. */
+#define RT_EF_GATED 1u    /* ENODE; JF ->RET; ELEAF; ...: false unless node and leaf match */
+#define RT_EF_PURE 2u     /* exactly node && leaf: no program needs to run */
+#define RT_EF_NEEDMETA 4u /* reads size, times or symlink state (FSIZE, FTIME, DANGLING) */
 
 struct rt_globset {
 	struct rt_glob *v;
@@ -98,6 +117,13 @@ void rt_unbind(struct rt_bound *b);
 
 /* Globs of pattern K in context CTX (N set to their number; may be 0). */
 const struct rt_glob *rt_pattern_globs(const struct rt_bound *b, unsigned ctx, uint32_t k, size_t *n);
+
+/* True when DIR lies on a mount of a non-Fixed drive class (env class_roots). */
+bool rt_on_other_drive(const struct rt_bound *b, const char *dir, size_t len);
+/* Does any of the N globs G name directory DIR? The one node test: the VM and the
+ * decision fast path both call it, so they cannot disagree. */
+bool rt_globs_match_dir(const struct rt_bound *b, const struct rt_glob *g, size_t n,
+			const char *dir, size_t len);
 
 /* Condition helpers used by the VM. */
 int rt_exists(const struct rt_bound *b, unsigned ctx, uint32_t pat);

@@ -265,6 +265,15 @@ static void wclose(struct cat_writer *w)
 	free(w);
 }
 
+/* fsync, retried when a signal interrupts it */
+static int fsync_nointr(int fd)
+{
+	int rc;
+	while ((rc = fsync(fd)) != 0 && errno == EINTR)
+		;
+	return rc;
+}
+
 int catw_commit(struct cat_writer *w)
 {
 	unsigned char t[16], digest[32];
@@ -276,10 +285,10 @@ int catw_commit(struct cat_writer *w)
 		if (w->len + 32 <= WBUF_SIZE || wflush(w) == 0) {
 			memcpy(w->buf + w->len, digest, 32);
 			w->len += 32;
-			if (wflush(w) == 0 && fsync(w->fd) == 0 &&
+			if (wflush(w) == 0 && fsync_nointr(w->fd) == 0 &&
 			    renameat(w->meta_fd, STORE_CATALOG_PARTIAL, w->meta_fd,
 				     STORE_CATALOG) == 0 &&
-			    fsync(w->meta_fd) == 0)
+			    fsync_nointr(w->meta_fd) == 0)
 				rc = 0;
 		}
 	}

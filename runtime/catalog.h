@@ -37,7 +37,8 @@ enum cat_type { CT_FILE, CT_DIR, CT_SYMLINK, CT_FIFO, CT_SOCKET, CT_CHR, CT_BLK 
 enum cat_action {
 	CA_LINKED,    /* hard link in the store of its own volume: no data copied */
 	CA_COPIED,    /* data copied into the master store */
-	CA_REFLINKED, /* FICLONE: shares extents, no data copied */
+	CA_REFLINKED, /* FICLONE: shares extents, no data copied; in the store of `volume`
+			 (the master, or the store of the file's own or enclosing mount) */
 	CA_RECORDED,  /* directory, symlink, fifo, socket, device: metadata only */
 };
 
@@ -50,6 +51,8 @@ enum cat_action {
 			     (no rule included it): restore creates it only if needed */
 #define CF_SHARED 32u     /* a copy already in the store for another name of the same
 			     inode: the payload is a hard link to that copy */
+#define CF_COPIED_UP 64u  /* CA_LINKED on overlayfs: the file's data was in a lower layer
+			     and the kernel copied it up into the upper layer to link it */
 
 struct cat_volume {        /* 32 bytes + strings */
 	uint64_t dev;          /* st_dev at capture */
@@ -63,6 +66,9 @@ struct cat_volume {        /* 32 bytes + strings */
 #define CV_NO_STORE 2u     /* no store on this volume (FAT, read-only, store not creatable):
 			      its files were copied into the master; store_dir is "" */
 #define CV_OUTSIDE_ROOT 4u /* store_dir is a real path outside --root (master only) */
+#define CV_SUBVOLUME 8u    /* a part of the filesystem mounted at `mount` with a device of
+			      its own (a btrfs subvolume not mounted on its own): no store of
+			      its own; its files are cloned into another volume's store */
 
 struct cat_record {        /* 96 bytes, then path_len bytes of path */
 	uint8_t type;          /* enum cat_type */

@@ -5,14 +5,19 @@
  * (the user's original or restored copy): it costs nothing. A file whose every name is
  * in the store costs its allocated blocks: copies (FAT volumes, immutable files), and
  * linked files whose other names are gone (nothing restored yet). Directories and the
- * catalog cost their blocks. The apparent size is the sum of st_size over every name,
+ * catalog cost their blocks. A clone (CA_REFLINKED) shares its extents with the original:
+ * it costs only the bytes of extents no longer shared (FIEMAP_EXTENT_SHARED), once every
+ * name of it is in the store. The apparent size is the sum of st_size over every name,
  * which is what a tool that follows names (du --count-links, file managers) reports. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,7 +33,7 @@ static const char *const du_help[DU__N] = {
 	"shared with the user's files: no extra space",
 	"linked, but every name of the file is in the store: rd frees it",
 	"data copied into the store",
-	"shares extents with the original: no extra space until either changes",
+	"shares extents with the original: costs only what no longer is shared",
 	"the store's directories",
 	"catalog, store.id, restore journal",
 	"symlinks, special files and files the catalog does not name",
@@ -41,6 +46,7 @@ struct inode {
 	uint32_t names;      /* names seen in the store */
 	uint64_t blocks;     /* bytes allocated */
 	uint64_t size;
+	uint64_t unshared;   /* a clone: bytes in extents it no longer shares */
 	int action;          /* catalog action of a payload name, -1 none */
 	bool is_dir, is_meta;
 };
@@ -86,6 +92,33 @@ static struct inode *lookup(struct du *d, dev_t dev, ino_t ino)
 	return &d->v[j];
 }
 
+/* Bytes of FD's extents not flagged FIEMAP_EXTENT_SHARED (0 when it cannot tell). */
+static uint64_t unshared_bytes(int fd)
+{
+	enum { BATCH = 128 };
+	size_t sz = sizeof(struct fiemap) + BATCH * sizeof(struct fiemap_extent);
+	struct fiemap *fm = malloc(sz);
+	uint64_t start = 0, bytes = 0;
+	for (bool last = false; fm && !last;) {
+		memset(fm, 0, sz);
+		fm->fm_start = start;
+		fm->fm_length = FIEMAP_MAX_OFFSET - start;
+		fm->fm_flags = FIEMAP_FLAG_SYNC;
+		fm->fm_extent_count = BATCH;
+		if (ioctl(fd, FS_IOC_FIEMAP, fm) != 0 || fm->fm_mapped_extents == 0)
+			break;
+		for (uint32_t i = 0; i < fm->fm_mapped_extents; i++) {
+			const struct fiemap_extent *e = &fm->fm_extents[i];
+			if (!(e->fe_flags & (FIEMAP_EXTENT_SHARED | FIEMAP_EXTENT_UNWRITTEN)))
+				bytes += e->fe_length;
+			last |= (e->fe_flags & FIEMAP_EXTENT_LAST) != 0;
+			start = e->fe_logical + e->fe_length;
+		}
+	}
+	free(fm);
+	return bytes;
+}
+
 #define FILE_PREFIX STORE_META "/" STORE_PAYLOAD "/"
 
 /* Count one name. REL is relative to the volume's store directory: payload names are
@@ -114,6 +147,13 @@ static int du_visit(const struct sw_visit *v, void *ctx)
 		const struct sw_rec *r = sw_find(d->s, (uint32_t)d->vol, logical, strlen(logical));
 		if (r)
 			in->action = r->r.action;
+		if (r && r->r.action == CA_REFLINKED && in->names == 1) {
+			int fd = openat(v->dirfd, v->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd >= 0) {
+				in->unshared = unshared_bytes(fd);
+				close(fd);
+			}
+		}
 	} else if (!strncmp(v->rel, STORE_META "/", strlen(STORE_META) + 1) &&
 		   !strchr(v->rel + strlen(STORE_META) + 1, '/')) {
 		in->is_meta = true;
@@ -145,6 +185,8 @@ static void classify(struct du *d)
 		d->bytes[c] += in->size;
 		if (c != DU_LINKED && c != DU_REFLINKED && (exclusive || in->is_dir))
 			d->cost[c] += in->blocks;
+		else if (c == DU_REFLINKED && exclusive) /* what it no longer shares */
+			d->cost[c] += in->unshared < in->blocks ? in->unshared : in->blocks;
 	}
 }
 

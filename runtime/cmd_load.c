@@ -45,11 +45,13 @@ static int load_opt(void *ctx, int id, const char *arg, char *err, size_t errsz)
 static void print_summary(const struct load_stats *s, bool json, bool dry)
 {
 	if (json) {
-		printf("{\"dry_run\":%s,\"objects\":%zu,\"linked\":%zu,\"copied\":%zu,\"special\":%zu,"
+		printf("{\"dry_run\":%s,\"objects\":%zu,\"linked\":%zu,\"copied\":%zu,"
+		       "\"reflinked\":%zu,\"special\":%zu,"
 		       "\"directories\":%zu,\"renamed\":%zu,\"replaced\":%zu,\"kept\":%zu,\"diverged\":%zu,"
 		       "\"present\":%zu,\"excluded\":%zu,\"cleaned\":%zu,\"skipped\":%zu,"
 		       "\"users_missing\":%zu,\"ruleset_differs\":%s,\"stopped\":%s}\n",
-		       dry ? "true" : "false", s->objects, s->linked, s->copied, s->special, s->dirs,
+		       dry ? "true" : "false", s->objects, s->linked, s->copied, s->reflinked,
+		       s->special, s->dirs,
 		       s->renamed, s->replaced, s->kept, s->diverged, s->present, s->excluded, s->cleaned,
 		       s->skipped, s->users_missing, s->ruleset_differs ? "true" : "false",
 		       s->stopped ? "true" : "false");
@@ -57,9 +59,11 @@ static void print_summary(const struct load_stats *s, bool json, bool dry)
 	}
 	printf("load%s: %zu linked, %zu copied, %zu renamed, %zu skipped, %zu diverged",
 	       dry ? " (dry run)" : "", s->linked, s->copied, s->renamed, s->skipped, s->diverged);
-	printf("; %zu already in place, %zu special, %zu directories made, %zu replaced, %zu kept "
-	       "existing, %zu not restored by the rules, %zu cleaned up\n",
-	       s->present, s->special, s->dirs, s->replaced, s->kept, s->excluded, s->cleaned);
+	printf("; %zu of the copies reflinked (no data copied), %zu already in place, %zu "
+	       "special, %zu directories made, %zu replaced, %zu kept existing, %zu not restored "
+	       "by the rules, %zu cleaned up\n",
+	       s->reflinked, s->present, s->special, s->dirs, s->replaced, s->kept, s->excluded,
+	       s->cleaned);
 }
 
 int cmd_load(int argc, char **argv)

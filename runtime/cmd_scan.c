@@ -11,13 +11,13 @@
 #include "rtopts.h"
 #include "scan.h"
 
-enum { S_OVERWRITE = 1, S_EFS, S_LISTFILES, S_ESTIMATE, S_MINFREE, S_INUSE, S_TRACE };
+enum { S_OVERWRITE = 1, S_EFS, S_LISTFILES, S_ESTIMATE, S_MINFREE, S_INUSE, S_TRACE, S_OVERLAY };
 
 static const struct rtopt_ext scan_ext[] = {
     {"overwrite", 'o', false, false, S_OVERWRITE}, {"efs", 0, true, false, S_EFS},
     {"listfiles", 0, true, false, S_LISTFILES},	   {"estimate", 0, true, false, S_ESTIMATE},
     {"min-free", 0, true, false, S_MINFREE},	   {"in-use", 0, true, false, S_INUSE},
-    {"trace", 0, false, false, S_TRACE},
+    {"trace", 0, false, false, S_TRACE},	   {"overlay", 0, true, false, S_OVERLAY},
 };
 
 static void scan_usage(FILE *out)
@@ -29,9 +29,10 @@ static void scan_usage(FILE *out)
 	    "\n"
 	    "Capture what PLAN includes into a migration store at STORE. With --hardlink every\n"
 	    "file gets one more name in the store of its own volume (no data is copied);\n"
-	    "files that cannot be linked (FAT volumes, immutable or append-only files, the\n"
-	    "link limit) are copied into STORE, the master store. Without --hardlink every\n"
-	    "file is copied.\n"
+	    "files that cannot be linked (immutable or append-only files, the link limit, a\n"
+	    "btrfs subvolume) are cloned beside them where the filesystem shares extents\n"
+	    "(xfs, btrfs), else copied into STORE, the master store, as are files on FAT and\n"
+	    "read-only volumes. Without --hardlink every file is copied (cloned if it can).\n"
 	    "\n"
 	    "Scan options:\n"
 	    "  -o, --overwrite       replace an existing store of ours at STORE\n"
@@ -44,6 +45,10 @@ static void scan_usage(FILE *out)
 	    "  --in-use writers      also treat files open for writing by another process as\n"
 	    "                        in use (default: only files locked by one)\n"
 	    "  --trace               trace every decision on stderr\n"
+	    "  --overlay MODE        lower-layer files on overlayfs: auto (default: a clone if\n"
+	    "                        possible, else a link that copies the file up, else a\n"
+	    "                        copy when the upper layer lacks room), copy (never copy\n"
+	    "                        up: clone or copy into STORE), link (always link)\n"
 	    "\n"
 	    "Common options:\n");
 	rtopts_usage_common(out);
@@ -101,6 +106,14 @@ static int scan_opt(void *ctx, int id, const char *arg, char *err, size_t errsz)
 	case S_TRACE:
 		so->trace = true;
 		break;
+	case S_OVERLAY:
+		for (int i = 0; i < 3; i++)
+			if (!strcmp(arg, overlay_mode_names[i])) {
+				so->overlay = (enum overlay_mode)i;
+				return 0;
+			}
+		snprintf(err, errsz, "--overlay must be auto, copy or link, not '%s'", arg);
+		return -1;
 	}
 	return 0;
 }

@@ -127,7 +127,10 @@ static int copy_data(int src, int dst, off_t size, struct copy_result *res, bool
 		off = hole;
 	}
 	free(buf);
-	if (rc == 0 && ftruncate(dst, size) != 0) {
+	/* the size (a trailing hole); fusefat refuses ftruncate: fine when already right */
+	struct stat dst_st;
+	if (rc == 0 && ftruncate(dst, size) != 0 &&
+	    !(fstat(dst, &dst_st) == 0 && dst_st.st_size == size)) {
 		*wside = true;
 		rc = -1;
 	}
@@ -162,6 +165,50 @@ static void copy_xattrs(int src, int dst)
 	free(names);
 }
 
+/* An error the destination gives for metadata it cannot keep (FAT: no owners, modes). */
+static bool unsupported(int err)
+{
+	return err == EPERM || err == ENOSYS || err == EOPNOTSUPP || err == ENOTSUP;
+}
+
+/* Give the finished temporary TMP its real name NAME, never replacing an entry. */
+static int place_name(int dir, const char *tmp, const char *name)
+{
+	if (renameat2(dir, tmp, dir, name, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* no RENAME_NOREPLACE here: link + unlink never replaces either */
+	if (linkat(dir, tmp, dir, name, 0) == 0) {
+		unlinkat(dir, tmp, 0);
+		return 0;
+	}
+	if (errno == EEXIST || !(unsupported(errno) || errno == EMLINK))
+		return -1;
+	/* nor links (FAT): a plain rename once the name is seen free */
+	struct stat st;
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return renameat(dir, tmp, dir, name);
+}
+
+int copy_can_clone(int srcdir, const char *srcname, int dstdir)
+{
+	int src = open_source(srcdir, srcname);
+	if (src < 0)
+		return -1;
+	int dst = openat(dstdir, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	int ok = dst >= 0 && ioctl(dst, FICLONE, src) == 0;
+	int saved = errno;
+	if (dst >= 0)
+		close(dst);
+	close(src);
+	errno = saved;
+	return ok;
+}
+
 int copy_file(int srcdir, const char *srcname, int dstdir, const char *dstname, dev_t expect_dev,
 	      ino_t expect_ino, unsigned flags, struct copy_result *res)
 {
@@ -187,16 +234,19 @@ int copy_file(int srcdir, const char *srcname, int dstdir, const char *dstname, 
 	}
 	if (!(flags & COPY_NO_CLONE) && ioctl(dst, FICLONE, src) == 0) {
 		res->how = COPY_CLONE;
+	} else if (flags & COPY_CLONE_ONLY) {
+		wside = errno == ENOSPC || errno == EDQUOT;
+		goto fail_tmp;
 	} else if (copy_data(src, dst, st.st_size, res, &wside)) {
 		goto fail_tmp;
 	}
 	/* owner before mode: chown clears set-id bits */
-	if (fchown(dst, st.st_uid, st.st_gid) != 0 && errno != EPERM) {
+	if (fchown(dst, st.st_uid, st.st_gid) != 0 && !unsupported(errno)) {
 		wside = true;
 		goto fail_tmp;
 	}
 	copy_xattrs(src, dst);
-	if (fchmod(dst, st.st_mode & 07777) != 0) {
+	if (fchmod(dst, st.st_mode & 07777) != 0 && !unsupported(errno)) {
 		wside = true;
 		goto fail_tmp;
 	}
@@ -208,17 +258,11 @@ int copy_file(int srcdir, const char *srcname, int dstdir, const char *dstname, 
 		goto fail_tmp;
 	}
 	dst = -1;
-	if (renameat2(dstdir, tmp, dstdir, dstname, RENAME_NOREPLACE) != 0) {
-		if (errno != EINVAL && errno != ENOSYS) {
-			wside = true;
-			goto fail_tmp;
-		}
-		/* no RENAME_NOREPLACE here: link + unlink never replaces either */
-		if (linkat(dstdir, tmp, dstdir, dstname, 0) != 0) {
-			wside = true;
-			goto fail_tmp;
-		}
-		unlinkat(dstdir, tmp, 0);
+	/* again: FUSE drivers stamp the time when the file is released */
+	utimensat(dstdir, tmp, times, AT_SYMLINK_NOFOLLOW);
+	if (place_name(dstdir, tmp, dstname) != 0) {
+		wside = true;
+		goto fail_tmp;
 	}
 	close(src);
 	return 0;

@@ -1,13 +1,19 @@
-/* copyfile.h - the one way migstate copies a regular file.
+/* copyfile.h - the one way migstate copies a regular file (scan into a store, load
+ * back out of one).
  *
  * The data goes, in order of preference, by FICLONE (shared extents: no data copied,
- * same filesystem only), by copy_file_range(2), or by read/write; holes are kept
- * (SEEK_DATA/SEEK_HOLE), so a sparse file stays sparse. Mode, owner, xattrs (ACLs
- * included) and times follow the data. The copy is written under a temporary name in
- * the destination directory and renamed into place last (never over an existing
- * entry), so a crash leaves no half-written file under the real name. The source is
- * opened with O_NOFOLLOW and must still be the file the caller examined (same inode),
- * and its atime is left alone (O_NOATIME where permitted). */
+ * same filesystem and mount only: a btrfs subvolume to its parent, an immutable xfs
+ * file into the store beside it), by copy_file_range(2), or by read/write; holes are
+ * kept (SEEK_DATA/SEEK_HOLE), so a sparse file stays sparse. Mode, owner, xattrs (ACLs
+ * included) and times follow the data, as far as the destination keeps them: a
+ * filesystem without owners, modes or hard links (FAT through fusefat answers ENOSYS,
+ * EPERM or EINVAL) still gets the data. The copy is written under a temporary name in
+ * the destination directory and renamed into place last (never over an existing entry;
+ * where the filesystem has neither RENAME_NOREPLACE nor link(), the name is checked
+ * free just before a plain rename), so a crash leaves no half-written file under the
+ * real name. The source is opened with O_NOFOLLOW and must still be the file the
+ * caller examined (same inode), and its atime is left alone (O_NOATIME where
+ * permitted). */
 #ifndef MIGRT_COPYFILE_H
 #define MIGRT_COPYFILE_H
 
@@ -23,12 +29,20 @@ struct copy_result {
 	bool store_side; /* the failure was writing the destination (ENOSPC ...) */
 };
 
-#define COPY_NO_CLONE 1u /* never FICLONE (the caller wants real copies) */
+#define COPY_NO_CLONE 1u   /* never FICLONE (the caller wants real copies) */
+#define COPY_CLONE_ONLY 2u /* FICLONE or nothing: fails (errno from the kernel, EXDEV,
+			      EOPNOTSUPP, EINVAL ...) rather than copy any data */
 
 /* Copy SRCDIR/SRCNAME to DSTDIR/DSTNAME. When EXPECT_INO is non-zero the opened source
  * must have that inode (and EXPECT_DEV that device). Returns 0, or -1 with errno and
  * RES->store_side telling whose side failed. */
 int copy_file(int srcdir, const char *srcname, int dstdir, const char *dstname, dev_t expect_dev,
 	      ino_t expect_ino, unsigned flags, struct copy_result *res);
+
+/* Could SRCDIR/SRCNAME be cloned (FICLONE) into a file created in DSTDIR? Tried for
+ * real on an unnamed O_TMPFILE inode that vanishes when closed: nothing appears in
+ * DSTDIR, its times do not change, no data is written. 1 yes, 0 no (errno says why),
+ * -1 the source cannot be opened (errno). */
+int copy_can_clone(int srcdir, const char *srcname, int dstdir);
 
 #endif

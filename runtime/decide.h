@@ -12,6 +12,7 @@
 #define MIGRT_DECIDE_H
 
 #include "bind.h"
+#include "leafidx.h"
 #include "vm.h"
 
 enum verdict { V_NONE, V_INCLUDE, V_EXCLUDE, V_UNCOND_EXCLUDE };
@@ -34,5 +35,40 @@ struct decision {
 
 void rt_decide(const struct rt_bound *b, const struct rt_cands *c, const struct vm_obj *o,
 	       FILE *trace, struct decision *d);
+
+/* The fast path for a walker: the same verdicts as rt_candidates + rt_decide, at a cost
+ * that does not grow with the rules that cannot match. rt_dir_begin() looks the
+ * directory up once; then, for each object in it (and the directory object itself),
+ * the leaf index of each list yields the bindings whose leaf glob can match the name,
+ * each distinct node glob set is matched once per directory, and a program runs only
+ * when it has a filter (the plain ENODE/ELEAF ones need none). O->dir must be the
+ * directory given to rt_dir_begin. */
+struct rt_dirlist {
+	const struct rt_binding *v;
+	size_t n;
+	const struct rt_lidx *ix;
+};
+
+struct rt_dirctx {
+	const struct rt_bound *b;
+	struct rt_dirlist *l;
+	size_t nl, capl;
+	size_t ncands;   /* bindings that reach the directory: 0 = nothing can match there */
+	uint32_t gen;    /* node cache generation (one per rt_dir_begin) */
+	uint32_t *stamp; /* [node id] */
+	uint8_t *val;
+	bool oom;        /* no node cache: every program runs (slower, same verdicts) */
+	bool broken;     /* the lists could not be recorded: rt_decide_in fails (ENOMEM) */
+	struct lidx_scratch sc;
+};
+
+void rt_dir_begin(struct rt_dirctx *dc, const struct rt_bound *b, const char *dir, size_t len);
+void rt_dirctx_free(struct rt_dirctx *dc);
+
+#define RT_NEED_META 1
+/* 0 with D filled, RT_NEED_META: O->nometa is set and a binding whose program reads
+ * the size, times or symlink state must run (fill them in and call again), or -1 with
+ * errno ENOMEM. */
+int rt_decide_in(struct rt_dirctx *dc, const struct vm_obj *o, struct decision *d);
 
 #endif

@@ -14,6 +14,8 @@
 #define EXPAND_MAX_RESULTS 256
 #define EXPAND_MAX_LEN 8192
 
+const char *const drive_class_names[DC__N] = {"Fixed", "Removable", "Remote", "CDROM"};
+
 const char *const xdg_names[XDG__N] = {"DESKTOP", "DOCUMENTS", "DOWNLOAD", "MUSIC",
 				       "PICTURES", "PUBLICSHARE", "TEMPLATES", "VIDEOS"};
 static const char *const xdg_defaults[XDG__N] = {"Desktop", "Documents", "Downloads", "Music",
@@ -245,14 +247,22 @@ static int brace_token(struct xp *x, const char *tok, size_t n, bool glob, struc
 		if (!val)
 			goto unbound;
 	} else if (n > 7 && !strncmp(tok, "drives:", 7)) {
-		if (n - 7 == 5 && !strncasecmp(tok + 7, "Fixed", 5)) {
-			static const char *const root[] = {"/"};
-			if (x->env->nfixed)
-				return fanout(x, ps, (const char *const *)x->env->fixed_roots,
-					      x->env->nfixed, glob);
-			return fanout(x, ps, root, 1, glob);
+		for (int c = 0; c < DC__N; c++) {
+			if (strlen(drive_class_names[c]) != n - 7 ||
+			    strncasecmp(tok + 7, drive_class_names[c], n - 7) != 0)
+				continue;
+			if (c == DC_FIXED) {
+				static const char *const root[] = {"/"};
+				if (x->env->nfixed)
+					return fanout(x, ps, (const char *const *)x->env->fixed_roots,
+						      x->env->nfixed, glob);
+				return fanout(x, ps, root, 1, glob);
+			}
+			if (!x->env->nclass[c])
+				goto unbound; /* no drive of that class on this machine */
+			return fanout(x, ps, x->env->class_roots[c], x->env->nclass[c], glob);
 		}
-		goto unbound; /* Removable, Remote, CDROM: not captured */
+		return xerr(x, "unknown drive class in template: {%.*s}", (int)n, tok);
 	} else {
 		return xerr(x, "unknown token in template: {%s}", "...");
 	}

@@ -1,6 +1,7 @@
 /* load.c - the restore engine (see load.h). */
 #include "load.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -128,6 +129,8 @@ struct loader {
 	struct rt_env env;
 	struct rt_bound b;
 	bool bound;
+	struct rt_dirctx dc;       /* decide(): the directory of the last record decided */
+	char *dcdir;
 	struct action *acts;
 	size_t nacts;
 	struct smap dirmeta;       /* directory path -> catalog record (metadata source) */
@@ -356,11 +359,20 @@ static int decide(struct loader *L, const struct sw_rec *r, struct action *a)
 		.mtime = r->r.mtime_ns / 1000000000, .ctime = r->r.ctime_ns / 1000000000,
 		.atime = r->r.atime_ns / 1000000000,
 	};
-	struct rt_cands c = {0};
 	struct decision d;
-	rt_candidates(&L->b, dir, o.dirlen, &c);
-	rt_decide(&L->b, &c, &o, NULL, &d);
-	rt_cands_free(&c);
+	/* records come in walk order: consecutive ones mostly share their directory, looked
+	 * up in the path index once (the fast path of decide.h; same verdicts) */
+	if (!L->dcdir || strcmp(L->dcdir, dir) != 0) {
+		free(L->dcdir);
+		L->dcdir = strdup(dir);
+		rt_dir_begin(&L->dc, &L->b, dir, o.dirlen);
+	}
+	if (!L->dcdir || rt_decide_in(&L->dc, &o, &d) != 0) {
+		struct rt_cands c = {0};
+		rt_candidates(&L->b, dir, o.dirlen, &c);
+		rt_decide(&L->b, &c, &o, NULL, &d);
+		rt_cands_free(&c);
+	}
 	a->rec = (uint32_t)(r - L->s.recs);
 	a->merge = d.merge;
 	a->ctx = d.ctx;
@@ -518,6 +530,88 @@ static void dir_meta(struct loader *L, const char *logical, int parentfd, uid_t 
 	}
 }
 
+/* Is directory FD empty? */
+static bool dir_empty(int fd)
+{
+	int dfd = dup(fd);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return false;
+	}
+	struct dirent *de;
+	bool empty = true;
+	while (empty && (de = readdir(d)))
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+/* Make directory NAME in FD (logical path LOGICAL) with its owner and mode: it is made
+ * under a temporary name, given owner and mode there and renamed into place, so neither
+ * a failure nor a kill can leave NAME with the wrong owner or mode (a rerun takes a
+ * directory that exists as it is: a half-made one would lock its user out for good).
+ * Returns an fd of it, or -1 with errno. */
+static int make_dest_dir(struct loader *L, int fd, const char *name, const char *logical)
+{
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+	dir_meta(L, logical, fd, &uid, &gid, &mode);
+	unsigned char h[32];
+	char hex[65], tmp[64];
+	sha256(name, strlen(name), h);
+	sha256_hex(h, hex);
+	snprintf(tmp, sizeof tmp, ".migstate-d%.24s.tmp", hex);
+	/* a killed run may have left it: still empty, as nothing goes in before the rename */
+	if (mkdirat(fd, tmp, 0700) != 0 && errno != EEXIST)
+		return -1;
+	int tfd = openat(fd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (tfd < 0)
+		return -1;
+	struct stat st;
+	int rc = -1;
+	/* closed to everyone else first; owner before mode: chown clears set-id bits; FAT
+	 * refuses both (unsupported: the directory stays as the filesystem makes it) */
+	if ((fchmod(tfd, 0700) == 0 || unsupported(errno)) &&
+	    (fchown(tfd, uid, gid) == 0 || unsupported(errno)) && fstat(tfd, &st) == 0) {
+		if (!dir_empty(tfd))
+			errno = ENOTEMPTY; /* not ours: someone else's directory by that name */
+		else if ((fchmod(tfd, mode) == 0 || unsupported(errno)))
+			rc = 0;
+	}
+	if (rc == 0 && renameat2(fd, tmp, fd, name, RENAME_NOREPLACE) != 0) {
+		struct stat ex;
+		rc = -1;
+		/* no RENAME_NOREPLACE (FUSE FAT): a plain rename once the name is seen free */
+		if ((errno == EINVAL || errno == ENOSYS) &&
+		    fstatat(fd, name, &ex, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT &&
+		    renameat(fd, tmp, fd, name) == 0)
+			rc = 0;
+	}
+	if (rc != 0) {
+		int saved = errno;
+		close(tfd);
+		unlinkat(fd, tmp, AT_REMOVEDIR);
+		errno = saved;
+		if (saved == EEXIST) /* made by someone else meanwhile: taken as it is */
+			return openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		return -1;
+	}
+	/* what is at NAME now must be the directory made here */
+	struct stat now;
+	if (fstatat(fd, name, &now, AT_SYMLINK_NOFOLLOW) != 0 || now.st_ino != st.st_ino ||
+	    now.st_dev != st.st_dev) {
+		close(tfd);
+		errno = ESTALE;
+		return -1;
+	}
+	L->st->dirs++;
+	rlog_msg(L->log, RL_DEBUG, "mkdir %s", rlog_esc(L->log, logical));
+	return tfd;
+}
+
 /* Open directory LOGICAL beneath the root, making what is missing (never following a
  * symlink). The fd is cached: do not close it. DRY_NEW under --dry-run when it would be
  * made; -1 with errno on failure (ELOOP/ENOTDIR: something else is in the way). */
@@ -576,24 +670,7 @@ static int open_dest_dir(struct loader *L, const char *logical)
 				close(fd);
 				return DRY_NEW;
 			}
-			uid_t uid;
-			gid_t gid;
-			mode_t mode;
-			dir_meta(L, prefix, fd, &uid, &gid, &mode);
-			if (mkdirat(fd, name, 0700) == 0) {
-				L->st->dirs++;
-				rlog_msg(L->log, RL_DEBUG, "mkdir %s", rlog_esc(L->log, prefix));
-			}
-			nfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (nfd >= 0) {
-				/* owner before mode: chown clears set-id bits; FAT refuses both */
-				if (fchown(nfd, uid, gid) != 0 && !unsupported(errno))
-					rlog_msg(L->log, RL_WARN, "chown %s: %s", rlog_esc(L->log, prefix),
-						 strerror(errno));
-				if (fchmod(nfd, mode) != 0 && !unsupported(errno))
-					rlog_msg(L->log, RL_WARN, "chmod %s: %s", rlog_esc(L->log, prefix),
-						 strerror(errno));
-			}
+			nfd = make_dest_dir(L, fd, name, prefix);
 			free(prefix);
 		}
 		int saved = errno;
@@ -720,92 +797,13 @@ static int make_special(struct obj *ob, int dfd, const char *tmp)
 		errno = saved;
 		return -1;
 	}
+	/* never through a symlink: TMP's directory may be writable by the user, who could
+	 * swap the node for a link to /etc/shadow in between */
 	if (r->type != CT_SYMLINK)
-		fchmodat(dfd, tmp, r->mode & 07777, 0);
+		fchmodat(dfd, tmp, r->mode & 07777, AT_SYMLINK_NOFOLLOW);
 	struct timespec t[2] = {ts_of(r->atime_ns), ts_of(r->mtime_ns)};
 	utimensat(dfd, tmp, t, AT_SYMLINK_NOFOLLOW);
 	return 0;
-}
-
-/* A copy for destinations copy_file() refuses: filesystems without owners, modes or
- * RENAME_NOREPLACE (FAT through fusefat answers ENOSYS to chown/chmod and EINVAL to
- * renameat2 flags, and cannot link). Data, then what the filesystem keeps of owner,
- * mode and times, under a temporary name renamed into place only if the name is still
- * free. TODO: drop once copy_file() tolerates such filesystems. */
-static int lenient_copy(int sdir, const char *sname, int ddir, const char *dname, const struct stat *pst)
-{
-	char tmp[64];
-	tmp_name(dname, tmp, sizeof tmp);
-	unlinkat(ddir, tmp, 0);
-	int src = openat(sdir, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (src < 0)
-		return -1;
-	struct stat st;
-	if (fstat(src, &st) != 0 || st.st_ino != pst->st_ino || st.st_dev != pst->st_dev) {
-		close(src);
-		errno = ESTALE;
-		return -1;
-	}
-	int dst = openat(ddir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (dst < 0) {
-		int saved = errno;
-		close(src);
-		errno = saved;
-		return -1;
-	}
-	static char buf[1 << 16];
-	int rc = 0;
-	for (;;) {
-		ssize_t n = read(src, buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = n < 0 ? -1 : 0;
-			break;
-		}
-		for (ssize_t w = 0; w < n;) {
-			ssize_t k = write(dst, buf + w, (size_t)(n - w));
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k <= 0) {
-				rc = -1;
-				break;
-			}
-			w += k;
-		}
-		if (rc)
-			break;
-	}
-	if (rc == 0 && fchown(dst, st.st_uid, st.st_gid) != 0 && !unsupported(errno))
-		rc = -1;
-	if (rc == 0 && fchmod(dst, st.st_mode & 07777) != 0 && !unsupported(errno))
-		rc = -1;
-	struct timespec t[2] = {st.st_atim, st.st_mtim};
-	if (rc == 0)
-		futimens(dst, t);
-	if (rc == 0 && fsync(dst) != 0 && !unsupported(errno) && errno != EINVAL)
-		rc = -1;
-	int saved = errno;
-	if (close(dst) != 0 && rc == 0)
-		rc = -1, saved = errno;
-	close(src);
-	if (rc == 0)
-		utimensat(ddir, tmp, t, 0); /* again: FUSE drivers stamp the time at release */
-	if (rc == 0) {
-		struct stat d;
-		rc = renameat2(ddir, tmp, ddir, dname, RENAME_NOREPLACE);
-		if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {
-			if (fstatat(ddir, dname, &d, AT_SYMLINK_NOFOLLOW) == 0)
-				errno = EEXIST;
-			else
-				rc = renameat(ddir, tmp, ddir, dname);
-		}
-		saved = errno;
-	}
-	if (rc != 0)
-		unlinkat(ddir, tmp, 0);
-	errno = saved;
-	return rc;
 }
 
 /* Remember to check the times of the copy DFD/NAME (the logical path of DFD is the
@@ -855,7 +853,8 @@ static int place(struct obj *ob, int dfd, const char *name, bool replace, enum p
 {
 	struct loader *L = ob->L;
 	char tmp[64];
-	tmp_name(name, tmp, sizeof tmp);
+	if (ob->r->r.type != CT_FILE || replace)
+		tmp_name(name, tmp, sizeof tmp);
 	if (ob->r->r.type != CT_FILE) {
 		unlinkat(dfd, tmp, 0);
 		if (make_special(ob, dfd, tmp) != 0)
@@ -883,15 +882,15 @@ static int place(struct obj *ob, int dfd, const char *name, bool replace, enum p
 			const char *target = replace ? tmp : name;
 			if (replace)
 				unlinkat(dfd, tmp, 0);
+			/* a clone where the filesystem shares extents (the payload of a reflinked
+			 * entry back into its btrfs subvolume: free), else a copy; FAT and other
+			 * filesystems without owners or modes get the data (copyfile.h) */
 			if (copy_file(ob->sfd, ob->sleaf, dfd, target, ob->pst.st_dev, ob->pst.st_ino, 0,
-				      &cr) != 0) {
-				if (errno == EEXIST || errno == ENOSPC || errno == ESTALE ||
-				    lenient_copy(ob->sfd, ob->sleaf, dfd, target, &ob->pst) != 0)
-					return -1;
-				rlog_msg(L->log, RL_DEBUG, "%s: copied without owner/mode (the destination "
-					 "filesystem does not keep them)", rlog_esc(L->log, name));
-			}
+				      &cr) != 0)
+				return -1;
 			*how = P_COPIED;
+			if (cr.how == COPY_CLONE)
+				L->st->reflinked++;
 			add_fixup(L, dfd, name, &ob->pst);
 			if (!replace)
 				return 0;
@@ -1487,7 +1486,8 @@ static int bind_plan(struct loader *L)
 		return -1;
 	size_t nfixed = 0;
 	for (size_t i = 0; i < L->s.nvols && L->s.have_cat; i++)
-		if (L->s.cat.vols[i].mount && *L->s.cat.vols[i].mount)
+		if (L->s.cat.vols[i].mount && *L->s.cat.vols[i].mount &&
+		    !(L->s.cat.vols[i].v.flags & CV_SUBVOLUME)) /* its mount is listed already */
 			L->fixed[nfixed++] = L->s.cat.vols[i].mount;
 	L->env = (struct rt_env){
 		.rootfd = L->s.rootfd, .users = L->users, .nusers = L->nusers,
@@ -1516,6 +1516,8 @@ static void cleanup_loader(struct loader *L)
 	smap_free(&L->dirmeta);
 	smap_free(&L->touched);
 	smap_free(&L->simulated);
+	rt_dirctx_free(&L->dc);
+	free(L->dcdir);
 	if (L->bound)
 		rt_unbind(&L->b);
 	for (size_t i = 0; i < L->nusers; i++) {

@@ -36,6 +36,7 @@ struct load_stats {
 	size_t objects;      /* catalog records considered */
 	size_t linked;       /* placed as a hard link of the store entry */
 	size_t copied;       /* placed as a copy (other mount, or copy_only) */
+	size_t reflinked;    /* of those copies, clones sharing the payload's extents */
 	size_t special;      /* symlinks, fifos, devices recreated */
 	size_t dirs;         /* directories created */
 	size_t renamed;      /* placed under another name after a collision */

@@ -467,8 +467,20 @@ int rtopts_select_users(const struct rt_opts *o, int rootfd, struct user_list *o
 	for (size_t i = 0; i < all.n; i++) {
 		struct rt_user *u = &all.v[i];
 		int hfd = fs_open_dir(rootfd, u->home);
+		if (hfd < 0 && errno != ENOENT && errno != ENOTDIR && errno != ELOOP) {
+			/* a home that exists but cannot be opened now (EACCES on a root-squashed
+			 * NFS home, EIO): never drop the user silently */
+			snprintf(err, errsz, "cannot open the home directory %s of %s: %s", u->home,
+				 u->name, strerror(errno));
+			users_free(out);
+			users_free(&all);
+			rtopts_choices_free(cv, cn);
+			return -1;
+		}
 		if (hfd < 0) {
-			add_choice(&cv, &cn, u, false, "no home directory");
+			add_choice(&cv, &cn, u, false,
+				   errno == ELOOP ? "home directory is a symbolic link (not followed)"
+						  : "no home directory");
 			users_free_one(u);
 			continue;
 		}

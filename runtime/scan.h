@@ -22,6 +22,14 @@
 enum efs_mode { EFS_ABORT, EFS_SKIP, EFS_HARDLINK, EFS_DECRYPTCOPY, EFS_COPYRAW };
 extern const char *const efs_mode_names[5];
 
+/* --overlay: what a lower-layer file on overlayfs becomes. AUTO: a clone beside it when
+ * the layers' filesystem shares extents, else a link (the kernel copies the data up
+ * into the upper layer: one copy, and restore is free), else -- when the upper layer
+ * has no room for the copy-ups -- a copy in the master store. COPY: never copy up
+ * (clone or copy into the master). LINK: always link (copy up). */
+enum overlay_mode { OVL_AUTO, OVL_COPY, OVL_LINK };
+extern const char *const overlay_mode_names[3];
+
 struct scan_opts {
 	struct rt_opts o; /* the shared options */
 	bool overwrite;	  /* -o */
@@ -31,6 +39,7 @@ struct scan_opts {
 	uint64_t min_free;     /* bytes that must stay free on every store volume */
 	bool in_use_writers;   /* --in-use writers: open-for-write counts as locked */
 	bool trace;	       /* --trace: decision trace on stderr */
+	enum overlay_mode overlay; /* --overlay auto|copy|link */
 };
 
 /* Run the scan; returns the process exit code (exitcodes.h). STOP is set by a signal

@@ -35,14 +35,24 @@ static int read_id(int meta_fd, enum store_state *st, enum store_role *role)
 		return -1;
 	struct stat sb;
 	ssize_t n = -1;
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
-		n = read(fd, buf, ID_MAX);
+	int saved = EINVAL;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		while ((n = read(fd, buf, ID_MAX)) < 0 && errno == EINTR)
+			;
+		if (n < 0)
+			saved = errno;
+	}
 	close(fd);
-	if (n < (ssize_t)strlen(STORE_ID_MAGIC))
+	/* errno: the read's error, or EINVAL for content that is not ours */
+	if (n < (ssize_t)strlen(STORE_ID_MAGIC)) {
+		errno = saved;
 		return -1;
+	}
 	buf[n] = 0;
-	if (strncmp(buf, STORE_ID_MAGIC, strlen(STORE_ID_MAGIC)) != 0)
+	if (strncmp(buf, STORE_ID_MAGIC, strlen(STORE_ID_MAGIC)) != 0) {
+		errno = EINVAL;
 		return -1;
+	}
 	*st = SS_FOREIGN;
 	*role = SR_MASTER;
 	for (char *save = NULL, *l = strtok_r(buf + strlen(STORE_ID_MAGIC), "\n", &save); l;
@@ -165,8 +175,17 @@ static int write_id(int meta_fd, enum store_state st, enum store_role role)
 	if (fd < 0)
 		return -1;
 	int rc = 0;
-	if (write(fd, buf, (size_t)n) != n || fsync(fd) != 0)
+	ssize_t w;
+	while ((w = write(fd, buf, (size_t)n)) < 0 && errno == EINTR)
+		;
+	if (w != n) {
+		if (w >= 0)
+			errno = ENOSPC; /* a short write of a few bytes: the disk is full */
 		rc = -1;
+	} else {
+		while ((rc = fsync(fd)) != 0 && errno == EINTR)
+			;
+	}
 	int saved = errno;
 	close(fd);
 	if (rc == 0 && renameat(meta_fd, ID_TMP, meta_fd, STORE_ID_FILE) != 0)
@@ -181,8 +200,17 @@ static int write_id(int meta_fd, enum store_state st, enum store_role role)
 
 int store_set_state(int meta_fd, enum store_state st)
 {
-	enum store_role role = store_get_role(meta_fd);
-	return write_id(meta_fd, st, role == SR_UNKNOWN ? SR_MASTER : role);
+	enum store_state cur;
+	enum store_role role;
+	/* Keep the role store.id has. Guess "master" only when there is no store.id yet:
+	 * a store.id that cannot be read right now (EIO) must not turn a per-volume store
+	 * into a master. */
+	if (read_id(meta_fd, &cur, &role) != 0) {
+		if (errno != ENOENT)
+			return -1;
+		role = SR_MASTER;
+	}
+	return write_id(meta_fd, st, role);
 }
 
 size_t store_rmtree_at(int dirfd, const char *name, dev_t dev)

@@ -527,12 +527,15 @@ int sw_walk(int top, sw_visit_fn fn, void *ctx)
 
 static void put_escaped(FILE *f, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\') {
+			fwrite(run, 1, (size_t)(p - run), f); /* the plain bytes before it at once */
 			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
+			run = p + 1;
+		}
 	}
+	fwrite(run, 1, (size_t)(p - run), f);
 }
 
 static int hexval(int c)

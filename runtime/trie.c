@@ -1,5 +1,6 @@
 /* trie.c - path index construction and lookup (see trie.h). */
 #include "trie.h"
+#include "leafidx.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@ void trie_free(struct rt_tnode *t)
 	free(t->exact);
 	free(t->deep);
 	free(t->seg);
+	lidx_free(t->xidx);
+	lidx_free(t->didx);
 	free(t);
 }
 
@@ -81,12 +84,22 @@ int trie_insert(struct rt_tnode *root, const char *prefix, size_t len, bool deep
 			i++;
 		if (i == s)
 			break;
+		/* children stay sorted while inserting: a binary search finds the child or
+		 * the place of a new one (thousands of siblings cost no quadratic scan) */
+		size_t lo = 0, hi = n->nkids;
 		struct rt_tnode *k = NULL;
-		for (size_t j = 0; j < n->nkids; j++)
-			if (!seg_cmp(n->kids[j]->seg, n->kids[j]->seglen, prefix + s, i - s, fold)) {
-				k = n->kids[j];
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			int c = seg_cmp(n->kids[mid]->seg, n->kids[mid]->seglen, prefix + s, i - s, fold);
+			if (c == 0) {
+				k = n->kids[mid];
 				break;
 			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
 		if (!k) {
 			k = calloc(1, sizeof *k);
 			if (!k || !(k->seg = strndup(prefix + s, i - s))) {
@@ -105,8 +118,9 @@ int trie_insert(struct rt_tnode *root, const char *prefix, size_t len, bool deep
 				n->kids = q;
 				n->capkids = c;
 			}
-			n->kids[n->nkids++] = k;
-			n->sorted = false;
+			memmove(n->kids + lo + 1, n->kids + lo, (n->nkids - lo) * sizeof *n->kids);
+			n->kids[lo] = k;
+			n->nkids++;
 		}
 		n = k;
 	}
@@ -119,6 +133,18 @@ static int kid_cmp(const void *a, const void *b, void *fold)
 	const struct rt_tnode *x = *(const struct rt_tnode *const *)a;
 	const struct rt_tnode *y = *(const struct rt_tnode *const *)b;
 	return seg_cmp(x->seg, x->seglen, y->seg, y->seglen, *(bool *)fold);
+}
+
+int trie_index(struct rt_tnode *n, const struct rt_bound *b)
+{
+	if (n->nexact && !(n->xidx = lidx_build(b, n->exact, n->nexact)))
+		return -1;
+	if (n->ndeep && !(n->didx = lidx_build(b, n->deep, n->ndeep)))
+		return -1;
+	for (size_t i = 0; i < n->nkids; i++)
+		if (trie_index(n->kids[i], b))
+			return -1;
+	return 0;
 }
 
 void trie_finish(struct rt_tnode *n, bool fold)

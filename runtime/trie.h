@@ -19,6 +19,7 @@ struct rt_tnode {
 	bool sorted;
 	struct rt_binding *exact, *deep;
 	size_t nexact, capexact, ndeep, capdeep;
+	struct rt_lidx *xidx, *didx; /* leaf indexes of exact and deep (trie_index) */
 };
 
 struct rt_tnode *trie_new(void);
@@ -28,6 +29,8 @@ int trie_insert(struct rt_tnode *root, const char *prefix, size_t len, bool deep
 		const struct rt_binding *bd, bool fold);
 /* Sort every node's children (call once after the last insert). */
 void trie_finish(struct rt_tnode *root, bool fold);
+/* Build every list's leaf index (leafidx.h) for bound plan B. 0 or -1 (no memory). */
+int trie_index(struct rt_tnode *root, const struct rt_bound *b);
 /* Find child SEG of N (folded comparison when FOLD). */
 struct rt_tnode *trie_child(const struct rt_tnode *n, const char *seg, size_t len, bool fold);
 

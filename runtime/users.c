@@ -26,10 +26,13 @@ static char *read_small(int rootfd, const char *logical)
 		return NULL;
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap);
+	int err = 0;
 	while (buf) {
 		if (len + 1 >= cap) {
-			if (cap >= SMALL_FILE_MAX)
+			if (cap >= SMALL_FILE_MAX) {
+				err = EFBIG; /* never half a passwd: users would be dropped */
 				break;
+			}
 			char *q = realloc(buf, cap * 2);
 			if (!q) {
 				free(buf);
@@ -42,11 +45,18 @@ static char *read_small(int rootfd, const char *logical)
 		ssize_t n = read(fd, buf + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0)
+			err = errno; /* a read error is not the end of the file */
 		if (n <= 0)
 			break;
 		len += (size_t)n;
 	}
 	close(fd);
+	if (buf && err) {
+		free(buf);
+		errno = err;
+		return NULL;
+	}
 	if (buf)
 		buf[len] = 0;
 	return buf;

@@ -45,10 +45,7 @@ static int op_node(const struct vm_env *e, uint32_t k)
 	const struct rt_glob *g = rt_pattern_globs(e->bound, e->ctx, k, &n);
 	if (!o)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (node_match(g[i].node, g[i].nodelen, o->dir, o->dirlen, e->bound->match_flags))
-			return 1;
-	return 0;
+	return rt_globs_match_dir(e->bound, g, n, o->dir, o->dirlen);
 }
 
 static int op_leaf(const struct vm_env *e, uint32_t k)
@@ -95,8 +92,18 @@ int vm_run(const struct vm_env *e, uint32_t pc)
 			return 0; /* unreachable after verification */
 		case OP_NODE: acc = op_node(e, in->k); break;
 		case OP_LEAF: acc = op_leaf(e, in->k); break;
-		case OP_ENODE: acc = e->ent_pat != PLAN_NONE && op_node(e, e->ent_pat); break;
-		case OP_ELEAF: acc = e->ent_pat != PLAN_NONE && op_leaf(e, e->ent_pat); break;
+		case OP_ENODE:
+			if (e->known & VMK_NODE)
+				acc = (e->known & VMK_NODE_TRUE) != 0;
+			else
+				acc = e->ent_pat != PLAN_NONE && op_node(e, e->ent_pat);
+			break;
+		case OP_ELEAF:
+			if (e->known & VMK_LEAF)
+				acc = (e->known & VMK_LEAF_TRUE) != 0;
+			else
+				acc = e->ent_pat != PLAN_NONE && op_leaf(e, e->ent_pat);
+			break;
 		case OP_ISDIR: acc = e->obj && e->obj->is_dir; break;
 		case OP_FSIZE:
 			acc = e->obj && !e->obj->is_dir && cmp_u64(e->obj->size, in->a, &p->consts[in->k]);

@@ -24,6 +24,7 @@ struct vm_obj {
 	bool dangling; /* symlink whose target does not exist */
 	uint64_t size;
 	int64_t mtime, ctime, atime;
+	bool nometa;   /* size, times and dangling not filled in (rt_decide_in asks for them) */
 };
 
 struct vm_env {
@@ -33,7 +34,15 @@ struct vm_env {
 	const struct vm_obj *obj;   /* NULL for condition programs */
 	uint32_t ent_pat;           /* pattern of the entry being run (ENODE/ELEAF), PLAN_NONE */
 	FILE *trace;                /* --trace: one line per instruction */
+	unsigned known;             /* VMK_*: ENODE/ELEAF results the caller already has */
 };
+
+/* vm_env.known: the running entry's node and leaf matches, when already computed (the
+ * fast path of decide.c); zero means "match them here". */
+#define VMK_NODE 1u
+#define VMK_NODE_TRUE 2u
+#define VMK_LEAF 4u
+#define VMK_LEAF_TRUE 8u
 
 /* Run the program whose PROG header is at PC. Returns the accumulator (0/1). */
 int vm_run(const struct vm_env *e, uint32_t pc);

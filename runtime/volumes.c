@@ -4,6 +4,8 @@
  * ROOT and MOUNTPOINT escape space, tab, newline and backslash as \ooo octal. */
 #include "volumes.h"
 
+#include "bind.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -43,6 +45,39 @@ bool vol_nolink_fstype(const char *t, const char *source)
 	return false;
 }
 
+int vol_drive_class(const struct vol *v, const char *logical)
+{
+	static const char *const remote[] = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "9p",
+					     "ceph", "glusterfs", "afs", "coda", "lustre", "davfs",
+					     "fuse.sshfs", "fuse.rclone", "fuse.davfs2", "fuse.s3fs"};
+	for (size_t i = 0; i < sizeof remote / sizeof remote[0]; i++)
+		if (!strcmp(v->fstype, remote[i]))
+			return DC_REMOTE;
+	if (!strcmp(v->fstype, "iso9660") || !strcmp(v->fstype, "udf"))
+		return DC_CDROM;
+	if (!strncmp(logical, "/media/", 7) || !strncmp(logical, "/run/media/", 11))
+		return DC_REMOVABLE;
+	char path[128], real[4096];
+	snprintf(path, sizeof path, "/sys/dev/block/%u:%u", major(v->dev), minor(v->dev));
+	if (!realpath(path, real))
+		return DC_FIXED; /* not a block device (tmpfs, FUSE ...): local */
+	for (int up = 0; up < 2; up++) {
+		char attr[4200];
+		snprintf(attr, sizeof attr, "%s/removable", real);
+		FILE *f = fopen(attr, "re");
+		if (f) {
+			int c = fgetc(f);
+			fclose(f);
+			return c == '1' ? DC_REMOVABLE : DC_FIXED;
+		}
+		char *slash = strrchr(real, '/'); /* a partition: ask its disk */
+		if (!slash)
+			break;
+		*slash = 0;
+	}
+	return DC_FIXED;
+}
+
 /* Decode \ooo escapes in place. */
 static void unescape(char *s)
 {
@@ -57,6 +92,37 @@ static void unescape(char *s)
 		}
 	}
 	*o = 0;
+}
+
+uint64_t vol_link_max(uint64_t m)
+{
+	switch (m) {
+	case VOL_EXT4_MAGIC:
+		return 65000; /* EXT4_LINK_MAX; ext2 and ext3 are served by the ext4 driver */
+	case VOL_BTRFS_MAGIC:
+		return 65535; /* BTRFS_LINK_MAX */
+	case VOL_XFS_MAGIC:
+		return 2147483647; /* XFS_MAXLINK */
+	case 0xf2f52010u:	   /* f2fs */
+		return 0xffffffffu;
+	}
+	return UINT64_MAX;
+}
+
+/* Super options (comma-separated, each value escaped): "ro" and overlayfs's upperdir. */
+static int parse_superopts(char *opts, struct vol *v)
+{
+	for (char *save = NULL, *t = strtok_r(opts, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(t, "ro")) {
+			v->readonly = true;
+		} else if (!strncmp(t, "upperdir=", 9) && !strcmp(v->fstype, "overlay")) {
+			unescape(t + 9);
+			free(v->upperdir);
+			if (!(v->upperdir = strdup(t + 9)))
+				return -1;
+		}
+	}
+	return 0;
 }
 
 static int parse_line(char *line, struct vol *v)
@@ -89,6 +155,8 @@ static int parse_line(char *line, struct vol *v)
 	v->readonly = !strncmp(f[5], "ro", 2) && (f[5][2] == 0 || f[5][2] == ',');
 	if (!v->fsroot || !v->mnt || !v->fstype || !v->source)
 		return -1;
+	if (dash + 3 < n && parse_superopts(f[dash + 3], v))
+		return -1;
 	v->pseudo = vol_pseudo_fstype(v->fstype);
 	v->no_links = vol_nolink_fstype(v->fstype, v->source);
 	return 0;
@@ -100,6 +168,7 @@ static void vol_free_one(struct vol *v)
 	free(v->fsroot);
 	free(v->fstype);
 	free(v->source);
+	free(v->upperdir);
 }
 
 int vol_load(struct vol_table *t, char *err, size_t errsz)

@@ -23,7 +23,8 @@ struct vol {
 	char *source;  /* mount source ("/dev/loop0", "fusefat", ...) */
 	bool pseudo;   /* proc, sysfs, devtmpfs, cgroup ...: never walked */
 	bool no_links; /* FAT and friends: cannot hold hard links */
-	bool readonly; /* mounted ro */
+	bool readonly; /* mounted ro, or its filesystem is (squashfs, erofs: super option ro) */
+	char *upperdir; /* overlayfs: the upper layer's directory as mounted (NULL: none) */
 };
 
 struct vol_table {
@@ -41,6 +42,24 @@ const struct vol *vol_by_id(const struct vol_table *t, uint32_t mnt_id);
 bool vol_pseudo_fstype(const char *fstype);
 /* Filesystems that cannot hold hard links (vfat, msdos, exfat, FUSE FAT drivers). */
 bool vol_nolink_fstype(const char *fstype, const char *source);
+/* USMT's drive type of a mount, as an enum drive_class (bind.h): network filesystems
+ * are Remote, iso9660/udf CDROM, a block device whose disk says removable (or a mount
+ * under /media or /run/media of the migrated system, LOGICAL being its mount point as
+ * seen there, where desktops mount them) Removable, the rest Fixed. */
+int vol_drive_class(const struct vol *v, const char *logical);
+
+/* statfs f_type values migstate treats specially. */
+#define VOL_OVERLAYFS_MAGIC 0x794c7630u
+#define VOL_BTRFS_MAGIC 0x9123683eu
+#define VOL_XFS_MAGIC 0x58465342u
+#define VOL_EXT4_MAGIC 0xef53u
+#define VOL_TMPFS_MAGIC 0x01021994u
+
+/* The most hard links one inode can have on a filesystem of type FS_MAGIC (statfs
+ * f_type), from the kernel's own limits (ext2/3/4 65000, btrfs 65535, xfs 2^31-1), not
+ * pathconf(_PC_LINK_MAX), which guesses. UINT64_MAX when there is no limit or it is not
+ * known: link() answering EMLINK is then the only sign. */
+uint64_t vol_link_max(uint64_t fs_magic);
 
 /* statx of NAME relative to DIRFD (AT_EMPTY_PATH when NAME is ""), never following a
  * symlink nor triggering an automount, asking for the mount id. 0 or -1 with errno.

@@ -1,4 +1,12 @@
-/* walk.c - pre-order, fd-based, index-pruned directory walk (see walk.h). */
+/* walk.c - pre-order, fd-based, index-pruned directory walk (see walk.h).
+ *
+ * Cost model: per directory one openat, one statx (before entering: mount, identity),
+ * one fstat (the opened directory is the one examined) and getdents64 into a buffer
+ * the frame keeps; the path index is looked up once per directory (rt_dir_begin).
+ * Per entry: nothing when no binding reaches the directory; otherwise the decision is
+ * made from the name and the d_type (rt_decide_in) and the entry is statx'ed only when
+ * it is included, when a filter needs its size or times, or when the file system does
+ * not report its type. No allocation per entry. */
 #include "walk.h"
 #include "fsutil.h"
 
@@ -11,11 +19,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#ifdef SYS_openat2
-#include <linux/openat2.h>
-#endif
-
 #include "catalog.h"
+
+#define DENTS_CHUNK (32u << 10) /* getdents64 asks for at least this much each time */
 
 struct frame {
 	int fd;
@@ -24,12 +30,14 @@ struct frame {
 	struct statx stx;
 	uint32_t mnt_id;
 	bool reported;
-	struct rt_cands cands;
-};
-
-struct ent {
-	char *name;
-	unsigned char type;
+	/* kept from sibling to sibling (allocations reused) */
+	struct rt_dirctx dc;
+	struct rt_cands cands; /* --trace only: the plain candidate list */
+	char *dbuf;	       /* getdents64 records */
+	size_t dcap;
+	const char **names; /* sorted, into dbuf */
+	unsigned char *types;
+	size_t capnames;
 };
 
 struct walker {
@@ -58,7 +66,7 @@ static int grow_path(struct walker *w, size_t need)
 	return 0;
 }
 
-/* Append "/NAME" (or "NAME" after the root) to the path; returns the old length. */
+/* Append "/NAME" (or "NAME" after the root) to the path; returns the new length. */
 static size_t push_name(struct walker *w, size_t len, const char *name, size_t nl)
 {
 	size_t at = len > 1 ? len + 1 : len;
@@ -69,61 +77,72 @@ static size_t push_name(struct walker *w, size_t len, const char *name, size_t n
 	return at + nl;
 }
 
-static int cmp_ent(const void *a, const void *b)
+struct dent64 {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+static int cmp_name(const void *a, const void *b)
 {
-	return strcmp(((const struct ent *)a)->name, ((const struct ent *)b)->name);
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* All names of directory FD (without . and ..), sorted. */
-static int read_entries(int fd, struct ent **out, size_t *n)
+/* All names of the frame's directory (without . and ..), sorted by bytes, into the
+ * frame's buffers. Returns the number of names, or -1 with errno. */
+static long read_entries(struct frame *f)
 {
-	int dfd = dup(fd);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	size_t cap = 0;
-	*out = NULL;
-	*n = 0;
-	if (!d) {
-		int e = errno;
-		if (dfd >= 0)
-			close(dfd);
-		errno = e;
-		return -1;
-	}
-	struct dirent *de;
-	errno = 0;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct ent *q = realloc(*out, cap * sizeof *q);
-			if (!q)
-				goto oom;
-			*out = q;
+	size_t used = 0;
+	for (;;) {
+		if (f->dcap - used < DENTS_CHUNK) {
+			size_t cap = f->dcap ? f->dcap * 2 : 4 * DENTS_CHUNK;
+			char *q = realloc(f->dbuf, cap);
+			if (!q) {
+				errno = ENOMEM;
+				return -1;
+			}
+			f->dbuf = q;
+			f->dcap = cap;
 		}
-		if (!((*out)[*n].name = strdup(de->d_name)))
-			goto oom;
-		(*out)[*n].type = de->d_type;
-		(*n)++;
-		errno = 0;
+		long n = syscall(SYS_getdents64, f->fd, f->dbuf + used, f->dcap - used);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
 	}
-	int e = errno;
-	closedir(d);
-	if (*n)
-		qsort(*out, *n, sizeof **out, cmp_ent);
-	errno = e;
-	return e ? -1 : 0;
-oom:
-	closedir(d);
-	errno = ENOMEM;
-	return -1;
-}
-
-static void free_entries(struct ent *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i].name);
-	free(v);
+	size_t k = 0;
+	for (size_t off = 0; off < used;) {
+		const struct dent64 *d = (const struct dent64 *)(f->dbuf + off);
+		off += d->reclen;
+		if (d->name[0] == '.' && (!d->name[1] || (d->name[1] == '.' && !d->name[2])))
+			continue;
+		if (k == f->capnames) {
+			size_t cap = f->capnames ? f->capnames * 2 : 256;
+			const char **q = realloc(f->names, cap * sizeof *q);
+			unsigned char *t = q ? realloc(f->types, cap) : NULL;
+			if (q)
+				f->names = q;
+			if (!t) {
+				errno = ENOMEM;
+				return -1;
+			}
+			f->types = t;
+			f->capnames = cap;
+		}
+		f->names[k++] = d->name;
+	}
+	if (k > 1)
+		qsort(f->names, k, sizeof *f->names, cmp_name);
+	/* d_type sits just before the name in every record */
+	for (size_t i = 0; i < k; i++)
+		f->types[i] = ((const unsigned char *)f->names[i])[-1];
+	return (long)k;
 }
 
 /* Report the parent directories (frames 1..upto-1) not reported yet. */
@@ -160,6 +179,19 @@ static void fill_obj(struct vm_obj *o, const struct statx *s)
 	o->mtime = s->stx_mtime.tv_sec;
 	o->ctime = s->stx_ctime.tv_sec;
 	o->atime = s->stx_atime.tv_sec;
+	o->nometa = false;
+}
+
+/* The verdict for O in the top frame's directory: the fast path, or with --trace the
+ * plain candidate list (so the trace shows every program that runs). */
+static int decide(struct walker *w, const struct vm_obj *o, struct decision *d)
+{
+	struct frame *f = &w->fr[w->nfr - 1];
+	if (w->c->trace) {
+		rt_decide(w->c->b, &f->cands, o, w->c->trace, d);
+		return 0;
+	}
+	return rt_decide_in(&f->dc, o, d);
 }
 
 /* Decide the directory on top of the stack itself. */
@@ -171,7 +203,8 @@ static int decide_dir(struct walker *w)
 	struct vm_obj o = {.dir = w->path, .dirlen = f->pathlen, .name = "", .is_dir = true};
 	fill_obj(&o, &f->stx);
 	struct decision d;
-	rt_decide(w->c->b, &f->cands, &o, w->c->trace, &d);
+	if (decide(w, &o, &d) < 0)
+		return w->ops->error(w->ctx, w->path, NULL, errno, "deciding");
 	w->st->decided++;
 	if (d.verdict != V_INCLUDE)
 		return 0;
@@ -193,30 +226,42 @@ static int decide_dir(struct walker *w)
 	return w->ops->object(w->ctx, &wo);
 }
 
-static int decide_file(struct walker *w, int dirfd, size_t dirlen, const char *name, size_t len,
-		       const struct statx *s, uint32_t mnt)
+/* Report the included non-directory NAME (path length LEN, statx S). */
+static int report_file(struct walker *w, size_t dirlen, const char *name, size_t len,
+		       const struct statx *s, uint32_t mnt, const struct decision *d)
 {
 	struct frame *f = &w->fr[w->nfr - 1];
-	bool is_link = S_ISLNK(s->stx_mode);
-	struct vm_obj o = {.dir = w->path,
-			   .dirlen = dirlen,
-			   .name = w->path + len - strlen(name),
-			   .namelen = strlen(name),
-			   .is_link = is_link};
-	fill_obj(&o, s);
-	if (is_link)
-		o.dangling = fs_link_dangles(w->c->rootfd, w->path, dirfd, name);
-	struct decision d;
-	rt_decide(w->c->b, &f->cands, &o, w->c->trace, &d);
-	w->st->decided++;
-	if (d.verdict != V_INCLUDE)
-		return 0;
 	w->st->included++;
 	int rc = report_parents(w, w->nfr);
 	if (rc < 0)
 		return rc;
-	struct walk_obj wo = {w->path, len, dirlen, o.name, dirfd, s, mnt, false, false, &d};
+	struct walk_obj wo = {w->path, len, dirlen, w->path + len - strlen(name), f->fd, s, mnt,
+			      false, false, d};
 	return w->ops->object(w->ctx, &wo);
+}
+
+/* Decide a non-directory whose statx is known. */
+static int decide_file(struct walker *w, size_t dirlen, const char *name, size_t len,
+		       const struct statx *s, uint32_t mnt)
+{
+	struct frame *f = &w->fr[w->nfr - 1];
+	bool is_link = S_ISLNK(s->stx_mode);
+	size_t nl = strlen(name);
+	struct vm_obj o = {.dir = w->path,
+			   .dirlen = dirlen,
+			   .name = w->path + len - nl,
+			   .namelen = nl,
+			   .is_link = is_link};
+	fill_obj(&o, s);
+	if (is_link)
+		o.dangling = fs_link_dangles(w->c->rootfd, w->path, f->fd, name);
+	struct decision d;
+	if (decide(w, &o, &d) < 0)
+		return w->ops->error(w->ctx, w->path, name, errno, "deciding");
+	w->st->decided++;
+	if (d.verdict != V_INCLUDE)
+		return 0;
+	return report_file(w, dirlen, name, len, s, mnt, &d);
 }
 
 static bool skip_identity(const struct walk_config *c, const struct statx *s)
@@ -286,11 +331,84 @@ static int enter(struct walker *w, const char *name, size_t len, const struct st
 		memset(w->fr + w->nfr, 0, (cap - w->nfr) * sizeof *q);
 	}
 	struct frame *f = &w->fr[w->nfr++];
-	struct rt_cands keep = f->cands; /* reuse the allocation of an earlier sibling */
-	*f = (struct frame){fd, len, len - strlen(name), *s, mnt, false, keep};
+	f->fd = fd;
+	f->pathlen = len;
+	f->namepos = len - strlen(name);
+	f->stx = *s;
+	f->mnt_id = mnt;
+	f->reported = false;
 	int rc = walk_dir(w);
 	close(fd);
 	w->nfr--;
+	return rc;
+}
+
+/* The d_type of a directory entry as a file type (S_IF*), 0 when unknown. */
+static unsigned dtype_mode(unsigned char t)
+{
+	switch (t) {
+	case DT_REG: return S_IFREG;
+	case DT_LNK: return S_IFLNK;
+	case DT_FIFO: return S_IFIFO;
+	case DT_SOCK: return S_IFSOCK;
+	case DT_CHR: return S_IFCHR;
+	case DT_BLK: return S_IFBLK;
+	}
+	return 0;
+}
+
+/* A non-directory NAME of type MODE (from d_type): decided before any statx. Returns
+ * 1 when the entry must take the general path (its type changed under us), else the
+ * usual 0 / negative. */
+static int fast_entry(struct walker *w, size_t dirlen, const char *name, size_t nl, size_t plen,
+		      unsigned mode)
+{
+	struct frame *f = &w->fr[w->nfr - 1];
+	struct vm_obj o = {.dir = w->path,
+			   .dirlen = dirlen,
+			   .name = w->path + plen - nl,
+			   .namelen = nl,
+			   .is_link = mode == S_IFLNK,
+			   .nometa = true};
+	struct decision d;
+	struct statx s;
+	uint32_t mnt = f->mnt_id;
+	bool have = false;
+	int r = rt_decide_in(&f->dc, &o, &d);
+	if (r == RT_NEED_META) {
+		if (vol_statx(f->fd, name, &s, &mnt) != 0)
+			goto stat_failed;
+		have = true;
+		if ((s.stx_mode & S_IFMT) != mode)
+			return 1;
+		fill_obj(&o, &s);
+		if (o.is_link)
+			o.dangling = fs_link_dangles(w->c->rootfd, w->path, f->fd, name);
+		r = rt_decide_in(&f->dc, &o, &d);
+	}
+	if (r < 0)
+		return w->ops->error(w->ctx, w->path, name, errno, "deciding");
+	w->st->decided++;
+	if (d.verdict != V_INCLUDE)
+		return 0;
+	if (!have) {
+		if (vol_statx(f->fd, name, &s, &mnt) != 0)
+			goto stat_failed;
+		if ((s.stx_mode & S_IFMT) != mode) {
+			w->st->decided--;
+			return 1; /* replaced by another kind of object: decide it afresh */
+		}
+	}
+	return report_file(w, dirlen, name, plen, &s, mnt, &d);
+stat_failed:;
+	int e = errno;
+	if (e == ENOENT)
+		return 0;
+	size_t dl = f->pathlen;
+	char save = w->path[dl];
+	w->path[dl] = 0;
+	int rc = w->ops->error(w->ctx, w->path, name, e, "examining");
+	w->path[dl] = save;
 	return rc;
 }
 
@@ -300,55 +418,67 @@ static int walk_dir(struct walker *w)
 	const struct walk_config *c = w->c;
 	size_t len = f->pathlen;
 	w->st->dirs++;
-	rt_candidates(c->b, w->path, len, &f->cands);
+	size_t ncands;
+	if (c->trace) {
+		rt_candidates(c->b, w->path, len, &f->cands);
+		ncands = f->cands.n;
+	} else {
+		rt_dir_begin(&f->dc, c->b, w->path, len);
+		ncands = f->dc.ncands;
+	}
 	int rc = decide_dir(w);
 	if (rc < 0)
 		return rc;
-	struct ent *ents;
-	size_t n;
-	if (read_entries(f->fd, &ents, &n) != 0) {
-		int e = errno;
-		rc = w->ops->error(w->ctx, w->path, NULL, e, "reading the directory");
-		free_entries(ents, n);
-		return rc;
-	}
+	long nents = read_entries(f);
+	if (nents < 0)
+		return w->ops->error(w->ctx, w->path, NULL, errno, "reading the directory");
+	size_t n = (size_t)nents;
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		if (c->stop && *c->stop) {
 			rc = WALK_STOPPED;
 			break;
 		}
 		f = &w->fr[w->nfr - 1]; /* enter() may move the stack */
-		size_t nl = strlen(ents[i].name);
+		const char *name = f->names[i];
+		unsigned char t = f->types[i];
+		size_t nl = strlen(name);
 		if (len + 1 + nl > CAT_MAX_PATH || grow_path(w, len + nl + 2)) {
-			rc = w->ops->error(w->ctx, w->path, ents[i].name, ENAMETOOLONG, "walking");
+			rc = w->ops->error(w->ctx, w->path, name, ENAMETOOLONG, "walking");
 			continue;
 		}
-		unsigned char t = ents[i].type;
-		if (t != DT_DIR && t != DT_UNKNOWN && f->cands.n == 0)
+		if (t != DT_DIR && t != DT_UNKNOWN && ncands == 0)
 			continue; /* nothing can match a file here: no stat needed */
-		size_t plen = push_name(w, len, ents[i].name, nl);
+		size_t plen = push_name(w, len, name, nl);
 		if (t == DT_DIR && !rt_reachable(c->b, w->path, plen)) {
 			w->path[len] = 0;
 			continue;
 		}
+		unsigned mode = dtype_mode(t);
+		if (mode && !c->trace) {
+			rc = fast_entry(w, len, name, nl, plen, mode);
+			if (rc != 1) {
+				w->path[len] = 0;
+				continue;
+			}
+			rc = 0; /* its type changed: the general path below */
+		}
 		struct statx s;
 		uint32_t mnt = f->mnt_id;
-		if (vol_statx(f->fd, ents[i].name, &s, &mnt) != 0) {
+		if (vol_statx(f->fd, name, &s, &mnt) != 0) {
 			int e = errno;
 			w->path[len] = 0;
 			if (e != ENOENT)
-				rc = w->ops->error(w->ctx, w->path, ents[i].name, e, "examining");
+				rc = w->ops->error(w->ctx, w->path, name, e, "examining");
 			continue;
 		}
 		if (S_ISDIR(s.stx_mode)) {
 			if (t == DT_DIR || rt_reachable(c->b, w->path, plen))
-				rc = enter(w, ents[i].name, plen, &s, mnt);
-		} else if (f->cands.n) {
-			rc = decide_file(w, f->fd, len, ents[i].name, plen, &s, mnt);
+				rc = enter(w, name, plen, &s, mnt);
+		} else if (ncands) {
+			rc = decide_file(w, len, name, plen, &s, mnt);
 		}
 		w->path[len] = 0;
 	}
-	free_entries(ents, n);
 	return rc;
 }
 
@@ -372,13 +502,24 @@ int walk_run(const struct walk_config *c, const struct walk_ops *ops, void *ctx,
 			close(fd);
 	} else {
 		strcpy(w.path, "/");
-		w.fr[0] = (struct frame){fd, 1, 1, s, mnt, true, {0}};
+		struct frame *f = &w.fr[0];
+		f->fd = fd;
+		f->pathlen = 1;
+		f->namepos = 1;
+		f->stx = s;
+		f->mnt_id = mnt;
+		f->reported = true;
 		w.nfr = 1;
 		rc = walk_dir(&w);
 		close(fd);
 	}
-	for (size_t i = 0; i < w.capfr; i++)
+	for (size_t i = 0; i < w.capfr; i++) {
 		rt_cands_free(&w.fr[i].cands);
+		rt_dirctx_free(&w.fr[i].dc);
+		free(w.fr[i].dbuf);
+		free(w.fr[i].names);
+		free(w.fr[i].types);
+	}
 	free(w.fr);
 	free(w.path);
 	return rc;

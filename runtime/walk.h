@@ -2,10 +2,13 @@
  *
  * The walk starts at the logical root ("/" = the --root directory fd) and goes down
  * with directory fds only (openat O_DIRECTORY|O_NOFOLLOW): no path is ever resolved
- * twice and no symlink is followed. Per directory it asks the path index once for the
- * candidate entries (rt_candidates), decides the directory itself and each non-directory
- * entry (rt_decide), and enters a subdirectory only when some entry can match in or
- * below it (rt_reachable); the d_type of readdir tells directories without a stat.
+ * twice and no symlink is followed. Per directory it looks the path index up once
+ * (rt_dir_begin; rt_candidates with --trace), decides the directory itself and each
+ * non-directory entry from its name and d_type (rt_decide_in: same verdicts as
+ * rt_decide), statx'es an entry only when the plan includes it, when a filter reads its
+ * size or times, or when the file system gives no d_type, and enters a subdirectory
+ * only when some entry can match in or below it (rt_reachable). Names come from
+ * getdents64 into a buffer the directory's frame keeps: nothing is allocated per entry.
  * Entries are visited in byte order of their names, so two walks of the same tree
  * report the same sequence (pre-order: a directory before what it holds).
  *
