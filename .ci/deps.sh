@@ -6,7 +6,7 @@ PKGS=(
 	build-essential pkg-config make flex bison
 	libxml2-dev libcriterion-dev
 	e2fsprogs dosfstools fusefat fuse3 util-linux rsync
-	python3 python3-jsonschema python3-rfc3987 binutils attr
+	python3 python3-jsonschema python3-rfc3987 binutils attr acl
 	groff-base musl-tools
 	xfsprogs btrfs-progs squashfs-tools erofs-utils
 )
