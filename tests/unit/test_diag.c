@@ -7,17 +7,12 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "helpers_diag.h"
 
 /* Print D in FORMAT into a malloc'd string. */
 static char *render(struct diag_set *d, enum diag_format format, bool caret)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	cr_assert_not_null(f);
-	diag_print(d, f, format, caret);
-	fclose(f);
-	return buf;
+	return hd_render(d, format, caret);
 }
 
 static void report(struct diag_set *d, enum diag_level lv, const char *file, int line, int col,

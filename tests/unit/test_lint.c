@@ -15,6 +15,7 @@
 #include "lint.h"
 #include "vars.h"
 #include "xml_load.h"
+#include "helpers_diag.h"
 
 static void enter_fixtures(void)
 {
@@ -39,12 +40,7 @@ static char *lint_text(const char *const *files, size_t nfiles, const char *conf
 	policy_load(a, d, &policy, files, nfiles, config);
 	lint_policy(d, &policy, &vars);
 
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	cr_assert_not_null(f);
-	diag_print(d, f, DIAG_TEXT, false);
-	fclose(f);
+	char *buf = hd_render(d, DIAG_TEXT, false);
 	diag_free(d);
 	arena_free(a);
 	return buf;

@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "diag.h"
 #include "vars.h"
+#include "helpers_diag.h"
 
 #define MAP "policies/variables.map"
 #define CORPUS "../shared/corpus/"
@@ -42,20 +43,12 @@ TestSuite(vars, .init = setup, .fini = teardown);
 
 static char *diags(void)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	cr_assert_not_null(f);
-	diag_print(D, f, DIAG_TEXT, false);
-	fclose(f);
-	return buf;
+	return hd_render(D, DIAG_TEXT, false);
 }
 
 static void expect_diag(const char *needle)
 {
-	char *text = diags();
-	cr_expect_not_null(strstr(text, needle), "expected \"%s\" in:\n%s", needle, text);
-	free(text);
+	hd_expect(D, needle);
 }
 
 static void load_shipped(void)

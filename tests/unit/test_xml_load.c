@@ -21,6 +21,7 @@
 #include "diag.h"
 #include "sha256.h"
 #include "xml_load.h"
+#include "helpers_diag.h"
 
 #define FIX "tests/data/xml/"
 #define CORPUS "../shared/corpus/"
@@ -52,20 +53,12 @@ TestSuite(xml_load, .init = setup, .fini = teardown);
 /* Everything collected so far, printed as text (malloc'd). */
 static char *diags(void)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	cr_assert_not_null(f);
-	diag_print(D, f, DIAG_TEXT, false);
-	fclose(f);
-	return buf;
+	return hd_render(D, DIAG_TEXT, false);
 }
 
 static void expect_diag(const char *needle)
 {
-	char *text = diags();
-	cr_expect_not_null(strstr(text, needle), "expected \"%s\" in:\n%s", needle, text);
-	free(text);
+	hd_expect(D, needle);
 }
 
 static void expect_no_diag(const char *needle)
