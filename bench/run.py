@@ -126,8 +126,12 @@ class Cmd:
 
 
 def interleave(cmds, runs, label):
+    """Run r of every command, for r in 1..RUNS, each round starting one command later:
+    no command always runs right after the same predecessor (on ext4 without a journal a
+    mkdir gets slower the more inodes were freed in the last minute, by the clean-up of
+    whatever ran before)."""
     for r in range(runs):
-        for c in cmds:
+        for c in cmds[r % len(cmds):] + cmds[:r % len(cmds)]:
             c.once()
         log(f"{label}: run {r + 1}/{runs}: " +
             ", ".join(f"{c.name.split(' (')[0]} {c.walls[-1]:.2f}" for c in cmds))
@@ -426,12 +430,17 @@ def main():
     finally:
         rmtree(work)
     elapsed = time.perf_counter() - T0
+    knobs = " ".join(f"{k}={os.environ[k]!r}" for k in ("BENCH_SIZES", "BENCH_RUNS", "BENCH_RUNS_LARGE",
+                                                        "BENCH_TREES") if k in os.environ)
     head = (f"# Benchmark results\n\nMachine: {os.cpu_count()} cores ({os.uname().machine}, Linux "
             f"{os.uname().release}), shared with other builds; warm page cache, file system synced "
-            f"(untimed) before every run, runs of one size interleaved. Generated "
-            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `make bench` in {elapsed:.0f} s.\n"
+            f"(untimed) before every run, the runs of one size interleaved (each round starting one "
+            f"command later). Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by "
+            f"`make bench`{' with ' + knobs if knobs else ''} in {elapsed:.0f} s (tree generation "
+            f"included{', except for the trees kept in BENCH_TREES' if 'BENCH_TREES' in os.environ else ''}).\n"
             f"Wall and CPU (user+sys) are medians; peak RSS is the largest of the runs, of the "
-            f"command's own process (posix_spawn + wait4).\n")
+            f"command's own process (posix_spawn + fork + wait4, see bench/README.md). migstate is "
+            f"`{MIGSTATE}`.\n")
     text = head + "\n".join(md) + "\n"
     print(text)
     with open(OUT, "w") as f:
