@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 import json
+import random
 import re
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -126,12 +127,14 @@ class Cmd:
 
 
 def interleave(cmds, runs, label):
-    """Run r of every command, for r in 1..RUNS, each round starting one command later:
-    no command always runs right after the same predecessor (on ext4 without a journal a
-    mkdir gets slower the more inodes were freed in the last minute, by the clean-up of
-    whatever ran before)."""
+    """Run r of every command, for r in 1..RUNS, each round in its own order (shuffled,
+    seeded, so reproducible): no command always runs right after the same predecessor
+    (on ext4 without a journal a mkdir gets slower the more inodes were freed in the last
+    minute, by the clean-up of whatever ran before)."""
     for r in range(runs):
-        for c in cmds[r % len(cmds):] + cmds[:r % len(cmds)]:
+        order = list(cmds)
+        random.Random(4242 + r).shuffle(order)
+        for c in order:
             c.once()
         log(f"{label}: run {r + 1}/{runs}: " +
             ", ".join(f"{c.name.split(' (')[0]} {c.walls[-1]:.2f}" for c in cmds))
@@ -434,8 +437,8 @@ def main():
                                                         "BENCH_TREES") if k in os.environ)
     head = (f"# Benchmark results\n\nMachine: {os.cpu_count()} cores ({os.uname().machine}, Linux "
             f"{os.uname().release}), shared with other builds; warm page cache, file system synced "
-            f"(untimed) before every run, the runs of one size interleaved (each round starting one "
-            f"command later). Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by "
+            f"(untimed) before every run, the runs of one size interleaved (each round in "
+            f"its own shuffled order). Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by "
             f"`make bench`{' with ' + knobs if knobs else ''} in {elapsed:.0f} s (tree generation "
             f"included{', except for the trees kept in BENCH_TREES' if 'BENCH_TREES' in os.environ else ''}).\n"
             f"Wall and CPU (user+sys) are medians; peak RSS is the largest of the runs, of the "

@@ -1,9 +1,9 @@
 /* rusage.c - run a command and report what that process alone cost.
  *
  * usage: rusage OUT CMD [ARG...]
- * Writes "wall_s cpu_s maxrss_kib exit_code user_s" to OUT (cpu = user + sys). The child is fork()ed from this
- * small program, so the peak RSS the kernel reports for it starts from this program's
- * own footprint (well under 2 MiB) and not from the benchmark driver's: exec() records
+ * Writes "wall_s cpu_s maxrss_kib exit_code user_s" to OUT (cpu = user + sys). The child is
+ * fork()ed from this small program, so the peak RSS the kernel reports for it starts from this
+ * program's own footprint (well under 2 MiB) and not from the benchmark driver's: exec() records
  * the high-water mark of the address space it replaces, which for a child spawned
  * straight from Python (vfork + exec) is the whole interpreter. */
 #define _GNU_SOURCE

@@ -203,7 +203,8 @@ struct rt_lidx *lidx_build(const struct rt_bound *b, const struct rt_binding *v,
 		qsort(t, nt, sizeof *t, tuple_cmp);
 		for (size_t i = 0; i < nt; i++)
 			if (i == 0 || tuple_cmp(&(struct tuple){t[i].kind, t[i].len, t[i].key, 0},
-						&(struct tuple){t[i - 1].kind, t[i - 1].len, t[i - 1].key, 0}))
+						&(struct tuple){t[i - 1].kind, t[i - 1].len,
+								t[i - 1].key, 0}))
 				ngroups++;
 		x->capkeys = 4;
 		while (x->capkeys < ngroups * 2)
@@ -232,7 +233,8 @@ struct rt_lidx *lidx_build(const struct rt_bound *b, const struct rt_binding *v,
 			k->n = (uint32_t)(j - i);
 			for (size_t m = i; m < j; m++)
 				x->pos[m] = t[m].pos;
-			unsigned char edge = (unsigned char)(k->kind == K_SFX ? k->key[k->len - 1] : k->key[0]);
+			unsigned char edge =
+			    (unsigned char)(k->kind == K_SFX ? k->key[k->len - 1] : k->key[0]);
 			if (k->kind == K_SFX)
 				x->sfx_last[edge >> 6] |= 1ull << (edge & 63);
 			else if (k->kind == K_PFX)

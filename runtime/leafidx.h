@@ -37,7 +37,7 @@ struct rt_lidx {
 	size_t ngen;
 	struct rt_lkey *keys; /* open addressing, capacity a power of two (0: none) */
 	size_t capkeys;
-	uint32_t *pos; /* positions, grouped by key */
+	uint32_t *pos;		       /* positions, grouped by key */
 	uint16_t *sfx_lens, *pfx_lens; /* distinct key lengths, ascending */
 	size_t nsfx, npfx;
 	uint64_t sfx_last[4], pfx_first[4]; /* bytes suffixes end with, prefixes start with */

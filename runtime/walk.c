@@ -235,8 +235,8 @@ static int report_file(struct walker *w, size_t dirlen, const char *name, size_t
 	int rc = report_parents(w, w->nfr);
 	if (rc < 0)
 		return rc;
-	struct walk_obj wo = {w->path, len, dirlen, w->path + len - strlen(name), f->fd, s, mnt,
-			      false, false, d};
+	struct walk_obj wo = {w->path, len,   dirlen, w->path + len - strlen(name), f->fd, s, mnt,
+			      false,   false, d};
 	return w->ops->object(w->ctx, &wo);
 }
 
@@ -347,12 +347,18 @@ static int enter(struct walker *w, const char *name, size_t len, const struct st
 static unsigned dtype_mode(unsigned char t)
 {
 	switch (t) {
-	case DT_REG: return S_IFREG;
-	case DT_LNK: return S_IFLNK;
-	case DT_FIFO: return S_IFIFO;
-	case DT_SOCK: return S_IFSOCK;
-	case DT_CHR: return S_IFCHR;
-	case DT_BLK: return S_IFBLK;
+	case DT_REG:
+		return S_IFREG;
+	case DT_LNK:
+		return S_IFLNK;
+	case DT_FIFO:
+		return S_IFIFO;
+	case DT_SOCK:
+		return S_IFSOCK;
+	case DT_CHR:
+		return S_IFCHR;
+	case DT_BLK:
+		return S_IFBLK;
 	}
 	return 0;
 }

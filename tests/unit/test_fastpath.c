@@ -34,52 +34,82 @@ TestSuite(fastpath, .init = setup, .fini = teardown);
 #define OLD "MigXmlHelper.FileProperties(\"dateModified\",\"lt\",\"2000/01/01\")"
 
 static const char *const policies[] = {
-	DOC(COMP("User", "docs",
-		 INC("%CSIDL_PERSONAL%\\* [*]") EXC("%CSIDL_PERSONAL%\\* [*~]")
-		     EXC("%CSIDL_PERSONAL%\\* [.*.swp]") EXC("%CSIDL_PERSONAL%\\* [*.TMP]"))
+    DOC(COMP("User", "docs",
+	     INC("%CSIDL_PERSONAL%\\* [*]") EXC("%CSIDL_PERSONAL%\\* [*~]")
+		 EXC("%CSIDL_PERSONAL%\\* [.*.swp]") EXC("%CSIDL_PERSONAL%\\* [*.TMP]"))
 	    COMP("User", "profile",
 		 INC("%CSIDL_PROFILE% [.bashrc]") INC("%CSIDL_PROFILE% [.Profile]")
-		     INC("%CSIDL_PROFILE%\\.config\\* [*]") EXC("%CSIDL_PROFILE%\\.config\\* [Singleton*]")
-			 EXC("%CSIDL_PROFILE%\\.config\\* [*lock*]")
-			     EXC("%CSIDL_PROFILE%\\.config\\* [a*b*c]"))
+		     INC("%CSIDL_PROFILE%\\.config\\* [*]")
+			 EXC("%CSIDL_PROFILE%\\.config\\* [Singleton*]")
+			     EXC("%CSIDL_PROFILE%\\.config\\* [*lock*]")
+				 EXC("%CSIDL_PROFILE%\\.config\\* [a*b*c]"))
 		COMP("User", "junk",
-		     UNC("%CSIDL_PROFILE%\\*\\node_modules\\* [*]") UNC("%CSIDL_PROFILE%\\* [*.pyc]")
-			 UNC("%CSIDL_PROFILE%\\*\\__pycache__\\* [*]"))
+		     UNC("%CSIDL_PROFILE%\\*\\node_modules\\* [*]")
+			 UNC("%CSIDL_PROFILE%\\* [*.pyc]")
+			     UNC("%CSIDL_PROFILE%\\*\\__pycache__\\* [*]"))
 		    COMP("System", "data",
-			 INC("C:\\Data\\* [*]") EXC("C:\\Data\\Sub\\* [*.txt]") INC("C:\\Data\\Sub\\*")
-			     INC("C:\\Exact [x.txt]") EXC("C:\\* [*.ext1]") INC("C:\\* [*.ext2]")
-				 INC("C:\\* [report.*]") INC("C:\\Srv\\*\\Logs\\* [*.log]"))),
-	DOC(COMP("System", "filters",
-		 INCF(SIZE_GT_1K, "C:\\Big\\* [*]") INCF(OLD, "C:\\Old\\* [*.doc]")
-		     INCF("MigXmlHelper.IgnoreIrrelevantLinks()", "C:\\Links\\* [*]")
-			 INCF("MigXmlHelper.NeverRestore()", "C:\\Cache\\* [*]") INC("C:\\Big\\* [keep*]"))
+			 INC("C:\\Data\\* [*]") EXC("C:\\Data\\Sub\\* [*.txt]")
+			     INC("C:\\Data\\Sub\\*") INC("C:\\Exact [x.txt]") EXC("C:\\* [*.ext1]")
+				 INC("C:\\* [*.ext2]") INC("C:\\* [report.*]")
+				     INC("C:\\Srv\\*\\Logs\\* [*.log]"))),
+    DOC(COMP("System", "filters",
+	     INCF(SIZE_GT_1K, "C:\\Big\\* [*]") INCF(OLD, "C:\\Old\\* [*.doc]")
+		 INCF("MigXmlHelper.IgnoreIrrelevantLinks()", "C:\\Links\\* [*]") INCF(
+		     "MigXmlHelper.NeverRestore()", "C:\\Cache\\* [*]") INC("C:\\Big\\* [keep*]"))
 	    COMP("System", "moves",
-		 INC("C:\\Data\\* [*]")
-		     LOCMOD("MigXmlHelper.RelativeMove('C:\\Data','C:\\NewData')", "C:\\Data\\* [*.mp3]")
-			 MERGE("MigXmlHelper.SourcePriority()", "C:\\Data\\* [*.doc]")
-			     MERGE("MigXmlHelper.DestinationPriority()", "C:\\Data\\Sub\\* [*]"))
+		 INC("C:\\Data\\* [*]") LOCMOD(
+		     "MigXmlHelper.RelativeMove('C:\\Data','C:\\NewData')", "C:\\Data\\* [*.mp3]")
+		     MERGE("MigXmlHelper.SourcePriority()", "C:\\Data\\* [*.doc]")
+			 MERGE("MigXmlHelper.DestinationPriority()", "C:\\Data\\Sub\\* [*]"))
 		COMP("User", "music",
 		     INC("%CSIDL_MYMUSIC%\\* [*]") EXC("%CSIDL_MYMUSIC%\\* [*.m3u]")
 			 LOCMOD("MigXmlHelper.Move('C:\\Music')", "%CSIDL_MYMUSIC%\\* [*.mp3]"))),
 };
 
 static const char *const dirs[] = {
-	"/", "/Data", "/data", "/DATA/sub", "/Data/Sub", "/Data/Sub/deeper", "/Data/other",
-	"/Exact", "/Exact/below", "/Big", "/big/x", "/Old", "/Links", "/Cache", "/Srv/a/Logs",
-	"/Srv/a/Logs/b", "/Srv/Logs", "/home", "/home/alice", "/home/alice/Documents",
-	"/home/alice/documents/Sub", "/home/alice/Documents/node_modules/x",
-	"/home/alice/src/node_modules", "/home/alice/src/node_modules/pkg",
-	"/home/alice/x/__pycache__", "/home/alice/.config", "/home/alice/.config/app",
-	"/home/alice/.Config", "/home/bob/Documents", "/home/bob/Music", "/home/bob/Music/Albums",
-	"/home/carol/Documents", "/elsewhere",
+    "/",
+    "/Data",
+    "/data",
+    "/DATA/sub",
+    "/Data/Sub",
+    "/Data/Sub/deeper",
+    "/Data/other",
+    "/Exact",
+    "/Exact/below",
+    "/Big",
+    "/big/x",
+    "/Old",
+    "/Links",
+    "/Cache",
+    "/Srv/a/Logs",
+    "/Srv/a/Logs/b",
+    "/Srv/Logs",
+    "/home",
+    "/home/alice",
+    "/home/alice/Documents",
+    "/home/alice/documents/Sub",
+    "/home/alice/Documents/node_modules/x",
+    "/home/alice/src/node_modules",
+    "/home/alice/src/node_modules/pkg",
+    "/home/alice/x/__pycache__",
+    "/home/alice/.config",
+    "/home/alice/.config/app",
+    "/home/alice/.Config",
+    "/home/bob/Documents",
+    "/home/bob/Music",
+    "/home/bob/Music/Albums",
+    "/home/carol/Documents",
+    "/elsewhere",
 };
 
 static const char *const names[] = {
-	"report.txt", "REPORT.TXT", "report", "report.doc", "a.txt", "draft.txt~", "~", ".x.swp",
-	".swp", "x.TMP", "x.tmp", ".bashrc", ".BASHRC", ".profile", ".Profile", "Singleton",
-	"SingletonLock", "singletoncookie", "lock", "a.lock.x", "xLOCKy", "abc", "aXbYc", "ab",
-	"acb", "x.ext1", "x.EXT1", "x.ext2", "x.ext12", "m.pyc", "song.mp3", "list.m3u",
-	"keepme", "old.doc", "x.log", "x.txt", "x", "a", "",
+    "report.txt", "REPORT.TXT", "report",   "report.doc", "a.txt",	   "draft.txt~",
+    "~",	  ".x.swp",	".swp",	    "x.TMP",	  "x.tmp",	   ".bashrc",
+    ".BASHRC",	  ".profile",	".Profile", "Singleton",  "SingletonLock", "singletoncookie",
+    "lock",	  "a.lock.x",	"xLOCKy",   "abc",	  "aXbYc",	   "ab",
+    "acb",	  "x.ext1",	"x.EXT1",   "x.ext2",	  "x.ext12",	   "m.pyc",
+    "song.mp3",	  "list.m3u",	"keepme",   "old.doc",	  "x.log",	   "x.txt",
+    "x",	  "a",		"",
 };
 
 static void same(const struct decision *a, const struct decision *b, const char *what)
@@ -123,12 +153,17 @@ static size_t differential(void)
 			for (size_t mi = 0; mi < sizeof metas / sizeof metas[0]; mi++) {
 				const char *nm = names[ni];
 				bool is_dir = !*nm;
-				struct vm_obj o = {.dir = dir, .dirlen = dl, .name = nm,
-						   .namelen = strlen(nm), .is_dir = is_dir,
+				struct vm_obj o = {.dir = dir,
+						   .dirlen = dl,
+						   .name = nm,
+						   .namelen = strlen(nm),
+						   .is_dir = is_dir,
 						   .is_link = !is_dir && metas[mi].link,
 						   .dangling = !is_dir && metas[mi].dangling,
-						   .size = metas[mi].size, .mtime = metas[mi].mtime,
-						   .ctime = metas[mi].mtime, .atime = metas[mi].mtime};
+						   .size = metas[mi].size,
+						   .mtime = metas[mi].mtime,
+						   .ctime = metas[mi].mtime,
+						   .atime = metas[mi].mtime};
 				struct decision want, got;
 				rt_decide(&H.b, &c, &o, NULL, &want);
 				snprintf(what, sizeof what, "%s | %s | meta %zu", dir, nm, mi);
