@@ -17,6 +17,7 @@
 
 #include "sha256.h"
 #include "store.h"
+#include "fsutil.h"
 
 #define MAGIC_LEN 8
 #define HEADER_FIXED (8 + 2 + 2 + 4 + 32 + 8 + 4 + 4)
@@ -286,7 +287,7 @@ int catw_commit(struct cat_writer *w)
 			memcpy(w->buf + w->len, digest, 32);
 			w->len += 32;
 			if (wflush(w) == 0 && fsync_nointr(w->fd) == 0 &&
-			    renameat(w->meta_fd, STORE_CATALOG_PARTIAL, w->meta_fd,
+			    fs_renameat(w->meta_fd, STORE_CATALOG_PARTIAL, w->meta_fd,
 				     STORE_CATALOG) == 0 &&
 			    fsync_nointr(w->meta_fd) == 0)
 				rc = 0;
@@ -445,6 +446,21 @@ static int map_file(int meta_fd, const char *name, struct cat_reader *r, char *e
 	return 0;
 }
 
+/* The mapping's pages below the chunk holding offset UPTO go back to the page cache:
+ * a catalog read in order (the hash, the count, load's passes) would otherwise stay
+ * resident whole, and a 1M-file catalog is over 100 MB. Nothing keeps a pointer into the
+ * mapping (records and strings are copied out), so a later read simply faults back in. */
+#define CAT_DROP_STEP (1u << 20)
+
+static void drop_behind(struct cat_reader *r, size_t upto)
+{
+	size_t keep = upto - upto % CAT_DROP_STEP;
+	if (keep <= r->dropped)
+		return;
+	madvise((void *)(r->base + r->dropped), keep - r->dropped, MADV_DONTNEED);
+	r->dropped = keep;
+}
+
 int catr_open(int meta_fd, const char *name, struct cat_reader *r, char *err, size_t errsz)
 {
 	memset(r, 0, sizeof *r);
@@ -460,7 +476,15 @@ int catr_open(int meta_fd, const char *name, struct cat_reader *r, char *err, si
 		rerr(err, errsz, "catalog truncated (no trailer: an interrupted scan?)");
 		goto fail;
 	}
-	sha256(r->base, t + 16, digest);
+	struct sha256_ctx hc;
+	sha256_init(&hc);
+	for (size_t at = 0; at < t + 16; at += CAT_DROP_STEP) {
+		size_t n = t + 16 - at < CAT_DROP_STEP ? t + 16 - at : CAT_DROP_STEP;
+		sha256_update(&hc, r->base + at, n);
+		drop_behind(r, at + n);
+	}
+	sha256_final(&hc, digest);
+	r->dropped = 0; /* the header is read next */
 	if (memcmp(digest, r->base + t + 16, 32) != 0) {
 		rerr(err, errsz, "catalog checksum mismatch");
 		goto fail;
@@ -555,6 +579,8 @@ int catr_next(struct cat_reader *r, struct cat_record *rec, char *pathbuf, size_
 	}
 	r->last = r->off;
 	r->off += RECORD_FIXED + need;
+	if (r->last - r->dropped >= 2 * CAT_DROP_STEP)
+		drop_behind(r, r->last); /* catr_target may still read the record at last */
 	return 1;
 }
 
@@ -574,6 +600,7 @@ void catr_rewind(struct cat_reader *r)
 {
 	r->off = r->first;
 	r->last = 0;
+	r->dropped = 0;
 }
 
 void catr_close(struct cat_reader *r)

@@ -152,11 +152,13 @@ struct cat_reader {
 	size_t off;            /* iteration cursor */
 	size_t first;          /* offset of the first record */
 	size_t end;            /* offset of the trailer */
+	size_t dropped;        /* pages below this offset were handed back (see catr_next) */
 };
 /* 0, or -1 with a message in ERR (missing, truncated, checksum, version). */
 int catr_open(int store_meta_fd, const char *name, struct cat_reader *r, char *err, size_t errsz);
 /* Next record: 1 with *REC and *PATH (NUL-terminated copy in PATHBUF), 0 at the end,
- * -1 on a malformed record. */
+ * -1 on a malformed record. Reading in order keeps few of the file's pages resident:
+ * those well behind the cursor are handed back (they are read again if needed). */
 int catr_next(struct cat_reader *r, struct cat_record *rec, char *pathbuf, size_t bufsz);
 void catr_rewind(struct cat_reader *r);
 void catr_close(struct cat_reader *r);

@@ -9,11 +9,13 @@
 #include "load.h"
 #include "logging.h"
 #include "rtopts.h"
+#include "storeparent.h"
 
-enum { LO_DRY_RUN = 1 };
+enum { LO_DRY_RUN = 1, LO_KEEP_DIR_MODES };
 
 static const struct rtopt_ext load_ext[] = {
 	{"dry-run", 'n', false, false, LO_DRY_RUN},
+	{"keep-dir-modes", 0, false, false, LO_KEEP_DIR_MODES},
 };
 
 static void load_usage(FILE *out)
@@ -26,7 +28,10 @@ static void load_usage(FILE *out)
 		     "locationModify, merge and destinationCleanup rules of the plan apply.\n"
 		     "--nocompress alone restores copies (the store's inodes are never shared).\n\n");
 	rtopts_usage_common(out);
-	fprintf(out, "  -n, --dry-run         print what would be done; touch nothing\n\n"
+	fprintf(out, "  -n, --dry-run         print what would be done; touch nothing\n"
+		     "  --keep-dir-modes      leave an existing directory that grants group/other\n"
+		     "                        permissions the captured one did not as it is (only\n"
+		     "                        warn); by default those permissions are removed\n\n"
 		     "Exit: 0 all restored; 3 something was skipped (read the log before rd);\n"
 		     "11 usage; 27 not a usable store; 39 plan unusable; 61 stopped at an error.\n");
 }
@@ -39,6 +44,8 @@ static int load_opt(void *ctx, int id, const char *arg, char *err, size_t errsz)
 	(void)errsz;
 	if (id == LO_DRY_RUN)
 		o->dry_run = true;
+	else if (id == LO_KEEP_DIR_MODES)
+		o->keep_dir_modes = true;
 	return 0;
 }
 
@@ -49,11 +56,13 @@ static void print_summary(const struct load_stats *s, bool json, bool dry)
 		       "\"reflinked\":%zu,\"special\":%zu,"
 		       "\"directories\":%zu,\"renamed\":%zu,\"replaced\":%zu,\"kept\":%zu,\"diverged\":%zu,"
 		       "\"present\":%zu,\"excluded\":%zu,\"cleaned\":%zu,\"skipped\":%zu,"
-		       "\"users_missing\":%zu,\"ruleset_differs\":%s,\"stopped\":%s}\n",
+		       "\"users_missing\":%zu,\"dirs_tightened\":%zu,\"dirs_wider_kept\":%zu,"
+		       "\"dirs_owner_differs\":%zu,\"ruleset_differs\":%s,\"stopped\":%s}\n",
 		       dry ? "true" : "false", s->objects, s->linked, s->copied, s->reflinked,
 		       s->special, s->dirs,
 		       s->renamed, s->replaced, s->kept, s->diverged, s->present, s->excluded, s->cleaned,
-		       s->skipped, s->users_missing, s->ruleset_differs ? "true" : "false",
+		       s->skipped, s->users_missing, s->dirs_tightened, s->dirs_wide, s->dirs_owner,
+		       s->ruleset_differs ? "true" : "false",
 		       s->stopped ? "true" : "false");
 		return;
 	}
@@ -64,6 +73,12 @@ static void print_summary(const struct load_stats *s, bool json, bool dry)
 	       "by the rules, %zu cleaned up\n",
 	       s->reflinked, s->present, s->special, s->dirs, s->replaced, s->kept, s->excluded,
 	       s->cleaned);
+	/* existing directories: how many lost permissions the captured ones did not grant */
+	if (s->dirs_tightened || s->dirs_wide || s->dirs_owner)
+		printf("load: existing directories: %zu tightened to the captured mode, %zu left "
+		       "wider than captured, %zu owned by another user than captured (see the "
+		       "log)\n",
+		       s->dirs_tightened, s->dirs_wide, s->dirs_owner);
 }
 
 int cmd_load(int argc, char **argv)
@@ -93,6 +108,9 @@ int cmd_load(int argc, char **argv)
 		goto out;
 	}
 	o.copy_only = ro.nocompress && !ro.hardlink;
+	/* a store another user could have swapped would be restored as root */
+	if ((rc = storeparent_enforce("load", ro.store, ro.insecure_parent)) != EXIT_OK)
+		goto out;
 	struct rlog log;
 	/* the default log is the one rtopts documents; a dry run writes none */
 	const char *logname = ro.log ? ro.log : o.dry_run ? NULL : "migstate-load.log";

@@ -10,11 +10,13 @@
 #include "disasm.h"
 #include "exitcodes.h"
 #include "rd.h"
+#include "storeparent.h"
 
 static void rd_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: migstate rd STORE [-y|--yes] [--force] [--root DIR]\n"
+		"                   [--allow-insecure-store-parent]\n"
 		"       migstate rd --pending [STORE]\n"
 		"Remove a migration store from every volume its catalog names. Entries that are\n"
 		"the last link to user data (nothing restored from them) are kept unless --force;\n"
@@ -24,8 +26,12 @@ static void rd_usage(FILE *out)
 		"  --force       also remove entries that are the last link to their data\n"
 		"  --pending     finish the deletions recorded earlier (all stores, or STORE's)\n"
 		"  --root DIR    the migrated system is beneath DIR (default: derived from STORE)\n"
+		"  --allow-insecure-store-parent\n"
+		"                use a store whose path another user could change (refused by\n"
+		"                default: a directory on the way not root's, or writable by others)\n"
 		"Exit: 0 removed; 2 declined; 11 usage (or no terminal and no -y); 27 not a store\n"
-		"of ours; 34 not permitted; 35 something was kept or is pending.\n",
+		"of ours, or another user could replace it; 34 not permitted; 35 something was\n"
+		"kept or is pending.\n",
 		RD_PENDING_ENV, RD_PENDING_DEFAULT);
 }
 
@@ -56,6 +62,8 @@ int cmd_rd(int argc, char **argv)
 			o.force = true;
 		} else if (!strcmp(a, "--pending")) {
 			pending = true;
+		} else if (!strcmp(a, STOREPARENT_OVERRIDE)) {
+			o.insecure_parent = true;
 		} else if (!strcmp(a, "--root") && i + 1 < argc) {
 			root = argv[++i];
 		} else if (!strncmp(a, "--root=", 7)) {
@@ -81,6 +89,9 @@ int cmd_rd(int argc, char **argv)
 		rd_usage(stderr);
 		return EXIT_USAGE;
 	}
+	int pc = storeparent_enforce("rd", store, o.insecure_parent);
+	if (pc != EXIT_OK)
+		return pc;
 	struct sw_store s;
 	char err[512];
 	int ec;

@@ -10,6 +10,7 @@
 #include "exitcodes.h"
 #include "rtopts.h"
 #include "scan.h"
+#include "storeparent.h"
 
 enum { S_OVERWRITE = 1, S_EFS, S_LISTFILES, S_ESTIMATE, S_MINFREE, S_INUSE, S_TRACE, S_OVERLAY };
 
@@ -55,7 +56,8 @@ static void scan_usage(FILE *out)
 	fprintf(out, "\n"
 		     "Exit codes: 0 done; 2 an encrypted file under --efs abort, or interrupted;\n"
 		     "3 done but --continue skipped errors; 11 bad command line; 27 STORE exists\n"
-		     "(use -o) or is not a store of ours; 29 not enough free space; 39 the plan\n"
+		     "(use -o), is not a store of ours, or another user could replace it; 29 not\n"
+		     "enough free space; 39 the plan\n"
 		     "cannot be used; 61 stopped at an error; 71 cannot start (log); 72 the store\n"
 		     "could not be written.\n");
 }
@@ -172,9 +174,18 @@ int cmd_scan(int argc, char **argv)
 		rtopts_free(&so.o);
 		return EXIT_USAGE;
 	}
+	/* an estimate makes no store */
+	if (!so.estimate && (rc = storeparent_enforce("scan", so.o.store, so.o.insecure_parent))) {
+		rtopts_free(&so.o);
+		return rc;
+	}
 	struct sigaction sa = {0};
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
+	/* the handler only sets the flag pass 2 polls: an interrupted call (a log line's
+	 * write, a link) is restarted rather than failing with EINTR; nothing here waits
+	 * for a signal to break a blocking call */
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);

@@ -1,6 +1,7 @@
 /* copyfile.c - clone / copy_file_range / read-write copy with holes and metadata
  * (see copyfile.h). */
 #include "copyfile.h"
+#include "fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -174,12 +175,12 @@ static bool unsupported(int err)
 /* Give the finished temporary TMP its real name NAME, never replacing an entry. */
 static int place_name(int dir, const char *tmp, const char *name)
 {
-	if (renameat2(dir, tmp, dir, name, RENAME_NOREPLACE) == 0)
+	if (fs_renameat2(dir, tmp, dir, name, RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)
 		return -1;
 	/* no RENAME_NOREPLACE here: link + unlink never replaces either */
-	if (linkat(dir, tmp, dir, name, 0) == 0) {
+	if (fs_linkat(dir, tmp, dir, name, 0) == 0) {
 		unlinkat(dir, tmp, 0);
 		return 0;
 	}
@@ -191,7 +192,7 @@ static int place_name(int dir, const char *tmp, const char *name)
 		errno = EEXIST;
 		return -1;
 	}
-	return renameat(dir, tmp, dir, name);
+	return fs_renameat(dir, tmp, dir, name);
 }
 
 int copy_can_clone(int srcdir, const char *srcname, int dstdir)

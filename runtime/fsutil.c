@@ -1,5 +1,6 @@
 /* fsutil.c - symlink-safe path resolution (openat2 RESOLVE_IN_ROOT|NO_SYMLINKS where the
- * kernel has it, else one O_NOFOLLOW openat per component). */
+ * kernel has it, else one O_NOFOLLOW openat per component), and the metadata calls
+ * retried on EINTR. */
 #include "fsutil.h"
 
 #include <errno.h>
@@ -117,4 +118,35 @@ bool fs_link_dangles(int rootfd, const char *logical, int dirfd, const char *nam
 #endif
 	struct stat st;
 	return fstatat(dirfd, name, &st, 0) != 0;
+}
+
+/* --- EINTR ------------------------------------------------------------------------- */
+
+#define RETRY(call)                                                                   \
+	do {                                                                          \
+		int rc_, n_ = 0;                                                      \
+		while ((rc_ = (call)) != 0 && errno == EINTR && ++n_ < FS_EINTR_TRIES) \
+			;                                                             \
+		return rc_;                                                           \
+	} while (0)
+
+int fs_linkat(int olddirfd, const char *oldname, int newdirfd, const char *newname, int flags)
+{
+	RETRY(linkat(olddirfd, oldname, newdirfd, newname, flags));
+}
+
+int fs_mkdirat(int dirfd, const char *name, mode_t mode)
+{
+	RETRY(mkdirat(dirfd, name, mode));
+}
+
+int fs_renameat(int olddirfd, const char *oldname, int newdirfd, const char *newname)
+{
+	RETRY(renameat(olddirfd, oldname, newdirfd, newname));
+}
+
+int fs_renameat2(int olddirfd, const char *oldname, int newdirfd, const char *newname,
+		 unsigned flags)
+{
+	RETRY(renameat2(olddirfd, oldname, newdirfd, newname, flags));
 }

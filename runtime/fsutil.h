@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Open directory LOGICAL ("/home/alice", absolute, '/'-separated) beneath ROOTFD.
  * No component may be a symlink; ".." cannot leave the root. Returns an fd
@@ -17,5 +18,19 @@ int fs_open_parent(int rootfd, const char *logical, const char **leaf);
 /* Does the symlink DIRFD/NAME (logical path LOGICAL) resolve to nothing beneath the
  * root? Absolute targets are resolved against ROOTFD, never against the host's "/". */
 bool fs_link_dangles(int rootfd, const char *logical, int dirfd, const char *name);
+
+/* linkat, mkdirat, renameat and renameat2, called again while they fail with EINTR (a
+ * signal handler ran: scan's handlers only set a stop flag, and a FUSE or network
+ * filesystem may be interrupted). EINTR means the call did nothing, so a retry is the
+ * same call. If a FUSE server finished it anyway, the retry sees EEXIST (or ENOENT for
+ * a rename): mkdir callers take that as made, load's link looks at what is there, and
+ * elsewhere it is a reported error a rerun finishes. Bounded: after FS_EINTR_TRIES
+ * interrupted calls in a row the EINTR is returned. */
+#define FS_EINTR_TRIES 64
+int fs_linkat(int olddirfd, const char *oldname, int newdirfd, const char *newname, int flags);
+int fs_mkdirat(int dirfd, const char *name, mode_t mode);
+int fs_renameat(int olddirfd, const char *oldname, int newdirfd, const char *newname);
+int fs_renameat2(int olddirfd, const char *oldname, int newdirfd, const char *newname,
+		 unsigned flags);
 
 #endif

@@ -15,6 +15,8 @@
 #include "bind.h"
 #include "copyfile.h"
 #include "decide.h"
+#include "dirsafe.h"
+#include "dirmeta.h"
 #include "disasm.h"
 #include "errpolicy.h"
 #include "exitcodes.h"
@@ -23,6 +25,7 @@
 #include "plan.h"
 #include "relocate.h"
 #include "sha256.h"
+#include "spill.h"
 #include "storewalk.h"
 #include "users.h"
 #include "vm.h"
@@ -106,7 +109,7 @@ static void smap_free(struct smap *m)
 /* --- the loader ------------------------------------------------------------------- */
 
 struct action {
-	uint32_t rec;
+	uint32_t rec;              /* the record's number in the catalog */
 	uint32_t merge;            /* merge rule, PLAN_NONE: default */
 	unsigned ctx;
 	size_t ndest;
@@ -131,29 +134,34 @@ struct loader {
 	bool bound;
 	struct rt_dirctx dc;       /* decide(): the directory of the last record decided */
 	char *dcdir;
-	struct action *acts;
+	struct spill acts;         /* the objects to restore, decided in catalog order */
 	size_t nacts;
-	struct smap dirmeta;       /* directory path -> catalog record (metadata source) */
-	struct smap touched;       /* directories that hold something we restored */
+	char *pathbuf, *tgtbuf;    /* the catalog record being applied: path, symlink target */
+	struct dirmeta dirs;       /* directory path -> metadata to make it with; restored into */
+	char *lasttouch;           /* the directory touch_dirs marked last */
 	struct smap simulated;     /* --dry-run: directories that would be made */
+	struct dirsafe safe;       /* existing directories no wider than captured */
 	FILE *journal;
 	char *pcache;              /* last destination parent opened, and its fd */
 	int pcache_fd;
 	char *scache;              /* last payload parent opened (volume + path), its fd */
 	uint32_t scache_vol;
 	int scache_fd;
-	struct fixup *fix;         /* copies whose times must be checked at the end */
-	size_t nfix, capfix;
+	struct spill fix;          /* copies whose times are checked at the end (struct fixup) */
 	bool stop;
 	int exit;
 };
 
 /* A copy's times, set again at the end of the run: a FUSE driver may stamp the file
- * when it is released, after our futimens. */
+ * when it is released, after our futimens. Spilled as this, then the path and a NUL. */
 struct fixup {
-	char *path;
 	struct timespec t[2];
 };
+
+/* Per-object lists kept in memory up to these sizes, then in a temporary file on the
+ * store's filesystem (spill.h): load's memory does not grow with the number of files. */
+#define ACTS_MEM (1u << 20)
+#define FIX_MEM (256u << 10)
 
 #define USER_UNSELECTED (-1)
 #define USER_MISSING (-2)
@@ -373,7 +381,6 @@ static int decide(struct loader *L, const struct sw_rec *r, struct action *a)
 		rt_decide(&L->b, &c, &o, NULL, &d);
 		rt_cands_free(&c);
 	}
-	a->rec = (uint32_t)(r - L->s.recs);
 	a->merge = d.merge;
 	a->ctx = d.ctx;
 	if (d.verdict != V_INCLUDE) {
@@ -422,8 +429,8 @@ static int map_moved_parents(struct loader *L, const char *src, const char *dest
 		if (!sa || !sb || sa == a || sb == b || strcmp(sa, sb) != 0)
 			break;
 		*sa = *sb = 0; /* now the parents */
-		const uint32_t *ri = smap_get(&L->dirmeta, a);
-		if (!ri || smap_put(&L->dirmeta, b, *ri) < 0)
+		uint32_t mi = dm_find(&L->dirs, a);
+		if (mi == DM_NONE || dm_put(&L->dirs, b, mi, false) < 0)
 			break;
 	}
 	free(a);
@@ -431,19 +438,99 @@ static int map_moved_parents(struct loader *L, const char *src, const char *dest
 	return rc;
 }
 
-/* Decide every record; build the directory metadata map. */
+/* The catalog's next record into R (path and target in the loader's buffers): 1, 0 at
+ * the end, -1 malformed (catr_open checked every record: not expected). */
+static int next_record(struct loader *L, struct sw_rec *r)
+{
+	int k = catr_next(&L->s.cat, &r->r, L->pathbuf, CAT_MAX_PATH + 1);
+	if (k != 1)
+		return k;
+	r->path = L->pathbuf;
+	r->target = NULL;
+	if (r->r.type == CT_SYMLINK && catr_target(&L->s.cat, L->tgtbuf, CAT_MAX_PATH + 1))
+		r->target = L->tgtbuf;
+	return 1;
+}
+
+static struct dir_meta meta_of(const struct cat_record *r)
+{
+	return (struct dir_meta){.ino = r->ino, .atime_ns = r->atime_ns, .mtime_ns = r->mtime_ns,
+				 .uid = r->uid, .gid = r->gid, .mode = r->mode};
+}
+
+/* An action as a list record: u32 rec, u32 merge, u8 flags, u8 ndest, then the
+ * destinations, each NUL-terminated; flag 1: the first one is the record's own path
+ * (the common case, not repeated). */
+static int push_action(struct loader *L, const struct sw_rec *r, const struct action *a)
+{
+	size_t n = 10;
+	bool own = a->ndest && !strcmp(a->dest[0], r->path);
+	for (size_t i = own ? 1 : 0; i < a->ndest; i++)
+		n += strlen(a->dest[i]) + 1;
+	unsigned char stackbuf[512];
+	unsigned char *b = n <= sizeof stackbuf ? stackbuf : malloc(n);
+	if (!b)
+		return -1;
+	memcpy(b, &a->rec, 4);
+	memcpy(b + 4, &a->merge, 4);
+	b[8] = own ? 1 : 0;
+	b[9] = (unsigned char)a->ndest;
+	size_t off = 10;
+	for (size_t i = own ? 1 : 0; i < a->ndest; i++) {
+		size_t l = strlen(a->dest[i]) + 1;
+		memcpy(b + off, a->dest[i], l);
+		off += l;
+	}
+	int rc = spill_put(&L->acts, b, n);
+	if (b != stackbuf)
+		free(b);
+	return rc;
+}
+
+/* Decode list record B (N bytes) into A; its destinations point into B, and the first
+ * one at PATH when flagged. -1 when it is not one of ours. */
+static int pop_action(unsigned char *b, size_t n, char *path, struct action *a)
+{
+	memset(a, 0, sizeof *a);
+	if (n < 10 || b[9] > DECIDE_MAX_DEST + 1)
+		return -1;
+	memcpy(&a->rec, b, 4);
+	memcpy(&a->merge, b + 4, 4);
+	size_t nd = b[9], off = 10;
+	if ((b[8] & 1) && nd)
+		a->dest[a->ndest++] = path;
+	while (a->ndest < nd) {
+		char *e = off < n ? memchr(b + off, 0, n - off) : NULL;
+		if (!e)
+			return -1;
+		a->dest[a->ndest++] = (char *)b + off;
+		off = (size_t)((unsigned char *)e - b) + 1;
+	}
+	return 0;
+}
+
+/* Decide every record, in catalog order, into the action list; build the directory
+ * table. Two reads of the catalog: the directories first, so a directory's own record
+ * always wins over what a relocation makes of another one. */
 static int plan_actions(struct loader *L)
 {
-	L->acts = calloc(L->s.nrecs ? L->s.nrecs : 1, sizeof *L->acts);
-	if (!L->acts)
-		return -1;
-	for (size_t i = 0; i < L->s.nrecs; i++) {
-		const struct sw_rec *r = &L->s.recs[i];
-		if (r->r.type == CT_DIR && smap_put(&L->dirmeta, r->path, (uint32_t)i) < 0)
+	struct sw_rec rb, *r = &rb;
+	int k;
+	catr_rewind(&L->s.cat);
+	while ((k = next_record(L, r)) == 1) {
+		if (r->r.type != CT_DIR)
+			continue;
+		struct dir_meta m = meta_of(&r->r);
+		if (dm_find(&L->dirs, r->path) != DM_NONE)
+			continue;
+		uint32_t mi = dm_add_meta(&L->dirs, &m);
+		if (mi == DM_NONE || dm_put(&L->dirs, r->path, mi, false) < 0)
 			return -1;
 	}
-	for (size_t i = 0; i < L->s.nrecs; i++) {
-		const struct sw_rec *r = &L->s.recs[i];
+	if (k < 0)
+		return -1;
+	catr_rewind(&L->s.cat);
+	for (uint32_t i = 0; (k = next_record(L, r)) == 1; i++) {
 		L->st->objects++;
 		if (r->r.user > 0 && (r->r.user > L->s.cat.nusers || L->user_ctx[r->r.user - 1] < 0)) {
 			bool missing = r->r.user > L->s.cat.nusers || L->user_ctx[r->r.user - 1] == USER_MISSING;
@@ -458,41 +545,54 @@ static int plan_actions(struct loader *L)
 		}
 		struct action a;
 		int rc = decide(L, r, &a);
-		if (rc < 0) {
-			for (size_t k = 0; k < a.ndest; k++)
-				free(a.dest[k]);
-			return -1;
-		}
-		if (rc == 0 || (r->r.type == CT_DIR && (r->r.flags & CF_PARENT))) {
+		a.rec = i;
+		if (rc == 0 || (rc > 0 && r->r.type == CT_DIR && (r->r.flags & CF_PARENT))) {
 			if (rc == 0 && !(r->r.flags & CF_PARENT)) {
 				L->st->excluded++;
 				if (L->log->verbose & RTV_OBJECTS)
 					rlog_msg(L->log, RL_INFO, "not restored (rules): %s",
 						 rlog_esc(L->log, r->path));
 			}
-			for (size_t k = 0; k < a.ndest; k++)
-				free(a.dest[k]);
-			continue;
+			rc = 0;
 		}
-		for (size_t k = 0; k < a.ndest; k++) {
-			if (r->r.type == CT_DIR && smap_put(&L->dirmeta, a.dest[k], a.rec) < 0)
-				return -1;
-			if (strcmp(a.dest[k], r->path) != 0 && map_moved_parents(L, r->path, a.dest[k]) < 0)
-				return -1;
+		uint32_t own = DM_NONE; /* this directory's metadata, kept when first needed */
+		for (size_t d = 0; rc > 0 && d < a.ndest; d++) {
+			if (r->r.type == CT_DIR && dm_find(&L->dirs, a.dest[d]) == DM_NONE) {
+				struct dir_meta m = meta_of(&r->r);
+				if (own == DM_NONE)
+					own = dm_add_meta(&L->dirs, &m);
+				if (own == DM_NONE || dm_put(&L->dirs, a.dest[d], own, false) < 0)
+					rc = -1;
+			}
+			if (rc > 0 && strcmp(a.dest[d], r->path) != 0 &&
+			    map_moved_parents(L, r->path, a.dest[d]) < 0)
+				rc = -1;
 		}
-		L->acts[L->nacts++] = a;
+		if (rc > 0 && push_action(L, r, &a) != 0)
+			rc = -1;
+		else if (rc > 0)
+			L->nacts++;
+		for (size_t d = 0; d < a.ndest; d++)
+			free(a.dest[d]);
+		if (rc < 0)
+			return -1;
 	}
-	return 0;
+	return k < 0 ? -1 : 0;
 }
 
 /* --- destination directories -------------------------------------------------------- */
 
-/* Mark DIR and every directory above it as holding restored objects. */
+/* Mark DIR and every directory above it as holding restored objects (only those of the
+ * directory table count: the others get no times set). */
 static void touch_dirs(struct loader *L, const char *dir)
 {
+	if (L->lasttouch && !strcmp(L->lasttouch, dir))
+		return; /* consecutive objects share their directory */
+	free(L->lasttouch);
+	L->lasttouch = strdup(dir);
 	char *p = strdup(dir);
 	while (p && strcmp(p, "/") != 0) {
-		if (smap_put(&L->touched, p, 0) == 0)
+		if (dm_touch(&L->dirs, p) == 0)
 			break; /* its parents are marked already */
 		char *slash = strrchr(p, '/');
 		if (!slash)
@@ -510,9 +610,8 @@ static void touch_dirs(struct loader *L, const char *dir)
 static void dir_meta(struct loader *L, const char *logical, int parentfd, uid_t *uid, gid_t *gid,
 		     mode_t *mode)
 {
-	const uint32_t *ri = smap_get(&L->dirmeta, logical);
-	if (ri) {
-		const struct cat_record *r = &L->s.recs[*ri].r;
+	const struct dir_meta *r = dm_meta(&L->dirs, dm_find(&L->dirs, logical));
+	if (r) {
 		*uid = r->uid;
 		*gid = r->gid;
 		*mode = (mode_t)(r->mode & 07777);
@@ -565,7 +664,7 @@ static int make_dest_dir(struct loader *L, int fd, const char *name, const char 
 	sha256_hex(h, hex);
 	snprintf(tmp, sizeof tmp, ".migstate-d%.24s.tmp", hex);
 	/* a killed run may have left it: still empty, as nothing goes in before the rename */
-	if (mkdirat(fd, tmp, 0700) != 0 && errno != EEXIST)
+	if (fs_mkdirat(fd, tmp, 0700) != 0 && errno != EEXIST)
 		return -1;
 	int tfd = openat(fd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (tfd < 0)
@@ -581,13 +680,13 @@ static int make_dest_dir(struct loader *L, int fd, const char *name, const char 
 		else if ((fchmod(tfd, mode) == 0 || unsupported(errno)))
 			rc = 0;
 	}
-	if (rc == 0 && renameat2(fd, tmp, fd, name, RENAME_NOREPLACE) != 0) {
+	if (rc == 0 && fs_renameat2(fd, tmp, fd, name, RENAME_NOREPLACE) != 0) {
 		struct stat ex;
 		rc = -1;
 		/* no RENAME_NOREPLACE (FUSE FAT): a plain rename once the name is seen free */
 		if ((errno == EINVAL || errno == ENOSYS) &&
 		    fstatat(fd, name, &ex, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT &&
-		    renameat(fd, tmp, fd, name) == 0)
+		    fs_renameat(fd, tmp, fd, name) == 0)
 			rc = 0;
 	}
 	if (rc != 0) {
@@ -610,6 +709,24 @@ static int make_dest_dir(struct loader *L, int fd, const char *name, const char 
 	L->st->dirs++;
 	rlog_msg(L->log, RL_DEBUG, "mkdir %s", rlog_esc(L->log, logical));
 	return tfd;
+}
+
+/* The directory FD at the first LEN bytes of LOGICAL is on the way to a destination:
+ * if it existed and stands for a captured directory, it grants no group/other
+ * permission that one did not (dirsafe.h). MADE: load made it just now (as captured). */
+static void check_dest_dir(struct loader *L, int fd, const char *logical, size_t len, bool made)
+{
+	struct stat st;
+	if (!dirsafe_first(&L->safe, fd, &st) || made)
+		return;
+	char *p = strndup(logical, len);
+	const struct dir_meta *m = p ? dm_meta(&L->dirs, dm_find(&L->dirs, p)) : NULL;
+	if (m)
+		dirsafe_apply(&L->safe, fd, &st, p, m->uid, (mode_t)m->mode);
+	free(p);
+	L->st->dirs_tightened = L->safe.tightened;
+	L->st->dirs_wide = L->safe.left_wide;
+	L->st->dirs_owner = L->safe.owner_differs;
 }
 
 /* Open directory LOGICAL beneath the root, making what is missing (never following a
@@ -645,6 +762,8 @@ static int open_dest_dir(struct loader *L, const char *logical)
 			return -1;
 		}
 		int nfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd >= 0)
+			check_dest_dir(L, nfd, logical, i, false);
 		if (nfd < 0 && errno == ENOENT) {
 			char *prefix = strndup(logical, i);
 			if (!prefix) {
@@ -672,6 +791,8 @@ static int open_dest_dir(struct loader *L, const char *logical)
 			}
 			nfd = make_dest_dir(L, fd, name, prefix);
 			free(prefix);
+			if (nfd >= 0)
+				check_dest_dir(L, nfd, logical, i, true);
 		}
 		int saved = errno;
 		close(fd);
@@ -812,35 +933,43 @@ static void add_fixup(struct loader *L, int dfd, const char *name, const struct 
 {
 	if (dfd != L->pcache_fd || !L->pcache)
 		return;
-	if (L->nfix == L->capfix) {
-		size_t cap = L->capfix ? L->capfix * 2 : 64;
-		struct fixup *q = realloc(L->fix, cap * sizeof *q);
-		if (!q)
-			return;
-		L->fix = q;
-		L->capfix = cap;
-	}
 	char *p = join(L->pcache, name);
-	if (!p)
-		return;
-	L->fix[L->nfix].path = p;
-	L->fix[L->nfix].t[0] = pst->st_atim;
-	L->fix[L->nfix].t[1] = pst->st_mtim;
-	L->nfix++;
+	size_t pl = p ? strlen(p) + 1 : 0;
+	unsigned char *b = p ? malloc(sizeof(struct fixup) + pl) : NULL;
+	if (b) {
+		struct fixup f = {{pst->st_atim, pst->st_mtim}};
+		memcpy(b, &f, sizeof f);
+		memcpy(b + sizeof f, p, pl);
+		spill_put(&L->fix, b, sizeof f + pl); /* best effort, as the check itself */
+	}
+	free(b);
+	free(p);
 }
 
 /* Copies whose mtime is not the captured one (stamped late by their filesystem). */
 static void fix_copy_times(struct loader *L)
 {
-	for (size_t i = 0; i < L->nfix; i++) {
-		const char *leaf;
-		int pfd = fs_open_parent(L->s.rootfd, L->fix[i].path, &leaf);
+	unsigned char *b;
+	size_t n;
+	if (!L->fix.count)
+		return;
+	if (spill_rewind(&L->fix) != 0) {
+		rlog_msg(L->log, RL_WARN, "cannot check the times of the copies: %s", strerror(errno));
+		return;
+	}
+	while ((b = spill_get(&L->fix, &n))) {
+		struct fixup f;
+		if (n <= sizeof f || b[n - 1])
+			break;
+		memcpy(&f, b, sizeof f);
+		const char *leaf, *path = (const char *)b + sizeof f;
+		int pfd = fs_open_parent(L->s.rootfd, path, &leaf);
 		if (pfd < 0)
 			continue;
 		struct stat st;
 		if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_mtim.tv_sec != L->fix[i].t[1].tv_sec)
-			utimensat(pfd, leaf, L->fix[i].t, AT_SYMLINK_NOFOLLOW);
+		    st.st_mtim.tv_sec != f.t[1].tv_sec)
+			utimensat(pfd, leaf, f.t, AT_SYMLINK_NOFOLLOW);
 		close(pfd);
 	}
 }
@@ -863,7 +992,7 @@ static int place(struct obj *ob, int dfd, const char *name, bool replace, enum p
 	} else {
 		bool linked = false;
 		if (!L->o->copy_only) {
-			if (!replace && linkat(ob->sfd, ob->sleaf, dfd, name, 0) == 0) {
+			if (!replace && fs_linkat(ob->sfd, ob->sleaf, dfd, name, 0) == 0) {
 				*how = P_LINKED;
 				return 0;
 			}
@@ -871,7 +1000,7 @@ static int place(struct obj *ob, int dfd, const char *name, bool replace, enum p
 				return -1;
 			if (replace) {
 				unlinkat(dfd, tmp, 0);
-				linked = linkat(ob->sfd, ob->sleaf, dfd, tmp, 0) == 0;
+				linked = fs_linkat(ob->sfd, ob->sleaf, dfd, tmp, 0) == 0;
 			}
 			if (!linked && errno != EXDEV && errno != EPERM && errno != EMLINK &&
 			    errno != ENOTSUP && errno != EOPNOTSUPP && !(replace && errno == EEXIST))
@@ -898,8 +1027,8 @@ static int place(struct obj *ob, int dfd, const char *name, bool replace, enum p
 			*how = P_LINKED;
 		}
 	}
-	int rc = replace ? renameat(dfd, tmp, dfd, name)
-			 : renameat2(dfd, tmp, dfd, name, RENAME_NOREPLACE);
+	int rc = replace ? fs_renameat(dfd, tmp, dfd, name)
+			 : fs_renameat2(dfd, tmp, dfd, name, RENAME_NOREPLACE);
 	if (rc != 0) {
 		int saved = errno;
 		unlinkat(dfd, tmp, 0);
@@ -1005,7 +1134,7 @@ static int resolve_diverged(struct obj *ob, int dfd, const char *dir, const char
 		free(p);
 		return 0;
 	}
-	if (renameat2(dfd, name, dfd, side, RENAME_NOREPLACE) != 0)
+	if (fs_renameat2(dfd, name, dfd, side, RENAME_NOREPLACE) != 0)
 		return -1;
 	rlog_msg(L->log, RL_WARN, "diverged %s: %s; the captured version keeps the name, the file on "
 		 "disk is kept as %s", rlog_esc(L->log, ob->r->path), msg, rlog_esc(L->log, side));
@@ -1110,10 +1239,9 @@ static void note_moved_original(struct obj *ob)
  * recreated it) makes it a collision with a file of the new system instead. */
 static bool same_dir_as_captured(struct loader *L, int dfd, const char *logical)
 {
-	const uint32_t *ri = smap_get(&L->dirmeta, logical);
-	if (!ri)
+	const struct dir_meta *r = dm_meta(&L->dirs, dm_find(&L->dirs, logical));
+	if (!r)
 		return false;
-	const struct cat_record *r = &L->s.recs[*ri].r;
 	struct statx sx;
 	if (statx(dfd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_INO | STATX_BTIME, &sx) != 0 ||
 	    sx.stx_ino != r->ino)
@@ -1206,9 +1334,8 @@ static int apply_dir(struct loader *L, const char *dest)
 	return 0;
 }
 
-static void apply_action(struct loader *L, const struct action *a)
+static void apply_action(struct loader *L, const struct sw_rec *r, const struct action *a)
 {
-	const struct sw_rec *r = &L->s.recs[a->rec];
 	struct obj ob = {.L = L, .r = r, .sfd = -1};
 	if (r->r.type == CT_DIR) {
 		for (size_t i = 0; i < a->ndest && !L->stop; i++)
@@ -1269,28 +1396,26 @@ static bool is_mount_root(struct loader *L, int fd, const char *p)
 /* Directory times last: creating entries changed them. Only directories that hold
  * something restored and still have the recorded owner and mode (ours, not a directory
  * the new system made differently) get the recorded times. */
+static int fix_dir_time(const char *p, const struct dir_meta *r, void *ctx)
+{
+	struct loader *L = ctx;
+	int fd = fs_open_dir(L->s.rootfd, p);
+	if (fd < 0)
+		return 0;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && st.st_uid == r->uid && st.st_gid == r->gid &&
+	    (st.st_mode & 07777) == (r->mode & 07777) && ns_of(&st.st_mtim) != r->mtime_ns &&
+	    !is_mount_root(L, fd, p)) {
+		struct timespec t[2] = {ts_of(r->atime_ns), ts_of(r->mtime_ns)};
+		futimens(fd, t);
+	}
+	close(fd);
+	return 0;
+}
+
 static void fix_dir_times(struct loader *L)
 {
-	for (size_t i = 0; i < L->touched.cap; i++) {
-		const char *p = L->touched.key[i];
-		if (!p)
-			continue;
-		const uint32_t *ri = smap_get(&L->dirmeta, p);
-		if (!ri)
-			continue;
-		const struct cat_record *r = &L->s.recs[*ri].r;
-		int fd = fs_open_dir(L->s.rootfd, p);
-		if (fd < 0)
-			continue;
-		struct stat st;
-		if (fstat(fd, &st) == 0 && st.st_uid == r->uid && st.st_gid == r->gid &&
-		    (st.st_mode & 07777) == (r->mode & 07777) && ns_of(&st.st_mtim) != r->mtime_ns &&
-		    !is_mount_root(L, fd, p)) {
-			struct timespec t[2] = {ts_of(r->atime_ns), ts_of(r->mtime_ns)};
-			futimens(fd, t);
-		}
-		close(fd);
-	}
+	dm_each_touched(&L->dirs, fix_dir_time, L);
 }
 
 /* --- destinationCleanup --------------------------------------------------------------- */
@@ -1452,7 +1577,7 @@ static int open_inputs(struct loader *L)
 		return EXIT_BAD_PLAN;
 	}
 	L->plan_open = true;
-	if (sw_open(&L->s, ro->store, ro->root, 0, err, sizeof err, &ec) != 0) {
+	if (sw_open(&L->s, ro->store, ro->root, SW_STREAM, err, sizeof err, &ec) != 0) {
 		rlog_msg(L->log, RL_ERROR, "%s", err);
 		L->store_open = true;
 		return ec;
@@ -1506,16 +1631,14 @@ static int bind_plan(struct loader *L)
 
 static void cleanup_loader(struct loader *L)
 {
-	for (size_t i = 0; i < L->nacts; i++)
-		for (size_t k = 0; k < L->acts[i].ndest; k++)
-			free(L->acts[i].dest[k]);
-	free(L->acts);
-	for (size_t i = 0; i < L->nfix; i++)
-		free(L->fix[i].path);
-	free(L->fix);
-	smap_free(&L->dirmeta);
-	smap_free(&L->touched);
+	spill_free(&L->acts);
+	spill_free(&L->fix);
+	free(L->pathbuf);
+	free(L->tgtbuf);
+	dm_free(&L->dirs);
+	free(L->lasttouch);
 	smap_free(&L->simulated);
+	dirsafe_free(&L->safe);
 	rt_dirctx_free(&L->dc);
 	free(L->dcdir);
 	if (L->bound)
@@ -1542,24 +1665,66 @@ static void cleanup_loader(struct loader *L)
 		plan_close(&L->plan);
 }
 
+/* Apply the action list, reading the catalog alongside it (both in catalog order). */
+static int apply_actions(struct loader *L)
+{
+	struct sw_rec r;
+	uint32_t next = 0; /* number of the catalog record next_record returns next */
+	unsigned char *b;
+	size_t n, i = 0;
+	if (spill_rewind(&L->acts) != 0)
+		return -1;
+	catr_rewind(&L->s.cat);
+	while (!L->stop && (b = spill_get(&L->acts, &n))) {
+		struct action a;
+		if (pop_action(b, n, L->pathbuf, &a) != 0 || a.rec < next) {
+			errno = EINVAL;
+			return -1;
+		}
+		while (next <= a.rec) {
+			if (next_record(L, &r) != 1) {
+				errno = EINVAL;
+				return -1;
+			}
+			next++;
+		}
+		apply_action(L, &r, &a);
+		rlog_bar(L->log, ++i, L->nacts);
+	}
+	if (L->acts.err) {
+		errno = L->acts.err;
+		return -1;
+	}
+	return 0;
+}
+
 int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
 {
 	struct loader L = {.o = o, .log = log, .st = st, .pcache_fd = -1, .scache_fd = -1};
 	memset(st, 0, sizeof *st);
+	spill_init(&L.acts, -1, ACTS_MEM);
+	spill_init(&L.fix, -1, FIX_MEM);
+	dirsafe_init(&L.safe, log, o->keep_dir_modes, o->dry_run, o->ro->json ? stderr : stdout);
 	rlog_progress(log, "PHASE", "Initializing", (char *)NULL);
 	int rc = open_inputs(&L);
 	if (rc != EXIT_OK)
 		goto out;
 	rc = EXIT_FAILED;
-	if (setup_users(&L) != 0 || bind_plan(&L) != 0)
+	/* the lists go to the store's filesystem first: it has the room */
+	L.acts.dirfd = L.fix.dirfd = L.s.meta_fd;
+	L.pathbuf = malloc(CAT_MAX_PATH + 1);
+	L.tgtbuf = malloc(CAT_MAX_PATH + 1);
+	if (!L.pathbuf || !L.tgtbuf || setup_users(&L) != 0 || bind_plan(&L) != 0)
 		goto out;
 	rlog_progress(log, "PHASE", "Scanning", (char *)NULL);
 	if (plan_actions(&L) != 0) {
-		rlog_msg(log, RL_ERROR, "out of memory");
+		rlog_msg(log, RL_ERROR, "cannot keep the list of objects to restore: %s",
+			 strerror(L.acts.err ? L.acts.err : ENOMEM));
 		goto out;
 	}
-	rlog_msg(log, RL_INFO, "%zu catalog records, %zu to restore, %zu not restored by the rules",
-		 L.s.nrecs, L.nacts, st->excluded);
+	rlog_msg(log, RL_INFO, "%zu catalog records, %zu to restore, %zu not restored by the rules%s",
+		 (size_t)L.s.cat.nrecords, L.nacts, st->excluded,
+		 spill_in_file(&L.acts) ? " (the list is in a temporary file)" : "");
 	if (!o->dry_run) {
 		L.journal = sw_journal_append(L.s.meta_fd);
 		if (!L.journal)
@@ -1568,9 +1733,11 @@ int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
 	}
 	run_cleanup(&L);
 	rlog_progress(log, "PHASE", "Applying", (char *)NULL);
-	for (size_t i = 0; i < L.nacts && !L.stop; i++) {
-		apply_action(&L, &L.acts[i]);
-		rlog_bar(log, i + 1, L.nacts);
+	if (apply_actions(&L) != 0) {
+		rlog_bar_end(log);
+		rlog_msg(log, RL_ERROR, "cannot read back the list of objects to restore: %s",
+			 strerror(errno));
+		goto out;
 	}
 	rlog_bar_end(log);
 	if (!o->dry_run) {

@@ -9,7 +9,8 @@
  * 3. Objects are applied in catalog order (parents first): a hard link from the store
  *    when the destination is on the same mount, else a copy (copyfile.h) under a
  *    temporary name renamed into place. Missing directories are made with the owner,
- *    group and mode the catalog recorded; their times are set last.
+ *    group and mode the catalog recorded; their times are set last. Existing ones lose
+ *    the group/other permissions the captured directory did not grant (dirsafe.h).
  * 4. An existing destination is a collision (merge.h), except at the object's original
  *    path, where a different file means the user saved it again after the scan
  *    (diverged): both versions are kept, the newer under the original name unless a
@@ -30,6 +31,7 @@ struct load_opts {
 	const struct rt_opts *ro;
 	bool dry_run;        /* print what would be done, touch nothing */
 	bool copy_only;      /* --nocompress without --hardlink: copies, never links */
+	bool keep_dir_modes; /* --keep-dir-modes: report wider existing dirs (dirsafe.h) */
 };
 
 struct load_stats {
@@ -48,6 +50,9 @@ struct load_stats {
 	size_t cleaned;      /* destinationCleanup removals */
 	size_t skipped;      /* errors skipped (ErrorControl nonFatal or --continue) */
 	size_t users_missing; /* catalog users absent here: their objects are skipped */
+	size_t dirs_tightened; /* existing directories whose extra group/other bits went */
+	size_t dirs_wide;    /* ... left wider than captured (--keep-dir-modes, chmod failed) */
+	size_t dirs_owner;   /* existing directories owned by another uid than captured */
 	bool ruleset_differs;
 	bool stopped;        /* an error stopped the run */
 };

@@ -14,6 +14,7 @@
 #include "exitcodes.h"
 #include "fsutil.h"
 #include "sha256.h"
+#include "storeparent.h"
 
 #define PENDING_MAGIC "migstate-pending 1"
 
@@ -490,7 +491,7 @@ static int pending_write(struct rd_ctx *c)
 	if (fclose(f))
 		rc = -1;
 	if (rc == 0)
-		rc = renameat(dfd, tmp, dfd, name);
+		rc = fs_renameat(dfd, tmp, dfd, name);
 	if (rc == 0)
 		fsync(dfd);
 	close(dfd);
@@ -705,14 +706,18 @@ int rd_pending(const struct rd_opts *o, const char *only)
 		text_str(out, store);
 		fputc('\n', out);
 		enum store_state st = store_probe(store);
+		int ec;
 		if (st == SS_NONE || st == SS_FOREIGN) {
 			/* nothing of ours is left there */
 			unlinkat(dfd, name, 0);
 			fputs("  already gone\n", out);
+		} else if ((ec = storeparent_enforce("rd", store, o->insecure_parent)) != EXIT_OK) {
+			fputs("  left alone: its path is not safe (the record stays)\n", out);
+			if (rc == EXIT_OK)
+				rc = ec;
 		} else {
 			struct sw_store s;
 			char err[512];
-			int ec;
 			if (sw_open(&s, store, root, SW_ALLOW_PARTIAL | SW_NO_CATALOG, err, sizeof err, &ec)) {
 				fprintf(stderr, "migstate rd: %s\n", err);
 				if (rc == EXIT_OK)

@@ -35,6 +35,7 @@ struct rd_opts {
 	bool force;           /* remove last links too */
 	FILE *out;            /* one line per kept/pending entry and the summary */
 	const char *pending_dir; /* NULL: $MIGSTATE_PENDING_DIR or RD_PENDING_DEFAULT */
+	bool insecure_parent; /* --allow-insecure-store-parent (storeparent.h) */
 };
 
 struct rd_result {

@@ -30,6 +30,7 @@ enum {
 	O_JSON,
 	O_HARDLINK,
 	O_NOCOMPRESS,
+	O_INSECURE_PARENT,
 	O_HELP,
 };
 
@@ -48,6 +49,7 @@ static const struct rtopt_ext common[] = {
     {"json", 0, false, false, O_JSON},
     {"hardlink", 0, false, false, O_HARDLINK},
     {"nocompress", 0, false, false, O_NOCOMPRESS},
+    {"allow-insecure-store-parent", 0, false, false, O_INSECURE_PARENT},
     {"help", 'h', false, false, O_HELP},
 };
 #define NCOMMON (sizeof common / sizeof common[0])
@@ -71,6 +73,10 @@ void rtopts_usage_common(FILE *out)
 		"  --json                print the summary as one JSON object on stdout\n"
 		"  --hardlink            hard-link store (needs --nocompress)\n"
 		"  --nocompress          uncompressed store (the only kind migstate writes)\n"
+		"  --allow-insecure-store-parent\n"
+		"                        use a store whose path another user could change (a\n"
+		"                        directory on the way not root's or yours, or writable\n"
+		"                        by others): refused by default (exit 27)\n"
 		"  -h, --help            this text\n");
 }
 
@@ -226,6 +232,9 @@ static int common_opt(struct rt_opts *o, int id, const char *arg, char *err, siz
 		break;
 	case O_NOCOMPRESS:
 		o->nocompress = true;
+		break;
+	case O_INSECURE_PARENT:
+		o->insecure_parent = true;
 		break;
 	}
 	return RTOPTS_OK;

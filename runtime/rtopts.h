@@ -10,7 +10,8 @@
  * Common options:
  *   --plan PLAN  --root DIR  --ui PATTERN...  --ue PATTERN...  --uel DAYS|YYYY/MM/DD|0
  *   --define NAME=VALUE...  --drive X=PATH...  --log FILE  --progress FILE
- *   -c|--continue  --verbose N  --json  --hardlink  --nocompress  -h|--help
+ *   -c|--continue  --verbose N  --json  --hardlink  --nocompress
+ *   --allow-insecure-store-parent  -h|--help
  *
  * User selection (spec 1.7): every user by default; --ui beats --ue and --uel, --uel
  * beats --ue. Patterns are fnmatch(3) globs on the login name; a "DOMAIN\" prefix is
@@ -49,6 +50,7 @@ struct rt_opts {
 	bool cont;		   /* -c, --continue */
 	bool json;		   /* --json */
 	bool hardlink, nocompress; /* --hardlink, --nocompress */
+	bool insecure_parent;	   /* --allow-insecure-store-parent (storeparent.h) */
 	unsigned verbose;	   /* --verbose: USMT's bit sum (see RTV_*) */
 	int argc;		   /* the whole command line, for the progress log */
 	char **argv;

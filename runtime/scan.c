@@ -723,7 +723,7 @@ static int ds_open(struct dstack *d, int base, const char *dir, size_t len, bool
 		d->path[pos] = 0;
 		const char *name = d->path + s0;
 		int parent = d->fd[d->n - 1], fd = -1;
-		if (!mkdirs || mkdirat(parent, name, 0700) == 0 || errno == EEXIST)
+		if (!mkdirs || fs_mkdirat(parent, name, 0700) == 0 || errno == EEXIST)
 			fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		d->path[pos] = save;
 		if (fd < 0)
@@ -1743,7 +1743,7 @@ static int do_copy(struct scan *s, struct item *it, int sfd, const struct statx 
 	if (ih_find(&s->copies, dev, ino, &first, &fvol) && fvol == d) {
 		/* another name of an inode already copied: one more link to that copy */
 		const char *fp = s->firsts[first].path + 1;
-		if (linkat(m->file_fd, fp, dfd, name, 0) == 0) {
+		if (fs_linkat(m->file_fd, fp, dfd, name, 0) == 0) {
 			r->action = s->firsts[first].act == A_REFLINK ? CA_REFLINKED : CA_COPIED;
 			r->flags |= CF_SHARED;
 			r->volume = m->cat;
@@ -1780,6 +1780,26 @@ static int do_copy(struct scan *s, struct item *it, int sfd, const struct statx 
 	return 0;
 }
 
+/* Link the inode behind OFD as DFD/NAME. AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH;
+ * without it the kernel answers ENOENT and /proc's link to the fd does the same job
+ * (remembered, so an unprivileged scan asks once). */
+static int link_fd(int ofd, int dfd, const char *name)
+{
+	static bool no_empty_path;
+	if (!no_empty_path) {
+		if (fs_linkat(ofd, "", dfd, name, AT_EMPTY_PATH) == 0)
+			return 0;
+		if (errno != ENOENT)
+			return -1;
+	}
+	char proc[40];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", ofd);
+	if (fs_linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW) != 0)
+		return -1;
+	no_empty_path = true; /* ENOENT came from the missing capability, not the file */
+	return 0;
+}
+
 /* Link IT into the store of its volume. 0 linked; 1 cannot link here (clone or copy it);
  * -1 failed (errno). */
 static int do_link(struct scan *s, struct item *it, int sfd, const struct statx *x,
@@ -1811,13 +1831,7 @@ static int do_link(struct scan *s, struct item *it, int sfd, const struct statx 
 		errno = e;
 		return -1;
 	}
-	int lrc = linkat(ofd, "", dfd, name, AT_EMPTY_PATH);
-	if (lrc != 0 && errno == ENOENT && pre.st_nlink > 0) {
-		/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc's link to the fd does not */
-		char proc[64];
-		snprintf(proc, sizeof proc, "/proc/self/fd/%d", ofd);
-		lrc = linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW);
-	}
+	int lrc = pre.st_nlink > 0 ? link_fd(ofd, dfd, name) : (errno = ENOENT, -1);
 	int le = errno;
 	close(ofd);
 	errno = le;
@@ -1925,33 +1939,40 @@ static const char *action_name(uint8_t a)
 	return a < 4 ? n[a] : "?";
 }
 
-/* The quick way to capture a file planned as a link: link, then statx the new name.
- * One statx per file, and the identity check comes with it (what was linked must be
- * what pass 1 examined). 1 captured (R filled), 0 take the general path (which
- * examines the file afresh and handles every refusal of the link), -1 stop. */
+/* The quick way to capture a file planned as a link: open it as a path (O_PATH: no
+ * permission check, no open file), check by that fd that it is still the inode pass 1
+ * examined, and link that fd. Nothing swapped in under the name after the check can be
+ * linked, not even for a moment (the identity check comes before the link, on the very
+ * inode linked). 1 captured (R filled), 0 take the general path (which examines the file
+ * afresh and handles every refusal of the link), -1 stop. */
 static int link_first(struct scan *s, struct item *it, int sfd, struct cat_record *r)
 {
 	struct svol *v = &s->sv[it->vol];
 	if (it->act != A_LINK || it->copyup || (it->flags & CF_LOCKED) || !v->has_store ||
 	    v->overlay || v->file_fd < 0)
 		return 0;
-	struct dstack *d = payload_stack(s, v);
-	int dfd = d ? ds_open(d, v->file_fd, it->path, it->dirlen, true) : -1;
-	if (dfd < 0)
-		return store_failure(s, "creating the payload directory for", it->path,
-				     d ? errno : ENOMEM);
 	const char *name = item_name(it);
-	if (linkat(sfd, name, dfd, name, 0) != 0)
+	int ofd = openat(sfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (ofd < 0)
 		return 0;
 	struct statx x;
-	if (statx(dfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &x) != 0 ||
+	if (statx(ofd, "", AT_EMPTY_PATH | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &x) != 0 ||
 	    !S_ISREG(x.stx_mode) || x.stx_ino != it->ino ||
-	    makedev(x.stx_dev_major, x.stx_dev_minor) != it->dev) {
-		unlinkat(dfd, name, 0); /* replaced since pass 1: examined afresh */
+	    makedev(x.stx_dev_major, x.stx_dev_minor) != it->dev || x.stx_nlink == 0) {
+		close(ofd); /* replaced or removed since pass 1: examined afresh */
 		return 0;
 	}
-	if (x.stx_nlink > 1)
-		x.stx_nlink--; /* as it was before this link */
+	struct dstack *d = payload_stack(s, v);
+	int dfd = d ? ds_open(d, v->file_fd, it->path, it->dirlen, true) : -1;
+	if (dfd < 0) {
+		int e = d ? errno : ENOMEM;
+		close(ofd);
+		return store_failure(s, "creating the payload directory for", it->path, e);
+	}
+	int lrc = link_fd(ofd, dfd, name);
+	close(ofd);
+	if (lrc != 0)
+		return 0;
 	fill_record(r, it, &x);
 	r->src_volume = v->cat;
 	r->action = CA_LINKED;

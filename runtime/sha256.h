@@ -19,7 +19,9 @@ void sha256_final(struct sha256_ctx *c, unsigned char out[32]);
 void sha256(const void *data, size_t len, unsigned char out[32]);
 /* Whether the CPU's SHA instructions are used (1) or the portable code (0). MODE -1
  * only asks; 0 forces the portable code, 1 uses the instructions when the CPU has them
- * (tests compare the two). */
+ * (tests compare the two). Until set, the instructions are used when the CPU has them,
+ * unless MIGSTATE_SHA256=generic was in the environment at the first hash. Both give
+ * the same digests. */
 int sha256_accelerated(int mode);
 /* Lower-case hex of a digest into OUT (65 bytes). */
 void sha256_hex(const unsigned char d[32], char out[65]);

@@ -5,6 +5,7 @@
  * that is a symlink is "foreign" and left alone. A store of ours is only ever reset
  * with OVERWRITE, and only what store.h describes is removed (MIGSTATE's contents). */
 #include "store.h"
+#include "fsutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -188,7 +189,7 @@ static int write_id(int meta_fd, enum store_state st, enum store_role role)
 	}
 	int saved = errno;
 	close(fd);
-	if (rc == 0 && renameat(meta_fd, ID_TMP, meta_fd, STORE_ID_FILE) != 0)
+	if (rc == 0 && fs_renameat(meta_fd, ID_TMP, meta_fd, STORE_ID_FILE) != 0)
 		rc = -1, saved = errno;
 	if (rc == 0)
 		fsync(meta_fd);
@@ -326,7 +327,7 @@ static int create_at(int parent, const char *name, bool overwrite, enum store_ro
 		errno = EEXIST;
 		return -1;
 	}
-	if (st == SS_NONE && mkdirat(parent, name, 0700) != 0 && errno != EEXIST) {
+	if (st == SS_NONE && fs_mkdirat(parent, name, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, errsz, "cannot create the store directory: %s", strerror(errno));
 		return -1;
 	}
@@ -335,7 +336,7 @@ static int create_at(int parent, const char *name, bool overwrite, enum store_ro
 		snprintf(err, errsz, "cannot set up the store directory: %s", strerror(errno));
 		goto fail;
 	}
-	if (mkdirat(top, STORE_META, 0700) != 0 && errno != EEXIST) {
+	if (fs_mkdirat(top, STORE_META, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, errsz, "cannot create %s: %s", STORE_META, strerror(errno));
 		goto fail;
 	}
@@ -352,7 +353,7 @@ static int create_at(int parent, const char *name, bool overwrite, enum store_ro
 		snprintf(err, errsz, "cannot write %s: %s", STORE_ID_FILE, strerror(errno));
 		goto fail;
 	}
-	if (mkdirat(meta, STORE_PAYLOAD, 0700) != 0 && errno != EEXIST) {
+	if (fs_mkdirat(meta, STORE_PAYLOAD, 0700) != 0 && errno != EEXIST) {
 		snprintf(err, errsz, "cannot create %s/%s: %s", STORE_META, STORE_PAYLOAD,
 			 strerror(errno));
 		goto fail;
@@ -399,7 +400,7 @@ static int mkdirs_at(int dirfd, const char *rel, size_t len)
 			errno = EINVAL;
 			return -1;
 		}
-		if (mkdirat(fd, seg, 0755) != 0 && errno != EEXIST) {
+		if (fs_mkdirat(fd, seg, 0755) != 0 && errno != EEXIST) {
 			int saved = errno;
 			close(fd);
 			errno = saved;

@@ -290,7 +290,7 @@ int sw_open(struct sw_store *s, const char *path, const char *root, unsigned fla
 		return -1;
 	}
 	if (s->have_cat) {
-		if (read_records(s, err, errsz) || index_build(s))
+		if (!(flags & SW_STREAM) && (read_records(s, err, errsz) || index_build(s)))
 			return -1;
 		for (size_t i = 0; i < s->cat.nvols; i++)
 			if (s->cat.vols[i].v.flags & CV_MASTER)

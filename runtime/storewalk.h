@@ -50,6 +50,8 @@ struct sw_store {
 
 #define SW_ALLOW_PARTIAL 1u  /* fall back to catalog.partial (rd of an interrupted scan) */
 #define SW_NO_CATALOG 2u     /* a store with neither catalog is still opened (rd) */
+#define SW_STREAM 4u         /* records are not read into recs (no sw_find): the caller
+				reads the catalog in order itself (load) */
 
 /* Open the store at PATH. ROOT NULL: derived as described above. Returns 0, or -1
  * with ERR and *EXIT_CODE (27 not a store of ours or unusable, 34 not permitted). */

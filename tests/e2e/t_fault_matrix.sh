@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Fault injection without touching the runtime: tests/helpers/faultinject.c, preloaded,
 # makes the first, a middle or the last call of linkat, openat, openat2, mkdirat,
-# renameat, unlinkat, statx, fstatat, read, write, pread, pwrite, copy_file_range,
+# renameat, renameat2, unlinkat, statx, fstatat, read, write, pread, pwrite, copy_file_range,
 # fsync, fchownat or futimens fail with ENOSPC, EIO, EXDEV, EMLINK, EPERM, EACCES,
 # ENAMETOOLONG, EBUSY, EROFS or EINTR while scan, load or rd runs on a small system of
 # two users and two volumes (a second tmpfs at /srv gets a per-volume store). After
 # every fault:
 #   - the exit code is documented, and 0 only when nothing was lost;
-#   - EINTR from a read, write, copy or fsync is retried: exit 0;
+#   - EINTR from a read, write, copy or fsync, and from a link, mkdir or rename, is
+#     retried: exit 0 and a complete store (or restore), each at the first, a middle
+#     and the last call;
 #   - a failure names the file (or the store) it happened on;
 #   - the users' files are byte-for-byte what they were (content, owner, mode, mtime);
 #   - the store says what it is: a scan that failed leaves it "scanning" (load refuses
@@ -256,18 +258,20 @@ for st in "$S" "$VS"; do
 done
 
 # EINTR is injected where the kernel can return it to migstate: reads, writes, copies and
-# fsync (FUSE and NFS, when a signal arrives). Link, mkdir, rename and the open of a
-# regular file are not interrupted on Linux filesystems unless a handler runs, and
-# migstate's only handlers (SIGINT/SIGTERM/SIGHUP in scan) mean "stop".
+# fsync (FUSE and NFS, when a signal arrives), and link, mkdir and rename (a FUSE or
+# network filesystem interrupted by a signal; scan's handlers use SA_RESTART, but a
+# filesystem may still answer EINTR). All are retried (fsutil.c for the metadata
+# calls). The open of a regular file is not interrupted on Linux filesystems. An errno
+# listed three times lands on the first, a middle and the last call.
 MODE=link
 matrix scan \
-	"linkat:/store/ ENOSPC EIO EXDEV EMLINK EPERM EACCES ENAMETOOLONG" \
+	"linkat:/store/ ENOSPC EIO EXDEV EMLINK EPERM EACCES ENAMETOOLONG EINTR EINTR EINTR" \
 	"linkat:/srv/store/ ENOSPC EMLINK EIO" \
-	"mkdirat:/store/ ENOSPC EIO EACCES EMLINK ENAMETOOLONG" \
+	"mkdirat:/store/ ENOSPC EIO EACCES EMLINK ENAMETOOLONG EINTR EINTR EINTR" \
 	"openat:/home/ EACCES EIO ENAMETOOLONG" \
 	"openat2:/home/ EACCES EIO" \
 	"statx:/home/ EIO EACCES ENAMETOOLONG" \
-	"renameat:/store/ ENOSPC EIO EXDEV" \
+	"renameat:/store/ ENOSPC EIO EXDEV EINTR EINTR EINTR" \
 	"write:/store/ ENOSPC EIO EINTR" \
 	"read EIO EINTR" \
 	"read:/srv/store/MIGSTATE/store.id EIO" \
@@ -278,7 +282,8 @@ matrix scan \
 	"ficlone:/store/ ENOSPC EIO" \
 	"openat:/store/ ENOSPC EACCES EIO" \
 	"fsync:/store/ EIO EINTR" \
-	"renameat:/store/ ENOSPC EIO"
+	"renameat:/store/ ENOSPC EIO EINTR EINTR EINTR" \
+	"renameat2:/store/ EINTR EINTR EINTR"
 # the read/write fallback: copy_file_range refused (EXDEV) on every call first
 PRE="copy_file_range:*:EXDEV"
 matrix scan "pread:/home/ EIO EINTR" "pwrite:/store/ ENOSPC EIO EINTR"
@@ -311,9 +316,10 @@ before=$CASES
 # not injected; t_permissions checks owners where the filesystem keeps them.)
 MODE=link
 matrix load \
-	"linkat:/home/ ENOSPC EIO EXDEV EMLINK EPERM EACCES ENAMETOOLONG" \
+	"linkat:/home/ ENOSPC EIO EXDEV EMLINK EPERM EACCES ENAMETOOLONG EINTR EINTR EINTR" \
 	"linkat:/srv/ ENOSPC EIO" \
-	"mkdirat:/home/ ENOSPC EIO EACCES EMLINK" \
+	"mkdirat:/home/ ENOSPC EIO EACCES EMLINK EINTR EINTR EINTR" \
+	"renameat2:/home/ EINTR EINTR EINTR" \
 	"openat:/store/ EACCES EIO" \
 	"openat2:/home/ EACCES EIO" \
 	"read:/store/ EIO EINTR" \
@@ -324,7 +330,7 @@ MODE=copy
 matrix load \
 	"copy_file_range:/home/ ENOSPC EIO EXDEV EINTR" \
 	"ficlone:/home/ ENOSPC EIO" \
-	"renameat2:/home/ ENOSPC EIO EXDEV EPERM" \
+	"renameat2:/home/ ENOSPC EIO EXDEV EPERM EINTR EINTR EINTR" \
 	"openat:/home/ ENOSPC EACCES EIO" \
 	"ftruncate:/home/ ENOSPC EIO" \
 	"utimensat:/home/ EIO"
@@ -341,7 +347,7 @@ matrix rd \
 	"unlinkat:/srv/store/ EIO EBUSY" \
 	"openat:/store/ EACCES EIO" \
 	"read:/store/ EIO EINTR" \
-	"renameat:/store/ EIO ENOSPC" \
+	"renameat:/store/ EIO ENOSPC EINTR EINTR EINTR" \
 	"fsync:/store/ EIO EINTR" \
 	"fstatat:/store/ EIO EACCES"
 note "rd: $((CASES - before)) faults; $CASES in all (${SECONDS}s)"

@@ -140,37 +140,57 @@ rm "$A/Documents/a3.txt" && mv "$WORK/a3.keep" "$A/Documents/a3.txt"
 
 # --- scan: a file swapped for a hard link of a foreign file -----------------------------
 # (fs.protected_hardlinks stops users from linking files they do not own; root makes the
-# link here to play a user on a system without that protection.) A name that, when
-# examined afresh, is a hard link of the canary, IS in the user's tree: it may be
-# captured, but only as what it is -- recorded with the canary's owner and mode (so load
-# gives it back root-owned 0600) -- never as the file examined before the swap.
-as_itself() { # as_itself WHAT LOGICAL [partial]: the catalog records LOGICAL truthfully
+# link here to play a user on a system without that protection.) Pass 2 opens the name
+# as a path (O_PATH), checks by that fd that it is the inode pass 1 examined, and links
+# that fd: the inode linked is always the inode checked.
+#   cont/crash: the swap comes after that check, while the link call is on its way: what
+#     is linked and recorded is alice's file as examined (moved aside on the same file
+#     system, so that inode lives on), never the canary;
+#   early/early-crash: the swap comes before the open: the check refuses the new inode
+#     before any link, and the name, examined afresh, IS in the user's tree as a hard
+#     link of the canary: it may be captured, but only as what it is -- recorded with the
+#     canary's owner and mode (so load gives it back root-owned 0600).
+# crash: killed right after the next link of that name, before anything that follows it.
+recorded_as() { # recorded_as WHAT LOGICAL UID MODE [partial]: the catalog says so, if anything
 	local rec uid mode
-	rec=$("$CATDUMP" "$S" ${3:-} 2>/dev/null | awk -F '\t' -v p="$2" '$13 == p' || true)
+	rec=$("$CATDUMP" "$S" ${5:-} 2>/dev/null | awk -F '\t' -v p="$2" '$13 == p' || true)
 	[ -n "$rec" ] || return 0
 	uid=$(echo "$rec" | cut -f10) mode=$(echo "$rec" | cut -f9)
-	[ "$uid" = 0 ] && [ "$((8#${mode#0} & 07777))" = $((8#600)) ] ||
-		fail "$1: $2 recorded as uid $uid mode $mode, but it is the canary now"
+	[ "$uid" = "$3" ] && [ "$((8#${mode#0} & 07777))" = $((8#$4)) ] ||
+		fail "$1: $2 recorded as uid $uid mode $mode, expected uid $3 mode $4"
 }
-for how in cont crash; do
+as_itself() { recorded_as "$1" "$2" 0 600 ${3:-}; } # the canary's, as it is
+A4=/home/alice/Documents/a4.txt
+for how in cont crash early early-crash; do
 	fresh
 	rule="linkat:1:stop:$A/Documents/a4.txt"
-	# crash: die right after that link, before any check that follows it
-	[ $how = crash ] && rule="$rule,linkat:1:killafter:$A/Documents/a4.txt"
+	case $how in early*) rule="openat:1:stop:$A/Documents/a4.txt" ;; esac
+	# (the crash rule names the link's store side: the source side is the fd's path,
+	# which the swap changes)
+	case $how in *crash) rule="$rule,linkat:1:killafter:MIGSTATE/File$A4" ;; esac
 	start_stopped "$rule" $(scan_args) --hardlink --nocompress
-	mv "$A/Documents/a4.txt" "$WORK/a4.keep"
+	mv "$A/Documents/a4.txt" "$FS/a4.keep"
 	ln "$OUTSIDE/canary.txt" "$A/Documents/a4.txt"
 	resume
-	if [ $how = crash ]; then
-		assert_eq 137 "$RC" "killed right after the link"
-		as_itself "crash after a swapped link" /home/alice/Documents/a4.txt partial
-	else
-		case $RC in 0 | 61) ;; *) fail "file -> hard link: exit $RC: $OUT" ;; esac
-		as_itself "a swapped link" /home/alice/Documents/a4.txt
-		[ "$RC" != 0 ] || expect_rc 0 "$MIGSTATE" verify "$S"
+	part=
+	case $how in
+	*crash) assert_eq 137 "$RC" "$how: killed right after the link"; part=partial ;;
+	*) case $RC in 0 | 61) ;; *) fail "file -> hard link ($how): exit $RC: $OUT" ;; esac ;;
+	esac
+	case $how in
+	early*) as_itself "$how" $A4 $part ;;
+	*)
+		recorded_as "$how" $A4 "$(stat -c %u "$FS/a4.keep")" "$(stat -c %a "$FS/a4.keep")" $part
+		assert_eq "$(stat -c %i "$FS/a4.keep")" "$(stat -c %i "$S/MIGSTATE/File$A4")" \
+			"$how: the inode linked is the one examined"
+		;;
+	esac
+	# verify: a store true to what was captured; in cont, the name holds another file now
+	if [ "$RC" = 0 ]; then
+		if [ $how = cont ]; then expect_rc 42 "$MIGSTATE" verify "$S"; else expect_rc 0 "$MIGSTATE" verify "$S"; fi
 	fi
 	rm "$A/Documents/a4.txt" # the extra name of the canary (not the canary)
-	mv "$WORK/a4.keep" "$A/Documents/a4.txt"
+	mv "$FS/a4.keep" "$A/Documents/a4.txt"
 	# whatever the run left is finished by scan -o: alice's own file, nothing foreign
 	expect_rc 0 "$MIGSTATE" scan "$S" -o --plan "$P" --root "$R" --min-free 1 --hardlink \
 		--nocompress --log "$WORK/scan.log"
