@@ -21,7 +21,8 @@
 
 #define PAT_SHARED(p, k) (!((p)->pats[k].flags & (PP_USER | PP_EACH_USER)))
 
-const struct rt_glob *rt_pattern_globs(const struct rt_bound *b, unsigned ctx, uint32_t k, size_t *n)
+const struct rt_glob *rt_pattern_globs(const struct rt_bound *b, unsigned ctx, uint32_t k,
+				       size_t *n)
 {
 	const struct plan *p = b->plan;
 	const struct rt_globset *gs = &b->globs[(PAT_SHARED(p, k) ? 0 : ctx) * p->npats + k];
@@ -34,62 +35,72 @@ static const struct rt_user *ctx_user(const struct rt_bound *b, unsigned ctx)
 	return ctx == 0 ? NULL : &b->env->users[ctx - 1];
 }
 
-static int add_globs(struct rt_bound *b, struct rt_globset *gs, const struct rt_user *u,
-		     uint32_t k, char *err, size_t errsz)
+/* Add pattern K's globs for user U to GS. Expansion goes through the bind's cache XC;
+ * the globs and their text live in the bound plan's pool. */
+static int add_globs(struct rt_bound *b, struct rt_xcache *xc, struct rt_globset *gs,
+		     const struct rt_user *u, uint32_t k, char *err, size_t errsz)
 {
 	const struct plan *p = b->plan;
 	const struct plan_pat *pt = &p->pats[k];
-	struct strlist l = {0};
-	int rc = rt_expand(p, b->env, u, plan_str(p, pt->node), true, &l, err, errsz);
-	if (rc == EXP_ERROR) {
-		strlist_free(&l);
+	const char *tmpl = plan_str(p, pt->node);
+	struct rt_xout l;
+	int rc = rt_expand_cached(xc, u, tmpl, true, &l, err, errsz);
+	if (rc == EXP_ERROR)
 		return -1;
-	}
 	if (rc == EXP_UNBOUND)
 		b->nunbound++;
-	const char *leaf = pt->leaf == PLAN_NONE ? NULL : plan_str(p, pt->leaf);
+	if (l.n == 0)
+		return 0;
+	/* a set grows only for GenerateUserPatterns (once per user): copy it then */
+	struct rt_glob *v = rt_pool_alloc(&b->pool, (gs->n + l.n) * sizeof *v);
+	if (!v) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	if (gs->n)
+		memcpy(v, gs->v, gs->n * sizeof *v);
+	gs->v = v;
+	unsigned rank;
+	unsigned lit =
+	    spec_leaf_of_glob(pt->leaf == PLAN_NONE ? NULL : plan_str(p, pt->leaf), &rank);
+	bool fixed = !strncmp(tmpl, "{drives:Fixed}", 14);
 	for (size_t i = 0; i < l.n; i++) {
-		struct rt_glob *v = realloc(gs->v, (gs->n + 1) * sizeof *v);
-		if (!v) {
-			strlist_free(&l);
+		struct rt_glob *g = &gs->v[gs->n];
+		if (!(g->node = rt_pool_strndup(&b->pool, l.v[i], l.len[i]))) {
 			snprintf(err, errsz, "out of memory");
 			return -1;
 		}
-		gs->v = v;
-		size_t len = strlen(l.v[i]);
-		gs->v[gs->n].node = l.v[i];
-		gs->v[gs->n].nodelen = len;
-		gs->v[gs->n].spec = spec_of_globs(l.v[i], len, leaf);
-		gs->v[gs->n].fixed_drive = !strncmp(plan_str(p, pt->node), "{drives:Fixed}", 14);
+		g->nodelen = l.len[i];
+		g->spec = spec_of_bound(g->node, g->nodelen, rank, lit, &g->prelen, &g->star);
+		g->fixed_drive = fixed;
 		gs->n++;
-		l.v[i] = NULL;
 	}
-	strlist_free(&l);
 	return 0;
 }
 
-static int expand_pattern(struct rt_bound *b, unsigned ctx, uint32_t k, char *err, size_t errsz)
+static int expand_pattern(struct rt_bound *b, struct rt_xcache *xc, unsigned ctx, uint32_t k,
+			  char *err, size_t errsz)
 {
 	const struct plan *p = b->plan;
 	const struct plan_pat *pt = &p->pats[k];
 	struct rt_globset *gs = &b->globs[ctx * p->npats + k];
 	gs->done = true;
 	if (!(pt->flags & PP_EACH_USER))
-		return add_globs(b, gs, ctx_user(b, ctx), k, err, errsz);
+		return add_globs(b, xc, gs, ctx_user(b, ctx), k, err, errsz);
 	/* GenerateUserPatterns: once per migrated user, maybe not the current one */
 	for (size_t u = 0; u < b->env->nusers; u++) {
 		if ((pt->flags & PP_EXCEPT_SELF) && ctx == u + 1)
 			continue;
-		if (add_globs(b, gs, &b->env->users[u], k, err, errsz))
+		if (add_globs(b, xc, gs, &b->env->users[u], k, err, errsz))
 			return -1;
 	}
 	return 0;
 }
 
-static int insert_bindings(struct rt_bound *b, unsigned ctx, char *err, size_t errsz)
+static int insert_bindings(struct rt_bound *b, struct rt_tbuild *tb, unsigned ctx, char *err,
+			   size_t errsz)
 {
 	const struct plan *p = b->plan;
-	bool fold = b->match_flags & MATCH_FOLD;
 	for (uint32_t e = 0; e < p->nents; e++) {
 		const struct plan_ent *en = &p->ents[e];
 		if (!b->rule_on[ctx * p->nrules + en->rule])
@@ -98,10 +109,16 @@ static int insert_bindings(struct rt_bound *b, unsigned ctx, char *err, size_t e
 		const struct rt_glob *g = rt_pattern_globs(b, ctx, en->pat, &n);
 		for (size_t i = 0; i < n; i++) {
 			char pre[4096];
-			size_t plen = glob_literal_prefix(g[i].node, g[i].nodelen);
-			size_t ulen = glob_unescape(g[i].node, plen, pre, sizeof pre);
+			/* without escapes the prefix is its own unescaped form (cut as
+			 * glob_unescape cuts it to the buffer) */
+			const char *key = g[i].node;
+			size_t klen = g[i].prelen < sizeof pre - 1 ? g[i].prelen : sizeof pre - 1;
+			if (memchr(key, '\\', g[i].prelen)) {
+				klen = glob_unescape(g[i].node, g[i].prelen, pre, sizeof pre);
+				key = pre;
+			}
 			struct rt_binding bd = {e, ctx, g[i].spec};
-			if (trie_insert(b->trie, pre, ulen, glob_has_star(g[i].node, g[i].nodelen), &bd, fold)) {
+			if (trie_insert(b->trie, tb, key, klen, g[i].star, &bd)) {
 				snprintf(err, errsz, "out of memory");
 				return -1;
 			}
@@ -197,7 +214,7 @@ static int build_fast_path(struct rt_bound *b)
 		}
 	}
 	free(tab);
-	return trie_index(b->trie, b);
+	return trie_index(b->trie, b, &b->pool);
 }
 
 static bool ctx_fits(unsigned ctx, unsigned mask)
@@ -205,8 +222,8 @@ static bool ctx_fits(unsigned ctx, unsigned mask)
 	return (mask & (ctx == 0 ? CTXB_SYSTEM : CTXB_USER)) != 0;
 }
 
-int rt_bind(const struct plan *p, const struct rt_env *env, struct rt_bound *b,
-	    char *err, size_t errsz)
+int rt_bind(const struct plan *p, const struct rt_env *env, struct rt_bound *b, char *err,
+	    size_t errsz)
 {
 	memset(b, 0, sizeof *b);
 	b->plan = p;
@@ -217,16 +234,25 @@ int rt_bind(const struct plan *p, const struct rt_env *env, struct rt_bound *b,
 	b->globs = calloc(b->nctx * (p->npats ? p->npats : 1), sizeof *b->globs);
 	b->comp_on = calloc(b->nctx * (p->ncomps ? p->ncomps : 1), 1);
 	b->rule_on = calloc(b->nctx * (p->nrules ? p->nrules : 1), 1);
-	b->trie = trie_new();
+	b->trie = trie_new(&b->pool);
 	if (!b->globs || !b->comp_on || !b->rule_on || !b->trie) {
+		snprintf(err, errsz, "out of memory");
+		goto fail;
+	}
+	struct rt_xcache *xc = rt_xcache_new(p, env);
+	if (!xc) {
 		snprintf(err, errsz, "out of memory");
 		goto fail;
 	}
 	for (unsigned ctx = 0; ctx < b->nctx; ctx++)
 		for (uint32_t k = 0; k < p->npats; k++)
 			if (ctx == 0 || !PAT_SHARED(p, k))
-				if (expand_pattern(b, ctx, k, err, errsz))
+				if (expand_pattern(b, xc, ctx, k, err, errsz)) {
+					rt_xcache_free(xc);
 					goto fail;
+				}
+	rt_xcache_free(xc);
+	struct rt_tbuild tb = {.pool = &b->pool, .fold = b->match_flags & MATCH_FOLD};
 	for (unsigned ctx = 0; ctx < b->nctx; ctx++) {
 		struct vm_env ve = {p, b, ctx, NULL, PLAN_NONE, NULL, 0};
 		for (uint32_t c = 0; c < p->ncomps; c++) {
@@ -238,16 +264,18 @@ int rt_bind(const struct plan *p, const struct rt_env *env, struct rt_bound *b,
 		}
 		for (uint32_t r = 0; r < p->nrules; r++) {
 			const struct plan_rule *pr = &p->rules[r];
-			bool on = b->comp_on[ctx * p->ncomps + pr->comp] && ctx_fits(ctx, pr->context);
+			bool on =
+			    b->comp_on[ctx * p->ncomps + pr->comp] && ctx_fits(ctx, pr->context);
 			if (on && pr->cond_pc != PLAN_NONE)
 				on = vm_run(&ve, pr->cond_pc);
 			b->rule_on[ctx * p->nrules + r] = on;
 		}
-		if (insert_bindings(b, ctx, err, errsz))
+		if (insert_bindings(b, &tb, ctx, err, errsz)) {
+			trie_build_free(&tb);
 			goto fail;
+		}
 	}
-	trie_finish(b->trie, b->match_flags & MATCH_FOLD);
-	if (build_fast_path(b)) {
+	if (trie_finish(b->trie, &tb) || build_fast_path(b)) {
 		snprintf(err, errsz, "out of memory");
 		goto fail;
 	}
@@ -259,19 +287,13 @@ fail:
 
 void rt_unbind(struct rt_bound *b)
 {
-	if (b->globs) {
-		for (size_t i = 0; i < b->nctx * (b->plan->npats ? b->plan->npats : 1); i++) {
-			for (size_t j = 0; j < b->globs[i].n; j++)
-				free(b->globs[i].v[j].node);
-			free(b->globs[i].v);
-		}
-	}
 	free(b->globs);
 	free(b->comp_on);
 	free(b->rule_on);
 	free(b->entf);
 	free(b->nodeid);
 	trie_free(b->trie);
+	rt_pool_free(&b->pool); /* the globs, the trie's nodes, lists and leaf indexes */
 	memset(b, 0, sizeof *b);
 }
 
@@ -280,7 +302,8 @@ char *rt_expand_path(const struct rt_bound *b, unsigned ctx, const char *tmpl)
 	struct strlist l = {0};
 	char err[256];
 	char *r = NULL;
-	if (rt_expand(b->plan, b->env, ctx_user(b, ctx), tmpl, false, &l, err, sizeof err) == EXP_OK &&
+	if (rt_expand(b->plan, b->env, ctx_user(b, ctx), tmpl, false, &l, err, sizeof err) ==
+		EXP_OK &&
 	    l.n > 0) {
 		r = l.v[0];
 		l.v[0] = NULL;
@@ -295,7 +318,8 @@ bool rt_on_other_drive(const struct rt_bound *b, const char *dir, size_t len)
 		for (size_t i = 0; i < b->env->nclass[c]; i++) {
 			const char *r = b->env->class_roots[c][i];
 			size_t rl = strlen(r);
-			if (len >= rl && !memcmp(dir, r, rl) && (len == rl || dir[rl] == '/' || rl == 1))
+			if (len >= rl && !memcmp(dir, r, rl) &&
+			    (len == rl || dir[rl] == '/' || rl == 1))
 				return true;
 		}
 	return false;
@@ -348,7 +372,8 @@ static bool find_below(struct finder *f, int dfd, char *path, size_t len)
 		bool isdir = de->d_type == DT_DIR;
 		if (de->d_type == DT_UNKNOWN) {
 			struct stat st;
-			isdir = !fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode);
+			isdir = !fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
+				S_ISDIR(st.st_mode);
 		}
 		if (!isdir) {
 			if (here && f->leaf && leaf_hit(f, de->d_name))
@@ -366,7 +391,8 @@ static bool find_below(struct finder *f, int dfd, char *path, size_t len)
 			path[len++] = '/';
 		memcpy(path + len, de->d_name, nl + 1);
 		len += nl;
-		int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int sub =
+		    openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0)
 			hit = find_below(f, sub, path, len);
 		len = olen;
@@ -463,12 +489,18 @@ int rt_os_compare(const struct rt_bound *b, unsigned cmp, const char *version)
 	const char *rel = b->env->os_release ? b->env->os_release : "0";
 	int c = vercmp(rel, version);
 	switch (cmp) {
-	case CMP_EQ: return c == 0;
-	case CMP_NEQ: return c != 0;
-	case CMP_LT: return c < 0;
-	case CMP_LTE: return c <= 0;
-	case CMP_GT: return c > 0;
-	case CMP_GTE: return c >= 0;
+	case CMP_EQ:
+		return c == 0;
+	case CMP_NEQ:
+		return c != 0;
+	case CMP_LT:
+		return c < 0;
+	case CMP_LTE:
+		return c <= 0;
+	case CMP_GT:
+		return c > 0;
+	case CMP_GTE:
+		return c >= 0;
 	}
 	return 0;
 }

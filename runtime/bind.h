@@ -16,10 +16,18 @@
 #include <stdint.h>
 
 #include "plan.h"
+#include "pool.h"
 
 enum xdg_dir {
-	XDG_DESKTOP, XDG_DOCUMENTS, XDG_DOWNLOAD, XDG_MUSIC, XDG_PICTURES,
-	XDG_PUBLICSHARE, XDG_TEMPLATES, XDG_VIDEOS, XDG__N
+	XDG_DESKTOP,
+	XDG_DOCUMENTS,
+	XDG_DOWNLOAD,
+	XDG_MUSIC,
+	XDG_PICTURES,
+	XDG_PUBLICSHARE,
+	XDG_TEMPLATES,
+	XDG_VIDEOS,
+	XDG__N
 };
 extern const char *const xdg_names[XDG__N]; /* "DESKTOP", ... */
 
@@ -30,8 +38,8 @@ extern const char *const drive_class_names[DC__N]; /* "Fixed", "Removable", ... 
 struct rt_user {
 	char *name;
 	uint32_t uid, gid;
-	char *home;          /* logical path */
-	char *xdg[XDG__N];   /* logical paths; NULL: {home}/<Default> */
+	char *home;	   /* logical path */
+	char *xdg[XDG__N]; /* logical paths; NULL: {home}/<Default> */
 };
 
 struct rt_define {
@@ -40,12 +48,12 @@ struct rt_define {
 };
 
 struct rt_drive {
-	char letter;       /* upper-case */
-	const char *path;  /* logical mount root */
+	char letter;	  /* upper-case */
+	const char *path; /* logical mount root */
 };
 
 struct rt_env {
-	int rootfd;                  /* directory fd of --root (AT_FDCWD-like -100 = "/") */
+	int rootfd;		     /* directory fd of --root (AT_FDCWD-like -100 = "/") */
 	const struct rt_user *users; /* selected users, contexts 1..n */
 	size_t nusers;
 	const struct rt_define *defines;
@@ -58,18 +66,20 @@ struct rt_env {
 	 * indexed by enum drive_class; a class with no roots binds to nothing */
 	const char *const *class_roots[DC__N];
 	size_t nclass[DC__N];
-	int phase;                   /* PHASE_SCAN / PHASE_LOAD */
-	bool skip_detection;         /* load: every component is present */
-	const char *os_release;      /* uname -r */
+	int phase;		/* PHASE_SCAN / PHASE_LOAD */
+	bool skip_detection;	/* load: every component is present */
+	const char *os_release; /* uname -r */
 };
 
 /* One concrete node glob of a pattern in a context. */
 struct rt_glob {
 	char *node;
 	size_t nodelen;
-	uint32_t spec;      /* packed specificity: node part from the glob, leaf from the pattern */
-	bool fixed_drive;   /* from {drives:Fixed}: never matches inside another drive class's
-			     * mount (removable media mounted beneath a fixed root) */
+	size_t prelen;	  /* glob_literal_prefix(node, nodelen) */
+	bool star;	  /* glob_has_star(node, nodelen) */
+	uint32_t spec;	  /* packed specificity: node part from the glob, leaf from the pattern */
+	bool fixed_drive; /* from {drives:Fixed}: never matches inside another drive class's
+			   * mount (removable media mounted beneath a fixed root) */
 };
 
 /* One entry bound in one context with one glob: what the trie stores. */
@@ -86,37 +96,39 @@ struct rt_bound {
 	const struct rt_env *env;
 	unsigned match_flags;
 	int phase;
-	size_t nctx;                 /* 1 + nusers */
-	struct rt_globset *globs;    /* [ctx * npats + pat] */
-	unsigned char *comp_on;      /* [ctx * ncomps + comp] */
-	unsigned char *rule_on;      /* [ctx * nrules + rule] */
+	size_t nctx;		  /* 1 + nusers */
+	struct rt_globset *globs; /* [ctx * npats + pat] */
+	unsigned char *comp_on;	  /* [ctx * ncomps + comp] */
+	unsigned char *rule_on;	  /* [ctx * nrules + rule] */
 	struct rt_tnode *trie;
 	size_t nbindings;
-	size_t nunbound;             /* patterns that bound to nothing in some context */
+	size_t nunbound; /* patterns that bound to nothing in some context */
 	/* the fast path of rt_decide_in (decide.h), filled by rt_bind */
-	uint8_t *entf;               /* [entry]: RT_EF_* */
-	uint32_t *nodeid;            /* [ctx * npats + pat]: interned node glob set */
+	uint8_t *entf;	  /* [entry]: RT_EF_* */
+	uint32_t *nodeid; /* [ctx * npats + pat]: interned node glob set */
 	uint32_t nnodeids;
+	struct rt_pool pool; /* the globs and their strings */
 };
 
 /* Entry flags: the shape of the entry's program. */
-#define RT_EF_GATED 1u    /* ENODE; JF ->RET; ELEAF; ...: false unless node and leaf match */
-#define RT_EF_PURE 2u     /* exactly node && leaf: no program needs to run */
+#define RT_EF_GATED 1u	  /* ENODE; JF ->RET; ELEAF; ...: false unless node and leaf match */
+#define RT_EF_PURE 2u	  /* exactly node && leaf: no program needs to run */
 #define RT_EF_NEEDMETA 4u /* reads size, times or symlink state (FSIZE, FTIME, DANGLING) */
 
 struct rt_globset {
 	struct rt_glob *v;
 	size_t n;
-	bool done;                   /* expanded (possibly to nothing) */
+	bool done; /* expanded (possibly to nothing) */
 };
 
 /* Returns 0, or -1 with a message in ERR (an undefined variable, a bad template). */
-int rt_bind(const struct plan *p, const struct rt_env *env, struct rt_bound *out,
-	    char *err, size_t errsz);
+int rt_bind(const struct plan *p, const struct rt_env *env, struct rt_bound *out, char *err,
+	    size_t errsz);
 void rt_unbind(struct rt_bound *b);
 
 /* Globs of pattern K in context CTX (N set to their number; may be 0). */
-const struct rt_glob *rt_pattern_globs(const struct rt_bound *b, unsigned ctx, uint32_t k, size_t *n);
+const struct rt_glob *rt_pattern_globs(const struct rt_bound *b, unsigned ctx, uint32_t k,
+				       size_t *n);
 
 /* True when DIR lies on a mount of a non-Fixed drive class (env class_roots). */
 bool rt_on_other_drive(const struct rt_bound *b, const char *dir, size_t len);

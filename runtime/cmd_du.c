@@ -8,7 +8,11 @@
  * catalog cost their blocks. A clone (CA_REFLINKED) shares its extents with the original:
  * it costs only the bytes of extents no longer shared (FIEMAP_EXTENT_SHARED), once every
  * name of it is in the store. The apparent size is the sum of st_size over every name,
- * which is what a tool that follows names (du --count-links, file managers) reports. */
+ * which is what a tool that follows names (du --count-links, file managers) reports.
+ *
+ * Memory: every name goes to an external sort (extsort.h) by (device, inode, order
+ * seen) and the inodes are counted from its sorted output, one at a time; the payload's
+ * catalog records are read alongside the walk (sw_cursor_find). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fiemap.h>
@@ -24,72 +28,77 @@
 #include "commands.h"
 #include "disasm.h"
 #include "exitcodes.h"
+#include "extsort.h"
 #include "storewalk.h"
 
-enum du_cat { DU_LINKED, DU_STORE_ONLY, DU_COPIED, DU_REFLINKED, DU_DIRS, DU_META, DU_OTHER, DU__N };
-static const char *const du_names[DU__N] = {"linked", "store_only", "copied", "reflinked",
-					    "directories", "catalog", "other"};
+enum du_cat {
+	DU_LINKED,
+	DU_STORE_ONLY,
+	DU_COPIED,
+	DU_REFLINKED,
+	DU_DIRS,
+	DU_META,
+	DU_OTHER,
+	DU__N
+};
+static const char *const du_names[DU__N] = {"linked",	   "store_only", "copied", "reflinked",
+					    "directories", "catalog",	 "other"};
 static const char *const du_help[DU__N] = {
-	"shared with the user's files: no extra space",
-	"linked, but every name of the file is in the store: rd frees it",
-	"data copied into the store",
-	"shares extents with the original: costs only what no longer is shared",
-	"the store's directories",
-	"catalog, store.id, restore journal",
-	"symlinks, special files and files the catalog does not name",
+    "shared with the user's files: no extra space",
+    "linked, but every name of the file is in the store: rd frees it",
+    "data copied into the store",
+    "shares extents with the original: costs only what no longer is shared",
+    "the store's directories",
+    "catalog, store.id, restore journal",
+    "symlinks, special files and files the catalog does not name",
 };
 
 struct inode {
 	dev_t dev;
 	ino_t ino;
 	nlink_t nlink;
-	uint32_t names;      /* names seen in the store */
-	uint64_t blocks;     /* bytes allocated */
+	uint32_t names;	 /* names seen in the store */
+	uint64_t blocks; /* bytes allocated */
 	uint64_t size;
-	uint64_t unshared;   /* a clone: bytes in extents it no longer shares */
-	int action;          /* catalog action of a payload name, -1 none */
+	uint64_t unshared; /* a clone: bytes in extents it no longer shares */
+	int action;	   /* catalog action of a payload name, -1 none */
 	bool is_dir, is_meta;
 };
 
 struct du {
 	struct sw_store *s;
-	struct inode *v;
-	size_t cap, n;       /* open addressing table */
+	struct sw_cursor cur; /* the records of the volume being walked */
+	struct xsort x;	      /* every name: struct dname, by (dev, ino, seq) */
+	uint64_t seq;
+	size_t n; /* inodes */
 	uint64_t apparent;
 	size_t names;
 	size_t vol;
 	size_t count[DU__N];
-	uint64_t bytes[DU__N];  /* apparent bytes per category */
-	uint64_t cost[DU__N];   /* bytes the store alone pays for */
+	uint64_t bytes[DU__N]; /* apparent bytes per category */
+	uint64_t cost[DU__N];  /* bytes the store alone pays for */
 };
 
-static struct inode *lookup(struct du *d, dev_t dev, ino_t ino)
+/* One name as sorted: what the stat and the catalog said of it. */
+struct dname {
+	uint64_t dev, ino, seq, nlink, blocks, size, unshared;
+	int32_t action; /* catalog action of a payload name, -1 none */
+	uint8_t is_dir, is_meta;
+	uint8_t pad[2];
+};
+
+static int dname_cmp(const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
 {
-	if ((d->n + 1) * 2 > d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 1024;
-		struct inode *nv = calloc(cap, sizeof *nv);
-		if (!nv)
-			return NULL;
-		for (size_t i = 0; i < d->cap; i++) {
-			if (!d->v[i].names)
-				continue;
-			size_t j = (size_t)(d->v[i].ino * 0x9e3779b97f4a7c15ull ^ d->v[i].dev) & (cap - 1);
-			while (nv[j].names)
-				j = (j + 1) & (cap - 1);
-			nv[j] = d->v[i];
-		}
-		free(d->v);
-		d->v = nv;
-		d->cap = cap;
-	}
-	size_t j = (size_t)(ino * 0x9e3779b97f4a7c15ull ^ dev) & (d->cap - 1);
-	while (d->v[j].names && !(d->v[j].dev == dev && d->v[j].ino == ino))
-		j = (j + 1) & (d->cap - 1);
-	if (!d->v[j].names) {
-		d->v[j] = (struct inode){.dev = dev, .ino = ino, .action = -1};
-		d->n++;
-	}
-	return &d->v[j];
+	struct dname x, y;
+	(void)an;
+	(void)bn;
+	memcpy(&x, a, sizeof x);
+	memcpy(&y, b, sizeof y);
+	if (x.dev != y.dev)
+		return x.dev < y.dev ? -1 : 1;
+	if (x.ino != y.ino)
+		return x.ino < y.ino ? -1 : 1;
+	return x.seq < y.seq ? -1 : x.seq > y.seq;
 }
 
 /* Bytes of FD's extents not flagged FIEMAP_EXTENT_SHARED (0 when it cannot tell). */
@@ -129,65 +138,102 @@ static int du_visit(const struct sw_visit *v, void *ctx)
 	if (v->error || v->post || v->foreign)
 		return 0;
 	const struct stat *st = v->st;
-	struct inode *in = lookup(d, st->st_dev, st->st_ino);
-	if (!in)
-		return -1;
-	in->nlink = st->st_nlink;
-	in->blocks = (uint64_t)st->st_blocks * 512;
-	in->size = (uint64_t)st->st_size;
-	in->is_dir = S_ISDIR(st->st_mode);
-	in->names++;
+	struct dname nm = {.dev = (uint64_t)st->st_dev,
+			   .ino = (uint64_t)st->st_ino,
+			   .seq = d->seq++,
+			   .nlink = (uint64_t)st->st_nlink,
+			   .blocks = (uint64_t)st->st_blocks * 512,
+			   .size = (uint64_t)st->st_size,
+			   .action = -1,
+			   .is_dir = S_ISDIR(st->st_mode)};
 	d->names++;
-	if (in->is_dir)
-		return 0;
-	d->apparent += (uint64_t)st->st_size;
-	size_t pl = strlen(FILE_PREFIX);
-	if (S_ISREG(st->st_mode) && !strncmp(v->rel, FILE_PREFIX, pl)) {
-		const char *logical = v->rel + pl - 1; /* keeps the '/' */
-		const struct sw_rec *r = sw_find(d->s, (uint32_t)d->vol, logical, strlen(logical));
-		if (r)
-			in->action = r->r.action;
-		if (r && r->r.action == CA_REFLINKED && in->names == 1) {
-			int fd = openat(v->dirfd, v->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd >= 0) {
-				in->unshared = unshared_bytes(fd);
-				close(fd);
+	if (!nm.is_dir) {
+		d->apparent += (uint64_t)st->st_size;
+		size_t pl = strlen(FILE_PREFIX);
+		if (S_ISREG(st->st_mode) && !strncmp(v->rel, FILE_PREFIX, pl)) {
+			const char *logical = v->rel + pl - 1; /* keeps the '/' */
+			const struct sw_rec *r = sw_cursor_find(&d->cur, logical, strlen(logical));
+			if (r)
+				nm.action = r->r.action;
+			/* what a clone no longer shares counts for the first name of its inode
+			 * (classify() takes it from there) */
+			if (r && r->r.action == CA_REFLINKED) {
+				int fd =
+				    openat(v->dirfd, v->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+				if (fd >= 0) {
+					nm.unshared = unshared_bytes(fd);
+					close(fd);
+				}
 			}
+		} else if (!strncmp(v->rel, STORE_META "/", strlen(STORE_META) + 1) &&
+			   !strchr(v->rel + strlen(STORE_META) + 1, '/')) {
+			nm.is_meta = 1;
 		}
-	} else if (!strncmp(v->rel, STORE_META "/", strlen(STORE_META) + 1) &&
-		   !strchr(v->rel + strlen(STORE_META) + 1, '/')) {
-		in->is_meta = true;
 	}
-	return 0;
+	return xs_put(&d->x, &nm, sizeof nm);
 }
 
-static void classify(struct du *d)
+/* Count inode IN in its category. */
+static void classify_one(struct du *d, const struct inode *in)
 {
-	for (size_t i = 0; i < d->cap; i++) {
-		const struct inode *in = &d->v[i];
-		if (!in->names)
-			continue;
-		enum du_cat c;
-		bool exclusive = in->names >= in->nlink;
-		if (in->is_dir)
-			c = DU_DIRS;
-		else if (in->is_meta)
-			c = DU_META;
-		else if (in->action == CA_COPIED)
-			c = exclusive ? DU_COPIED : DU_LINKED;
-		else if (in->action == CA_REFLINKED)
-			c = DU_REFLINKED;
-		else if (in->action == CA_LINKED)
-			c = exclusive ? DU_STORE_ONLY : DU_LINKED;
-		else
-			c = DU_OTHER;
-		d->count[c]++;
-		d->bytes[c] += in->size;
-		if (c != DU_LINKED && c != DU_REFLINKED && (exclusive || in->is_dir))
-			d->cost[c] += in->blocks;
-		else if (c == DU_REFLINKED && exclusive) /* what it no longer shares */
-			d->cost[c] += in->unshared < in->blocks ? in->unshared : in->blocks;
+	enum du_cat c;
+	bool exclusive = in->names >= in->nlink;
+	if (in->is_dir)
+		c = DU_DIRS;
+	else if (in->is_meta)
+		c = DU_META;
+	else if (in->action == CA_COPIED)
+		c = exclusive ? DU_COPIED : DU_LINKED;
+	else if (in->action == CA_REFLINKED)
+		c = DU_REFLINKED;
+	else if (in->action == CA_LINKED)
+		c = exclusive ? DU_STORE_ONLY : DU_LINKED;
+	else
+		c = DU_OTHER;
+	d->count[c]++;
+	d->bytes[c] += in->size;
+	if (c != DU_LINKED && c != DU_REFLINKED && (exclusive || in->is_dir))
+		d->cost[c] += in->blocks;
+	else if (c == DU_REFLINKED && exclusive) /* what it no longer shares */
+		d->cost[c] += in->unshared < in->blocks ? in->unshared : in->blocks;
+}
+
+/* The names sorted by inode: each inode from all of its names (the last name's stat, the
+ * last catalog action seen, the first name's unshared bytes), as the names came. */
+static int classify(struct du *d)
+{
+	if (xs_rewind(&d->x) != 0)
+		return -1;
+	struct inode in = {0};
+	bool open = false;
+	size_t n;
+	for (const unsigned char *p; (p = xs_get(&d->x, &n));) {
+		struct dname nm;
+		memcpy(&nm, p, sizeof nm);
+		if (open && (in.dev != (dev_t)nm.dev || in.ino != (ino_t)nm.ino)) {
+			classify_one(d, &in);
+			open = false;
+		}
+		if (!open) {
+			in = (struct inode){.dev = (dev_t)nm.dev,
+					    .ino = (ino_t)nm.ino,
+					    .action = -1,
+					    .unshared = nm.unshared};
+			d->n++;
+			open = true;
+		}
+		in.nlink = (nlink_t)nm.nlink;
+		in.blocks = nm.blocks;
+		in.size = nm.size;
+		in.is_dir = nm.is_dir;
+		in.is_meta |= nm.is_meta != 0;
+		if (nm.action >= 0)
+			in.action = nm.action;
+		in.names++;
 	}
+	if (open)
+		classify_one(d, &in);
+	return d->x.err ? -1 : 0;
 }
 
 static void human(uint64_t b, char *out, size_t n)
@@ -206,16 +252,21 @@ static void human(uint64_t b, char *out, size_t n)
 }
 
 /* Count volume V's store directory and everything below it. */
-static void walk_volume(struct du *d, size_t v)
+static int walk_volume(struct du *d, size_t v)
 {
 	struct sw_store *s = d->s;
 	struct stat st;
 	if (s->vol_fd[v] < 0 || fstat(s->vol_fd[v], &st) != 0)
-		return;
+		return 0;
 	d->vol = v;
+	if (sw_cursor_open(&d->cur, s, (uint32_t)v) != 0)
+		return -1;
 	struct sw_visit top = {s->vol_fd[v], ".", "", &st, false, false, 0};
-	du_visit(&top, d);
-	sw_walk(s->vol_fd[v], du_visit, d);
+	int rc = du_visit(&top, d);
+	if (rc == 0)
+		rc = sw_walk(s->vol_fd[v], du_visit, d);
+	sw_cursor_close(&d->cur);
+	return rc < 0 ? -1 : 0;
 }
 
 static void print_text(const struct du *d)
@@ -247,8 +298,9 @@ static void print_json(const struct du *d)
 	json_str(stdout, d->s->real);
 	printf(",\"volumes\":%zu,\"names\":%zu,\"inodes\":%zu", d->s->nvols, d->names, d->n);
 	for (int c = 0; c < DU__N; c++) {
-		printf(",\"%s\":{\"count\":%zu,\"bytes\":%llu,\"cost\":%llu}", du_names[c], d->count[c],
-		       (unsigned long long)d->bytes[c], (unsigned long long)d->cost[c]);
+		printf(",\"%s\":{\"count\":%zu,\"bytes\":%llu,\"cost\":%llu}", du_names[c],
+		       d->count[c], (unsigned long long)d->bytes[c],
+		       (unsigned long long)d->cost[c]);
 		cost += d->cost[c];
 	}
 	printf(",\"cost\":%llu,\"apparent\":%llu}\n", (unsigned long long)cost,
@@ -259,31 +311,42 @@ int cmd_du(int argc, char **argv)
 {
 	const char *store = NULL, *root = NULL;
 	bool json = false;
-	int rc = sw_parse_args(argc, argv, "du",
-			       "usage: migstate du STORE [--json] [--root DIR]\n"
-			       "What the store costs, each inode counted once: linked files (no extra\n"
-			       "space), copies (their blocks), directories, catalog; and the apparent\n"
-			       "size tools that count every name would report.\n",
-			       &store, &root, &json);
+	int rc =
+	    sw_parse_args(argc, argv, "du",
+			  "usage: migstate du STORE [--json] [--root DIR]\n"
+			  "What the store costs, each inode counted once: linked files (no extra\n"
+			  "space), copies (their blocks), directories, catalog; and the apparent\n"
+			  "size tools that count every name would report.\n",
+			  &store, &root, &json);
 	if (rc >= 0)
 		return rc;
 	struct sw_store s;
 	char err[512];
 	int ec;
-	if (sw_open(&s, store, root, SW_ALLOW_PARTIAL | SW_NO_CATALOG, err, sizeof err, &ec)) {
+	if (sw_open(&s, store, root, SW_ALLOW_PARTIAL | SW_NO_CATALOG | SW_ORDERED, err, sizeof err,
+		    &ec)) {
 		fprintf(stderr, "migstate du: %s\n", err);
 		sw_close(&s);
 		return ec;
 	}
 	struct du d = {.s = &s};
-	for (size_t v = 0; v < s.nvols; v++)
-		walk_volume(&d, v);
-	classify(&d);
+	/* the sort's file (beyond 4 MiB of names) in $TMPDIR or /tmp: du writes nothing in
+	 * the store it measures */
+	xs_init(&d.x, -1, (size_t)4 << 20, dname_cmp);
+	int bad = 0;
+	for (size_t v = 0; v < s.nvols && !bad; v++)
+		bad = walk_volume(&d, v);
+	if (bad || classify(&d) != 0) {
+		fprintf(stderr, "migstate du: %s\n", strerror(d.x.err ? d.x.err : ENOMEM));
+		xs_free(&d.x);
+		sw_close(&s);
+		return EXIT_FAILED;
+	}
 	if (json)
 		print_json(&d);
 	else
 		print_text(&d);
-	free(d.v);
+	xs_free(&d.x);
 	sw_close(&s);
 	return EXIT_OK;
 }

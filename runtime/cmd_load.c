@@ -1,5 +1,6 @@
 /* cmd_load.c - `migstate load STORE --plan PLAN [options]`: restore a store
- * (LoadState). Options are scan's (rtopts.h) plus --dry-run; the engine is load.c. */
+ * (LoadState). Options are scan's (rtopts.h) plus --dry-run; the engine is load.c and
+ * load_*.c. */
 #include <stdio.h>
 #include <string.h>
 
@@ -14,26 +15,28 @@
 enum { LO_DRY_RUN = 1, LO_KEEP_DIR_MODES };
 
 static const struct rtopt_ext load_ext[] = {
-	{"dry-run", 'n', false, false, LO_DRY_RUN},
-	{"keep-dir-modes", 0, false, false, LO_KEEP_DIR_MODES},
+    {"dry-run", 'n', false, false, LO_DRY_RUN},
+    {"keep-dir-modes", 0, false, false, LO_KEEP_DIR_MODES},
 };
 
 static void load_usage(FILE *out)
 {
-	fprintf(out, "usage: migstate load STORE --plan PLAN [--hardlink --nocompress | --nocompress]\n"
-		     "                     [options]\n"
-		     "Restore the objects of a store: each is linked back from the store when it is\n"
-		     "on the same mount as its destination, else copied. The rules are evaluated\n"
-		     "again (detection skipped): NeverRestore, a Config.xml given to migc, the\n"
-		     "locationModify, merge and destinationCleanup rules of the plan apply.\n"
-		     "--nocompress alone restores copies (the store's inodes are never shared).\n\n");
+	fprintf(out,
+		"usage: migstate load STORE --plan PLAN [--hardlink --nocompress | --nocompress]\n"
+		"                     [options]\n"
+		"Restore the objects of a store: each is linked back from the store when it is\n"
+		"on the same mount as its destination, else copied. The rules are evaluated\n"
+		"again (detection skipped): NeverRestore, a Config.xml given to migc, the\n"
+		"locationModify, merge and destinationCleanup rules of the plan apply.\n"
+		"--nocompress alone restores copies (the store's inodes are never shared).\n\n");
 	rtopts_usage_common(out);
-	fprintf(out, "  -n, --dry-run         print what would be done; touch nothing\n"
-		     "  --keep-dir-modes      leave an existing directory that grants group/other\n"
-		     "                        permissions the captured one did not as it is (only\n"
-		     "                        warn); by default those permissions are removed\n\n"
-		     "Exit: 0 all restored; 3 something was skipped (read the log before rd);\n"
-		     "11 usage; 27 not a usable store; 39 plan unusable; 61 stopped at an error.\n");
+	fprintf(out,
+		"  -n, --dry-run         print what would be done; touch nothing\n"
+		"  --keep-dir-modes      leave an existing directory that grants group/other\n"
+		"                        permissions the captured one did not as it is (only\n"
+		"                        warn); by default those permissions are removed\n\n"
+		"Exit: 0 all restored; 3 something was skipped (read the log before rd);\n"
+		"11 usage; 27 not a usable store; 39 plan unusable; 61 stopped at an error.\n");
 }
 
 static int load_opt(void *ctx, int id, const char *arg, char *err, size_t errsz)
@@ -52,18 +55,20 @@ static int load_opt(void *ctx, int id, const char *arg, char *err, size_t errsz)
 static void print_summary(const struct load_stats *s, bool json, bool dry)
 {
 	if (json) {
-		printf("{\"dry_run\":%s,\"objects\":%zu,\"linked\":%zu,\"copied\":%zu,"
-		       "\"reflinked\":%zu,\"special\":%zu,"
-		       "\"directories\":%zu,\"renamed\":%zu,\"replaced\":%zu,\"kept\":%zu,\"diverged\":%zu,"
-		       "\"present\":%zu,\"excluded\":%zu,\"cleaned\":%zu,\"skipped\":%zu,"
-		       "\"users_missing\":%zu,\"dirs_tightened\":%zu,\"dirs_wider_kept\":%zu,"
-		       "\"dirs_owner_differs\":%zu,\"ruleset_differs\":%s,\"stopped\":%s}\n",
-		       dry ? "true" : "false", s->objects, s->linked, s->copied, s->reflinked,
-		       s->special, s->dirs,
-		       s->renamed, s->replaced, s->kept, s->diverged, s->present, s->excluded, s->cleaned,
-		       s->skipped, s->users_missing, s->dirs_tightened, s->dirs_wide, s->dirs_owner,
-		       s->ruleset_differs ? "true" : "false",
-		       s->stopped ? "true" : "false");
+		printf(
+		    "{\"dry_run\":%s,\"objects\":%zu,\"linked\":%zu,\"copied\":%zu,"
+		    "\"reflinked\":%zu,\"special\":%zu,"
+		    "\"directories\":%zu,\"renamed\":%zu,\"replaced\":%zu,\"kept\":%zu,"
+		    "\"diverged\":%zu,"
+		    "\"present\":%zu,\"excluded\":%zu,\"cleaned\":%zu,\"skipped\":%zu,"
+		    "\"users_missing\":%zu,\"dirs_tightened\":%zu,\"dirs_wider_kept\":%zu,"
+		    "\"dirs_owner_differs\":%zu,\"dirs_acl_tightened\":%zu,\"dirs_acl_kept\":%zu,"
+		    "\"ruleset_differs\":%s,\"stopped\":%s}\n",
+		    dry ? "true" : "false", s->objects, s->linked, s->copied, s->reflinked,
+		    s->special, s->dirs, s->renamed, s->replaced, s->kept, s->diverged, s->present,
+		    s->excluded, s->cleaned, s->skipped, s->users_missing, s->dirs_tightened,
+		    s->dirs_wide, s->dirs_owner, s->dirs_acl, s->dirs_acl_kept,
+		    s->ruleset_differs ? "true" : "false", s->stopped ? "true" : "false");
 		return;
 	}
 	printf("load%s: %zu linked, %zu copied, %zu renamed, %zu skipped, %zu diverged",
@@ -79,6 +84,10 @@ static void print_summary(const struct load_stats *s, bool json, bool dry)
 		       "wider than captured, %zu owned by another user than captured (see the "
 		       "log)\n",
 		       s->dirs_tightened, s->dirs_wide, s->dirs_owner);
+	if (s->dirs_acl || s->dirs_acl_kept)
+		printf("load: existing directories: %zu with ACL entries granting beyond the "
+		       "captured mode removed, %zu left with them (see the log)\n",
+		       s->dirs_acl, s->dirs_acl_kept);
 }
 
 int cmd_load(int argc, char **argv)
@@ -129,8 +138,10 @@ int cmd_load(int argc, char **argv)
 		rlog_progress(&log, "PHASE", "Done", "numberOfIgnoredErrors", buf, (char *)NULL);
 	}
 	if (rc == EXIT_SKIPPED)
-		fprintf(stderr, "migstate load: %zu object%s skipped: read the log%s%s before running "
-			"rd, or their data is lost\n", st.skipped + st.users_missing,
+		fprintf(stderr,
+			"migstate load: %zu object%s skipped: read the log%s%s before running "
+			"rd, or their data is lost\n",
+			st.skipped + st.users_missing,
 			st.skipped + st.users_missing == 1 ? " was" : "s were", logname ? " " : "",
 			logname ? logname : "");
 	if (rlog_close(&log) != 0 && rc == EXIT_OK)

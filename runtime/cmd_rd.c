@@ -11,28 +11,30 @@
 #include "exitcodes.h"
 #include "rd.h"
 #include "storeparent.h"
+#include "volparent.h"
 
 static void rd_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: migstate rd STORE [-y|--yes] [--force] [--root DIR]\n"
-		"                   [--allow-insecure-store-parent]\n"
-		"       migstate rd --pending [STORE]\n"
-		"Remove a migration store from every volume its catalog names. Entries that are\n"
-		"the last link to user data (nothing restored from them) are kept unless --force;\n"
-		"entries the kernel refuses now (busy mount point, read-only volume) are recorded\n"
-		"in $%s (default %s) and finished by --pending.\n"
-		"  -y, --yes     do not ask for confirmation (required without a terminal)\n"
-		"  --force       also remove entries that are the last link to their data\n"
-		"  --pending     finish the deletions recorded earlier (all stores, or STORE's)\n"
-		"  --root DIR    the migrated system is beneath DIR (default: derived from STORE)\n"
-		"  --allow-insecure-store-parent\n"
-		"                use a store whose path another user could change (refused by\n"
-		"                default: a directory on the way not root's, or writable by others)\n"
-		"Exit: 0 removed; 2 declined; 11 usage (or no terminal and no -y); 27 not a store\n"
-		"of ours, or another user could replace it; 34 not permitted; 35 something was\n"
-		"kept or is pending.\n",
-		RD_PENDING_ENV, RD_PENDING_DEFAULT);
+	fprintf(
+	    out,
+	    "usage: migstate rd STORE [-y|--yes] [--force] [--root DIR]\n"
+	    "                   [--allow-insecure-store-parent]\n"
+	    "       migstate rd --pending [STORE]\n"
+	    "Remove a migration store from every volume its catalog names. Entries that are\n"
+	    "the last link to user data (nothing restored from them) are kept unless --force;\n"
+	    "entries the kernel refuses now (busy mount point, read-only volume) are recorded\n"
+	    "in $%s (default %s) and finished by --pending.\n"
+	    "  -y, --yes     do not ask for confirmation (required without a terminal)\n"
+	    "  --force       also remove entries that are the last link to their data\n"
+	    "  --pending     finish the deletions recorded earlier (all stores, or STORE's)\n"
+	    "  --root DIR    the migrated system is beneath DIR (default: derived from STORE)\n"
+	    "  --allow-insecure-store-parent\n"
+	    "                use a store whose path another user could change (refused by\n"
+	    "                default: a directory on the way not root's, or writable by others)\n"
+	    "Exit: 0 removed; 2 declined; 11 usage (or no terminal and no -y); 27 not a store\n"
+	    "of ours, or another user could replace it; 34 not permitted; 35 something was\n"
+	    "kept or is pending.\n",
+	    RD_PENDING_ENV, RD_PENDING_DEFAULT);
 }
 
 /* Ask on the terminal; true only for an explicit yes. */
@@ -40,7 +42,7 @@ static bool confirm(const struct sw_store *s)
 {
 	fputs("Remove the migration store ", stderr);
 	text_str(stderr, s->real);
-	fprintf(stderr, " (%zu catalog entries, %zu volume%s)? [y/N] ", s->nrecs, s->nvols,
+	fprintf(stderr, " (%zu catalog entries, %zu volume%s)? [y/N] ", sw_nrecords(s), s->nvols,
 		s->nvols == 1 ? "" : "s");
 	fflush(stderr);
 	char line[64];
@@ -95,24 +97,35 @@ int cmd_rd(int argc, char **argv)
 	struct sw_store s;
 	char err[512];
 	int ec;
-	if (sw_open(&s, store, root, SW_ALLOW_PARTIAL | SW_NO_CATALOG, err, sizeof err, &ec)) {
+	if (sw_open(&s, store, root, SW_ALLOW_PARTIAL | SW_NO_CATALOG | SW_ORDERED, err, sizeof err,
+		    &ec)) {
 		fprintf(stderr, "migstate rd: %s\n", err);
 		sw_close(&s);
 		return ec;
 	}
+	/* the same for every per-volume store: rd would remove what a swapped one holds */
+	if ((pc = volparent_enforce_store("rd", &s, o.insecure_parent, NULL)) != EXIT_OK) {
+		sw_close(&s);
+		return pc;
+	}
 	if (s.root_guessed)
 		fprintf(stderr, "migstate rd: warning: cannot tell the root from the store path; "
-			"assuming / for the other volumes' stores (pass --root)\n");
+				"assuming / for the other volumes' stores (pass --root)\n");
 	if (!s.have_cat && s.state != SS_REMOVING)
-		fprintf(stderr, "migstate rd: warning: %s has no catalog: only its master store "
-			"can be removed\n", store);
+		fprintf(stderr,
+			"migstate rd: warning: %s has no catalog: only its master store "
+			"can be removed\n",
+			store);
 	if (s.state == SS_SCANNING)
-		fprintf(stderr, "migstate rd: warning: the store is marked 'scanning' (an interrupted "
+		fprintf(stderr,
+			"migstate rd: warning: the store is marked 'scanning' (an interrupted "
 			"scan, or one still running)\n");
 	if (!yes) {
 		if (!isatty(STDIN_FILENO)) {
-			fprintf(stderr, "migstate rd: refusing to remove %s without confirmation: no "
-				"terminal to ask on; pass -y\n", store);
+			fprintf(stderr,
+				"migstate rd: refusing to remove %s without confirmation: no "
+				"terminal to ask on; pass -y\n",
+				store);
 			sw_close(&s);
 			return EXIT_USAGE;
 		}
@@ -125,22 +138,31 @@ int cmd_rd(int argc, char **argv)
 	struct rd_result r;
 	int rc = rd_run(&s, &o, &r);
 	printf("rd: removed %zu files and %zu directories; kept %zu, pending %zu, denied %zu, "
-	       "errors %zu\n", r.files, r.dirs, r.kept, r.pending, r.denied, r.errors);
+	       "errors %zu\n",
+	       r.files, r.dirs, r.kept, r.pending, r.denied, r.errors);
 	if (r.kept)
-		fprintf(stderr, "migstate rd: %zu entr%s kept: the store holds the only copy of that "
-			"data. Restore it (migstate load) or pass --force once you are sure it is not "
-			"needed.\n", r.kept, r.kept == 1 ? "y" : "ies");
+		fprintf(
+		    stderr,
+		    "migstate rd: %zu entr%s kept: the store holds the only copy of that "
+		    "data. Restore it (migstate load) or pass --force once you are sure it is not "
+		    "needed.\n",
+		    r.kept, r.kept == 1 ? "y" : "ies");
 	if (r.pending)
-		fprintf(stderr, "migstate rd: %zu entr%s could not be removed now and %s recorded in "
-			"%s; run 'migstate rd --pending' once the cause is gone (the boot-time unit "
-			"migstate-rd-pending.service does it at the next start).\n", r.pending,
-			r.pending == 1 ? "y" : "ies", r.pending == 1 ? "is" : "are", rd_pending_dir(&o));
+		fprintf(
+		    stderr,
+		    "migstate rd: %zu entr%s could not be removed now and %s recorded in "
+		    "%s; run 'migstate rd --pending' once the cause is gone (the boot-time unit "
+		    "migstate-rd-pending.service does it at the next start).\n",
+		    r.pending, r.pending == 1 ? "y" : "ies", r.pending == 1 ? "is" : "are",
+		    rd_pending_dir(&o));
 	if (r.unmounted)
 		fprintf(stderr, "migstate rd: %zu volume%s not mounted: mount and run rd again.\n",
 			r.unmounted, r.unmounted == 1 ? " is" : "s are");
 	if (rc == EXIT_NOT_PERMITTED)
-		fprintf(stderr, "migstate rd: not permitted (exit 34): rd must run as root, and an "
-			"immutable or append-only entry must first be made mutable (chattr -i -a).\n");
+		fprintf(
+		    stderr,
+		    "migstate rd: not permitted (exit 34): rd must run as root, and an "
+		    "immutable or append-only entry must first be made mutable (chattr -i -a).\n");
 	sw_close(&s);
 	return rc;
 }

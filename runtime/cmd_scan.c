@@ -1,5 +1,5 @@
 /* cmd_scan.c - `migstate scan STORE --plan PLAN ...`: the command line of the capture
- * (ScanState /hardlink /nocompress); the work is in scan.c. */
+ * (ScanState /hardlink /nocompress); the work is in scan.c and scan_*.c. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

@@ -22,42 +22,36 @@
 #include "disasm.h"
 #include "exitcodes.h"
 #include "fsutil.h"
+#include "spill.h"
+#include "storeparent.h"
 #include "storewalk.h"
+#include "volparent.h"
 
 enum vkind { VK_MISSING, VK_DIVERGED, VK_ORPHANED, VK__N };
 static const char *const vkind_names[VK__N] = {"missing", "diverged", "orphaned"};
 
-struct problem {
-	enum vkind kind;
-	char *path;
-	char *reason;
-};
-
+/* Problems are printed as they are found (text), or kept per kind for the JSON arrays
+ * that follow the counts: records "path\0reason\0", beyond a budget in a temporary
+ * file (spill.h), so a store where everything is wrong costs no more memory. */
 struct vstate {
 	struct sw_store *s;
 	struct sw_journal journal;
-	struct problem *v;
-	size_t n, cap;
+	struct sw_cursor cur; /* the catalog, read in order */
+	struct spill kept[VK__N];
+	size_t n;
 	size_t count[VK__N];
 	size_t ok, store_only, checked;
-	size_t vol;             /* volume being walked for orphans */
+	size_t vol; /* volume being walked for orphans */
 	bool json;
 };
 
 static void add(struct vstate *st, enum vkind k, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void add(struct vstate *st, enum vkind k, const char *path, const char *fmt, ...)
 {
 	st->count[k]++;
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 32;
-		struct problem *q = realloc(st->v, cap * sizeof *q);
-		if (!q)
-			return;
-		st->v = q;
-		st->cap = cap;
-	}
+	st->n++;
 	char reason[512] = "";
 	if (fmt) {
 		va_list ap;
@@ -65,10 +59,22 @@ static void add(struct vstate *st, enum vkind k, const char *path, const char *f
 		vsnprintf(reason, sizeof reason, fmt, ap);
 		va_end(ap);
 	}
-	st->v[st->n].kind = k;
-	st->v[st->n].path = strdup(path);
-	st->v[st->n].reason = strdup(reason);
-	st->n++;
+	if (!st->json) {
+		printf("%s\t", vkind_names[k]);
+		text_str(stdout, path);
+		if (*reason)
+			printf("\t%s", reason);
+		putchar('\n');
+		return;
+	}
+	size_t pl = strlen(path), rl = strlen(reason);
+	char *rec = malloc(pl + rl + 2);
+	if (!rec)
+		return;
+	memcpy(rec, path, pl + 1);
+	memcpy(rec + pl + 1, reason, rl + 1);
+	spill_put(&st->kept[k], rec, pl + rl + 2);
+	free(rec);
 }
 
 static double secs(int64_t ns)
@@ -86,10 +92,11 @@ static int64_t st_mtime_ns(const struct stat *st)
 static bool restored_somewhere(struct vstate *st, const struct sw_rec *r, const struct stat *pst,
 			       int pfd, const char *leaf)
 {
-	size_t first, n = sw_journal_find(&st->journal, r->r.volume, r->path, &first);
+	const char *const *dests;
+	size_t n = sw_journal_find(&st->journal, r->r.volume, r->path, strlen(r->path), &dests);
 	for (size_t i = 0; i < n; i++) {
 		const char *dl;
-		int dfd = fs_open_parent(st->s->rootfd, st->journal.v[first + i].dest, &dl);
+		int dfd = fs_open_parent(st->s->rootfd, dests[i], &dl);
 		if (dfd < 0)
 			continue;
 		struct stat d;
@@ -148,7 +155,8 @@ static void check_file(struct vstate *st, const struct sw_rec *r)
 	if (!S_ISREG(p.st_mode)) {
 		add(st, VK_DIVERGED, r->path, "the store entry is not a regular file");
 	} else if (r->r.action == CA_LINKED && p.st_ino != r->r.ino) {
-		add(st, VK_DIVERGED, r->path, "the store entry is inode %llu, the catalog says %llu",
+		add(st, VK_DIVERGED, r->path,
+		    "the store entry is inode %llu, the catalog says %llu",
 		    (unsigned long long)p.st_ino, (unsigned long long)r->r.ino);
 	} else if ((uint64_t)p.st_size != r->r.size || st_mtime_ns(&p) != r->r.mtime_ns) {
 		add(st, VK_DIVERGED, r->path,
@@ -189,12 +197,12 @@ static int orphan_visit(const struct sw_visit *v, void *ctx)
 		return -1;
 	logical[0] = '/';
 	memcpy(logical + 1, v->rel, len + 1);
-	if (!sw_find(st->s, (uint32_t)st->vol, logical, len + 1)) {
+	if (!sw_cursor_find(&st->cur, logical, len + 1)) {
 		size_t n = strlen(st->s->vol_real[st->vol]) + len + 32;
 		char *full = malloc(n);
 		if (full) {
-			snprintf(full, n, "%s/" STORE_META "/" STORE_PAYLOAD "/%s", st->s->vol_real[st->vol],
-				 v->rel);
+			snprintf(full, n, "%s/" STORE_META "/" STORE_PAYLOAD "/%s",
+				 st->s->vol_real[st->vol], v->rel);
 			add(st, VK_ORPHANED, full, "in the store but not in the catalog");
 			free(full);
 		}
@@ -205,23 +213,19 @@ static int orphan_visit(const struct sw_visit *v, void *ctx)
 
 static void print_text(const struct vstate *st, bool incomplete)
 {
-	for (size_t i = 0; i < st->n; i++) {
-		printf("%s\t", vkind_names[st->v[i].kind]);
-		text_str(stdout, st->v[i].path);
-		if (*st->v[i].reason)
-			printf("\t%s", st->v[i].reason);
-		putchar('\n');
-	}
+	/* the problems were printed as they were found */
 	printf("verify: %zu entries: %zu ok, %zu missing, %zu diverged, %zu orphaned%s\n",
 	       st->checked, st->ok, st->count[VK_MISSING], st->count[VK_DIVERGED],
-	       st->count[VK_ORPHANED], incomplete ? "; the store is incomplete (interrupted scan)" : "");
+	       st->count[VK_ORPHANED],
+	       incomplete ? "; the store is incomplete (interrupted scan)" : "");
 	if (st->store_only)
-		printf("verify: %zu linked entr%s the only name of %s data (nothing restored yet)\n",
-		       st->store_only, st->store_only == 1 ? "y is" : "ies are",
-		       st->store_only == 1 ? "its" : "their");
+		printf(
+		    "verify: %zu linked entr%s the only name of %s data (nothing restored yet)\n",
+		    st->store_only, st->store_only == 1 ? "y is" : "ies are",
+		    st->store_only == 1 ? "its" : "their");
 }
 
-static void print_json(const struct vstate *st, const struct sw_store *s, bool incomplete)
+static void print_json(struct vstate *st, const struct sw_store *s, bool incomplete)
 {
 	char hex[65];
 	sw_hex(s->cat.ruleset, hex);
@@ -234,51 +238,82 @@ static void print_json(const struct vstate *st, const struct sw_store *s, bool i
 	for (int k = 0; k < VK__N; k++) {
 		printf(",\"%s\":[", vkind_names[k]);
 		bool first = true;
-		for (size_t i = 0; i < st->n; i++) {
-			if (st->v[i].kind != (enum vkind)k)
-				continue;
+		size_t n;
+		const unsigned char *p;
+		spill_rewind(&st->kept[k]);
+		while ((p = spill_get(&st->kept[k], &n))) {
+			const char *path = (const char *)p, *reason = path + strlen(path) + 1;
 			if (!first)
 				putchar(',');
 			first = false;
 			fputs("{\"path\":", stdout);
-			json_str(stdout, st->v[i].path);
+			json_str(stdout, path);
 			fputs(",\"reason\":", stdout);
-			json_str(stdout, st->v[i].reason);
+			json_str(stdout, reason);
 			putchar('}');
 		}
 		putchar(']');
 	}
-	printf(",\"status\":\"%s\"}\n",
-	       st->n || incomplete ? "problems" : "ok");
+	printf(",\"status\":\"%s\"}\n", st->n || incomplete ? "problems" : "ok");
 }
 
 int cmd_verify(int argc, char **argv)
 {
 	const char *store = NULL, *root = NULL;
-	bool json = false;
-	int rc = sw_parse_args(argc, argv, "verify",
-			       "usage: migstate verify STORE [--json] [--root DIR]\n"
-			       "Check every catalog entry: present, still the captured inode, same size\n"
-			       "and mtime, the original not replaced since; list files in the store the\n"
-			       "catalog does not name. Exit 0 all well, 42 problems, 27 not a store.\n",
-			       &store, &root, &json);
+	bool json = false, allow = false;
+	/* the override is verify's own; the rest is the command line verify shares with du */
+	int n = 0;
+	for (int i = 0; i < argc; i++) {
+		if (i > 0 && !strcmp(argv[i], STOREPARENT_OVERRIDE))
+			allow = true;
+		else
+			argv[n++] = argv[i];
+	}
+	argc = n;
+	int rc = sw_parse_args(
+	    argc, argv, "verify",
+	    "usage: migstate verify STORE [--json] [--root DIR] "
+	    "[" STOREPARENT_OVERRIDE "]\n"
+	    "Check every catalog entry: present, still the captured inode, same size\n"
+	    "and mtime, the original not replaced since; list files in the store the\n"
+	    "catalog does not name. Exit 0 all well, 42 problems, 27 not a store or\n"
+	    "a store another user could replace (its path, or a volume's, is not safe).\n",
+	    &store, &root, &json);
 	if (rc >= 0)
+		return rc;
+	/* a verdict on a store another user could have swapped says nothing */
+	if ((rc = storeparent_enforce("verify", store, allow)) != EXIT_OK)
 		return rc;
 	struct sw_store s;
 	char err[512];
 	int ec;
-	if (sw_open(&s, store, root, SW_ALLOW_PARTIAL, err, sizeof err, &ec)) {
+	if (sw_open(&s, store, root, SW_ALLOW_PARTIAL | SW_ORDERED, err, sizeof err, &ec)) {
 		fprintf(stderr, "migstate verify: %s\n", err);
 		sw_close(&s);
 		return ec;
 	}
+	if ((rc = volparent_enforce_store("verify", &s, allow, NULL)) != EXIT_OK) {
+		sw_close(&s);
+		return rc;
+	}
 	if (s.root_guessed)
-		fprintf(stderr, "migstate verify: warning: cannot tell the root from the store path; "
+		fprintf(stderr,
+			"migstate verify: warning: cannot tell the root from the store path; "
 			"assuming / (pass --root)\n");
 	struct vstate st = {.s = &s, .json = json};
-	sw_journal_read(s.meta_fd, &st.journal);
-	for (size_t i = 0; i < s.nrecs; i++)
-		check_record(&st, &s.recs[i]);
+	for (int k = 0; k < VK__N; k++)
+		spill_init(&st.kept[k], -1, (size_t)256 << 10);
+	sw_journal_open(s.meta_fd, -1, &st.journal); /* unreadable: as if empty */
+	/* the catalog in order (the journal alongside), then each volume's payload in walk
+	 * order with that volume's records alongside: nothing per file is held */
+	if (sw_cursor_open(&st.cur, &s, SW_ALL_VOLS) != 0) {
+		fprintf(stderr, "migstate verify: out of memory\n");
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	for (const struct sw_rec *r; (r = sw_cursor_next(&st.cur));)
+		check_record(&st, r);
+	sw_cursor_close(&st.cur);
 	for (size_t v = 0; v < s.nvols; v++) {
 		if (s.file_fd[v] < 0) {
 			if (s.vol_unmounted[v])
@@ -286,7 +321,13 @@ int cmd_verify(int argc, char **argv)
 			continue;
 		}
 		st.vol = v;
+		if (sw_cursor_open(&st.cur, &s, (uint32_t)v) != 0) {
+			fprintf(stderr, "migstate verify: out of memory\n");
+			rc = EXIT_FAILED;
+			goto out;
+		}
 		sw_walk(s.file_fd[v], orphan_visit, &st);
+		sw_cursor_close(&st.cur);
 	}
 	bool incomplete = s.state != SS_COMPLETE || strcmp(s.cat_name, "catalog") != 0;
 	if (json)
@@ -294,12 +335,11 @@ int cmd_verify(int argc, char **argv)
 	else
 		print_text(&st, incomplete);
 	rc = st.n || incomplete ? EXIT_STORE_CORRUPT : EXIT_OK;
-	for (size_t i = 0; i < st.n; i++) {
-		free(st.v[i].path);
-		free(st.v[i].reason);
-	}
-	free(st.v);
-	sw_journal_free(&st.journal);
+out:
+	sw_cursor_close(&st.cur);
+	for (int k = 0; k < VK__N; k++)
+		spill_free(&st.kept[k]);
+	sw_journal_close(&st.journal);
 	sw_close(&s);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diracl.h"
 #include "disasm.h"
 
 void dirsafe_init(struct dirsafe *d, struct rlog *log, bool keep, bool dry_run, FILE *out)
@@ -65,9 +66,61 @@ bool dirsafe_first(struct dirsafe *d, int fd, struct stat *st)
 	return true;
 }
 
-void dirsafe_apply(struct dirsafe *d, int fd, const struct stat *st, const char *logical,
+/* ACLs of FD granting beyond captured MODE (diracl.h): removed, or reported. True when
+ * something was removed (the mode may have changed with it). */
+static bool acl_apply(struct dirsafe *d, int fd, const char *logical, mode_t mode)
+{
+	unsigned which = diracl_check(fd, mode);
+	if (!which)
+		return false;
+	const char *what = which == DIRACL_ACCESS    ? "named ACL entries"
+			   : which == DIRACL_DEFAULT ? "a default ACL with named entries"
+						     : "named ACL entries and a default ACL";
+	if (d->keep) {
+		d->acl_kept++;
+		rlog_msg(
+		    d->log, RL_WARN,
+		    "%s: %s grant access the captured directory (%04o) did not: kept "
+		    "(--keep-dir-modes); what is restored in it may be reachable by more users "
+		    "than before",
+		    rlog_esc(d->log, logical), what, (unsigned)(mode & 07777));
+		return false;
+	}
+	if (d->dry_run) {
+		d->acl_narrowed++;
+		fprintf(d->out, "tighten-acl\t");
+		text_str(d->out, logical);
+		fprintf(d->out, "\t%s\n",
+			which == DIRACL_ACCESS	  ? "access"
+			: which == DIRACL_DEFAULT ? "default"
+						  : "access,default");
+		return false;
+	}
+	if (diracl_narrow(fd, which) != 0) {
+		d->acl_kept++;
+		rlog_msg(
+		    d->log, RL_WARN,
+		    "%s: cannot remove %s granting access the captured directory (%04o) did "
+		    "not: %s; what is restored in it may be reachable by more users than before",
+		    rlog_esc(d->log, logical), what, (unsigned)(mode & 07777), strerror(errno));
+		return false;
+	}
+	d->acl_narrowed++;
+	rlog_msg(d->log, RL_WARN,
+		 "%s: removed %s granting access the captured directory (%04o, no ACL in the "
+		 "catalog) did not (--keep-dir-modes keeps them)",
+		 rlog_esc(d->log, logical), what, (unsigned)(mode & 07777));
+	return true;
+}
+
+void dirsafe_apply(struct dirsafe *d, int fd, const struct stat *st0, const char *logical,
 		   uid_t uid, mode_t mode)
 {
+	/* ACLs first: narrowing the access ACL rewrites the group bits */
+	struct stat cur = *st0;
+	if (acl_apply(d, fd, logical, mode) && fstat(fd, &cur) != 0)
+		cur = *st0;
+	const struct stat *st = &cur;
 	mode_t now = st->st_mode & 07777, extra = dirsafe_extra(now, mode);
 	if (st->st_uid != uid) {
 		d->owner_differs++;
@@ -82,12 +135,13 @@ void dirsafe_apply(struct dirsafe *d, int fd, const struct stat *st, const char 
 	mode_t want = now & ~extra;
 	if (d->keep) {
 		d->left_wide++;
-		rlog_msg(d->log, RL_WARN,
-			 "%s: mode %04o grants group/other permissions (%04o) the captured "
-			 "directory (%04o) did not: kept (--keep-dir-modes); what is restored in it "
-			 "may be readable by more users than before",
-			 rlog_esc(d->log, logical), (unsigned)now, (unsigned)extra,
-			 (unsigned)(mode & 07777));
+		rlog_msg(
+		    d->log, RL_WARN,
+		    "%s: mode %04o grants group/other permissions (%04o) the captured "
+		    "directory (%04o) did not: kept (--keep-dir-modes); what is restored in it "
+		    "may be readable by more users than before",
+		    rlog_esc(d->log, logical), (unsigned)now, (unsigned)extra,
+		    (unsigned)(mode & 07777));
 		return;
 	}
 	if (d->dry_run) {
@@ -111,5 +165,6 @@ void dirsafe_apply(struct dirsafe *d, int fd, const struct stat *st, const char 
 	rlog_msg(d->log, RL_WARN,
 		 "tightened %s: mode %04o -> %04o (the captured directory was %04o; "
 		 "--keep-dir-modes keeps the wider mode)",
-		 rlog_esc(d->log, logical), (unsigned)now, (unsigned)want, (unsigned)(mode & 07777));
+		 rlog_esc(d->log, logical), (unsigned)now, (unsigned)want,
+		 (unsigned)(mode & 07777));
 }

@@ -10,7 +10,9 @@
  * one line is logged per directory. With --keep-dir-modes it is only reported. A
  * different owner is reported too, never changed: load does not chown directories it
  * did not make. Directories without a catalog record (load would make them like their
- * parent) are not looked at, nor is any directory load does not restore into. */
+ * parent) are not looked at, nor is any directory load does not restore into.
+ * ACLs granting access beyond the captured mode (named entries, a default ACL with
+ * named entries: diracl.h) are removed first, or reported under --keep-dir-modes. */
 #ifndef MIGRT_DIRSAFE_H
 #define MIGRT_DIRSAFE_H
 
@@ -29,14 +31,17 @@ struct dirsafe_id {
 
 struct dirsafe {
 	struct rlog *log;
-	bool keep;              /* --keep-dir-modes: report, never chmod */
-	bool dry_run;           /* print a "tighten" line, change nothing */
-	FILE *out;              /* where --dry-run lines go */
+	bool keep;		 /* --keep-dir-modes: report, never chmod */
+	bool dry_run;		 /* print a "tighten" line, change nothing */
+	FILE *out;		 /* where --dry-run lines go */
 	struct dirsafe_id *seen; /* directories looked at already (open addressing) */
 	size_t cap, n;
-	size_t tightened;       /* bits removed (or, dry run, would be) */
-	size_t left_wide;       /* wider than captured, left so (--keep-dir-modes, chmod failed) */
-	size_t owner_differs;   /* owned by another uid than the captured directory */
+	size_t tightened;     /* bits removed (or, dry run, would be) */
+	size_t left_wide;     /* wider than captured, left so (--keep-dir-modes, chmod failed) */
+	size_t owner_differs; /* owned by another uid than the captured directory */
+	size_t acl_narrowed;  /* ACL entries granting beyond the captured mode removed
+				 (diracl.h; dry run: would be) */
+	size_t acl_kept;      /* ... left (--keep-dir-modes, the change failed) */
 };
 
 void dirsafe_init(struct dirsafe *d, struct rlog *log, bool keep, bool dry_run, FILE *out);
@@ -53,7 +58,7 @@ bool dirsafe_first(struct dirsafe *d, int fd, struct stat *st);
 /* FD (ST its fstat) is an existing directory at logical path LOGICAL that load is about
  * to restore into; the captured directory it stands for had owner UID and mode MODE.
  * Tighten it (or report it) as described above. */
-void dirsafe_apply(struct dirsafe *d, int fd, const struct stat *st, const char *logical,
-		   uid_t uid, mode_t mode);
+void dirsafe_apply(struct dirsafe *d, int fd, const struct stat *st, const char *logical, uid_t uid,
+		   mode_t mode);
 
 #endif

@@ -30,4 +30,23 @@ enum expand_status { EXP_OK = 0, EXP_UNBOUND = 1, EXP_ERROR = -1 };
 int rt_expand(const struct plan *p, const struct rt_env *env, const struct rt_user *user,
 	      const char *tmpl, bool glob, struct strlist *out, char *err, size_t errsz);
 
+/* rt_bind expands thousands of templates that share a few variables. A cache, made
+ * for one plan and environment, looks variable names up in a hash table and expands
+ * each variable used directly by a template once per user, and keeps its scratch space
+ * from call to call. The results are the same as rt_expand's. */
+struct rt_xcache;
+struct rt_xcache *rt_xcache_new(const struct plan *p, const struct rt_env *env);
+void rt_xcache_free(struct rt_xcache *c);
+
+/* Results of rt_expand_cached: N normalised paths (or globs), valid until the next
+ * call with the same cache. */
+struct rt_xout {
+	char *const *v;
+	const size_t *len;
+	size_t n;
+};
+/* rt_expand through cache C: the same status, results and messages. */
+int rt_expand_cached(struct rt_xcache *c, const struct rt_user *user, const char *tmpl, bool glob,
+		     struct rt_xout *out, char *err, size_t errsz);
+
 #endif

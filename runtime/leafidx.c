@@ -6,6 +6,7 @@
 
 #include "bind.h"
 #include "match.h"
+#include "pool.h"
 
 enum { K_EXACT, K_SFX, K_PFX };
 
@@ -89,114 +90,119 @@ static int tuple_cmp(const void *a, const void *b)
 	return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
-static int push32(uint32_t **v, size_t *n, uint32_t x)
-{
-	if ((*n & (*n - 1)) == 0 || *n == 0) { /* grow at powers of two */
-		size_t cap = *n ? *n * 2 : 4;
-		uint32_t *q = realloc(*v, cap * sizeof *q);
-		if (!q)
-			return -1;
-		*v = q;
-	}
-	(*v)[(*n)++] = x;
-	return 0;
-}
-
-static int add_len(uint16_t **v, size_t *n, uint16_t l)
+/* Insert L into the ascending set V of N (room for one more). */
+static void add_len(uint16_t *v, size_t *n, uint16_t l)
 {
 	for (size_t i = 0; i < *n; i++)
-		if ((*v)[i] == l)
-			return 0;
-	uint16_t *q = realloc(*v, (*n + 1) * sizeof *q);
-	if (!q)
-		return -1;
-	*v = q;
+		if (v[i] == l)
+			return;
 	size_t i = (*n)++;
-	while (i > 0 && q[i - 1] > l) {
-		q[i] = q[i - 1];
+	while (i > 0 && v[i - 1] > l) {
+		v[i] = v[i - 1];
 		i--;
 	}
-	q[i] = l;
-	return 0;
+	v[i] = l;
 }
 
-void lidx_free(struct rt_lidx *x)
+enum { C_BOTH, C_DIRS, C_FILES, C_GEN, C_KEY }; /* where a position goes */
+
+static void *pool_array(struct rt_pool *pool, size_t n, size_t size, bool *oom)
 {
-	if (!x)
-		return;
-	free(x->files_any);
-	free(x->dirs_any);
-	free(x->gen);
-	free(x->gen_glob);
-	free(x->gen_len);
-	for (size_t i = 0; i < x->capkeys; i++)
-		free(x->keys[i].key);
-	free(x->keys);
-	free(x->pos);
-	free(x->sfx_lens);
-	free(x->pfx_lens);
-	free(x);
+	if (!n)
+		return NULL;
+	void *r = rt_pool_alloc(pool, n * size);
+	if (!r)
+		*oom = true;
+	return r;
 }
 
-struct rt_lidx *lidx_build(const struct rt_bound *b, const struct rt_binding *v, size_t n)
+struct rt_lidx *lidx_build(const struct rt_bound *b, const struct rt_binding *v, size_t n,
+			   struct rt_pool *pool)
 {
 	const struct plan *p = b->plan;
-	struct rt_lidx *x = calloc(1, sizeof *x);
-	struct tuple *t = calloc(n ? n : 1, sizeof *t);
-	size_t nt = 0, ngroups = 0;
-	char *buf = NULL;
-	size_t bufcap = 0;
-	if (!x || !t)
+	/* most lists are short (one rule's directory): their scratch is on the stack; the
+	 * index itself is made to size in the pool, after a first pass has counted */
+	struct tuple tbuf[16];
+	uint8_t cbuf[64];
+	char sbuf[256];
+	struct rt_lidx *x = rt_pool_alloc(pool, sizeof *x);
+	struct tuple *t = n <= 16 ? tbuf : malloc(n * sizeof *t);
+	uint8_t *cls = n <= 64 ? cbuf : malloc(n);
+	size_t nt = 0, ngroups = 0, nf = 0, nd = 0, ng = 0;
+	char *buf = sbuf;
+	size_t bufcap = sizeof sbuf;
+	bool oom = false;
+	if (!x || !t || !cls)
 		goto fail;
+	memset(x, 0, sizeof *x);
 	for (size_t i = 0; i < n; i++) {
-		uint32_t pos = (uint32_t)i;
 		const struct plan_ent *en = &p->ents[v[i].ent];
 		if (!(b->entf[v[i].ent] & RT_EF_GATED)) {
-			if (push32(&x->files_any, &x->nfiles_any, pos) ||
-			    push32(&x->dirs_any, &x->ndirs_any, pos))
-				goto fail;
+			cls[i] = C_BOTH;
+			nf++;
+			nd++;
 			continue;
 		}
 		const struct plan_pat *pt = &p->pats[en->pat];
 		if (pt->leaf == PLAN_NONE) {
-			if (push32(&x->dirs_any, &x->ndirs_any, pos))
-				goto fail;
+			cls[i] = C_DIRS;
+			nd++;
 			continue;
 		}
 		const char *g = plan_str(p, pt->leaf);
 		size_t gl = strlen(g), kl;
 		if (gl + 1 > bufcap) {
-			free(buf);
+			if (buf != sbuf)
+				free(buf);
 			bufcap = gl + 1;
 			if (!(buf = malloc(bufcap)))
 				goto fail;
 		}
 		int k = classify(g, gl, b->match_flags, buf, &kl);
 		if (k == -1) {
-			if (push32(&x->files_any, &x->nfiles_any, pos))
-				goto fail;
+			cls[i] = C_FILES;
+			nf++;
 		} else if (k == -2) {
-			size_t at = x->ngen;
-			if (push32(&x->gen, &x->ngen, pos))
-				goto fail;
-			const char **gg = realloc(x->gen_glob, x->ngen * sizeof *gg);
-			if (gg)
-				x->gen_glob = gg;
-			size_t *gn = realloc(x->gen_len, x->ngen * sizeof *gn);
-			if (gn)
-				x->gen_len = gn;
-			if (!gg || !gn)
-				goto fail;
-			x->gen_glob[at] = g;
-			x->gen_len[at] = gl;
+			cls[i] = C_GEN;
+			ng++;
 		} else {
+			cls[i] = C_KEY;
 			t[nt].kind = (uint8_t)k;
 			t[nt].len = (uint16_t)kl;
-			t[nt].pos = pos;
-			if (!(t[nt].key = malloc(kl ? kl : 1)))
+			t[nt].pos = (uint32_t)i;
+			if (!(t[nt].key = rt_pool_alloc(pool, kl ? kl : 1)))
 				goto fail;
 			memcpy(t[nt].key, buf, kl);
 			nt++;
+		}
+	}
+	x->files_any = pool_array(pool, nf, sizeof *x->files_any, &oom);
+	x->dirs_any = pool_array(pool, nd, sizeof *x->dirs_any, &oom);
+	x->gen = pool_array(pool, ng, sizeof *x->gen, &oom);
+	x->gen_glob = pool_array(pool, ng, sizeof *x->gen_glob, &oom);
+	x->gen_len = pool_array(pool, ng, sizeof *x->gen_len, &oom);
+	if (oom)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t pos = (uint32_t)i;
+		switch (cls[i]) {
+		case C_BOTH:
+			x->files_any[x->nfiles_any++] = pos;
+			x->dirs_any[x->ndirs_any++] = pos;
+			break;
+		case C_DIRS:
+			x->dirs_any[x->ndirs_any++] = pos;
+			break;
+		case C_FILES:
+			x->files_any[x->nfiles_any++] = pos;
+			break;
+		case C_GEN: {
+			const char *g = plan_str(p, p->pats[p->ents[v[i].ent].pat].leaf);
+			x->gen[x->ngen] = pos;
+			x->gen_glob[x->ngen] = g;
+			x->gen_len[x->ngen++] = strlen(g);
+			break;
+		}
 		}
 	}
 	if (nt) {
@@ -209,10 +215,13 @@ struct rt_lidx *lidx_build(const struct rt_bound *b, const struct rt_binding *v,
 		x->capkeys = 4;
 		while (x->capkeys < ngroups * 2)
 			x->capkeys *= 2;
-		x->keys = calloc(x->capkeys, sizeof *x->keys);
-		x->pos = malloc(nt * sizeof *x->pos);
-		if (!x->keys || !x->pos)
+		x->keys = pool_array(pool, x->capkeys, sizeof *x->keys, &oom);
+		x->pos = pool_array(pool, nt, sizeof *x->pos, &oom);
+		x->sfx_lens = pool_array(pool, ngroups, sizeof *x->sfx_lens, &oom);
+		x->pfx_lens = pool_array(pool, ngroups, sizeof *x->pfx_lens, &oom);
+		if (oom)
 			goto fail;
+		memset(x->keys, 0, x->capkeys * sizeof *x->keys);
 		for (size_t i = 0; i < nt;) {
 			size_t j = i + 1;
 			while (j < nt && t[j].kind == t[i].kind && t[j].len == t[i].len &&
@@ -228,7 +237,6 @@ struct rt_lidx *lidx_build(const struct rt_bound *b, const struct rt_binding *v,
 			k->kind = t[i].kind;
 			k->len = t[i].len;
 			k->key = t[i].key;
-			t[i].key = NULL;
 			k->first = (uint32_t)i;
 			k->n = (uint32_t)(j - i);
 			for (size_t m = i; m < j; m++)
@@ -241,24 +249,28 @@ struct rt_lidx *lidx_build(const struct rt_bound *b, const struct rt_binding *v,
 				x->pfx_first[edge >> 6] |= 1ull << (edge & 63);
 			if (k->kind == K_EXACT)
 				x->have_exact = true;
-			else if (add_len(k->kind == K_SFX ? &x->sfx_lens : &x->pfx_lens,
-					 k->kind == K_SFX ? &x->nsfx : &x->npfx, k->len))
-				goto fail;
+			else if (k->kind == K_SFX)
+				add_len(x->sfx_lens, &x->nsfx, k->len);
+			else
+				add_len(x->pfx_lens, &x->npfx, k->len);
 			i = j;
 		}
 	}
-	for (size_t i = 0; i < nt; i++)
-		free(t[i].key);
-	free(t);
-	free(buf);
+	if (t != tbuf)
+		free(t);
+	if (cls != cbuf)
+		free(cls);
+	if (buf != sbuf)
+		free(buf);
 	return x;
 fail:
-	for (size_t i = 0; t && i < nt; i++)
-		free(t[i].key);
-	free(t);
-	free(buf);
-	lidx_free(x);
-	return NULL;
+	if (t && t != tbuf)
+		free(t);
+	if (cls && cls != cbuf)
+		free(cls);
+	if (buf != sbuf)
+		free(buf);
+	return NULL; /* what the pool holds goes with it */
 }
 
 void lidx_scratch_free(struct lidx_scratch *s)

@@ -44,9 +44,12 @@ struct rt_lidx {
 	bool have_exact;
 };
 
-/* Build the index of the N bindings at V (bound plan B). NULL when out of memory. */
-struct rt_lidx *lidx_build(const struct rt_bound *b, const struct rt_binding *v, size_t n);
-void lidx_free(struct rt_lidx *x);
+struct rt_pool;
+
+/* Build the index of the N bindings at V (bound plan B) in POOL (it lives and is freed
+ * with the pool). NULL when out of memory. */
+struct rt_lidx *lidx_build(const struct rt_bound *b, const struct rt_binding *v, size_t n,
+			   struct rt_pool *pool);
 
 /* Scratch space for queries, reused from call to call. */
 struct lidx_scratch {

@@ -29,32 +29,34 @@
 
 struct load_opts {
 	const struct rt_opts *ro;
-	bool dry_run;        /* print what would be done, touch nothing */
-	bool copy_only;      /* --nocompress without --hardlink: copies, never links */
+	bool dry_run;	     /* print what would be done, touch nothing */
+	bool copy_only;	     /* --nocompress without --hardlink: copies, never links */
 	bool keep_dir_modes; /* --keep-dir-modes: report wider existing dirs (dirsafe.h) */
 };
 
 struct load_stats {
-	size_t objects;      /* catalog records considered */
-	size_t linked;       /* placed as a hard link of the store entry */
-	size_t copied;       /* placed as a copy (other mount, or copy_only) */
-	size_t reflinked;    /* of those copies, clones sharing the payload's extents */
-	size_t special;      /* symlinks, fifos, devices recreated */
-	size_t dirs;         /* directories created */
-	size_t renamed;      /* placed under another name after a collision */
-	size_t replaced;     /* replaced an existing file (SourcePriority, NewestVersion) */
-	size_t kept;         /* an existing file was kept, the stored one not applied */
-	size_t diverged;     /* original path holds a later save: both versions kept */
-	size_t present;      /* already in place (earlier run, or identical content) */
-	size_t excluded;     /* not applied by the rules (NeverRestore, Config.xml, users) */
-	size_t cleaned;      /* destinationCleanup removals */
-	size_t skipped;      /* errors skipped (ErrorControl nonFatal or --continue) */
-	size_t users_missing; /* catalog users absent here: their objects are skipped */
+	size_t objects;	       /* catalog records considered */
+	size_t linked;	       /* placed as a hard link of the store entry */
+	size_t copied;	       /* placed as a copy (other mount, or copy_only) */
+	size_t reflinked;      /* of those copies, clones sharing the payload's extents */
+	size_t special;	       /* symlinks, fifos, devices recreated */
+	size_t dirs;	       /* directories created */
+	size_t renamed;	       /* placed under another name after a collision */
+	size_t replaced;       /* replaced an existing file (SourcePriority, NewestVersion) */
+	size_t kept;	       /* an existing file was kept, the stored one not applied */
+	size_t diverged;       /* original path holds a later save: both versions kept */
+	size_t present;	       /* already in place (earlier run, or identical content) */
+	size_t excluded;       /* not applied by the rules (NeverRestore, Config.xml, users) */
+	size_t cleaned;	       /* destinationCleanup removals */
+	size_t skipped;	       /* errors skipped (ErrorControl nonFatal or --continue) */
+	size_t users_missing;  /* catalog users absent here: their objects are skipped */
 	size_t dirs_tightened; /* existing directories whose extra group/other bits went */
-	size_t dirs_wide;    /* ... left wider than captured (--keep-dir-modes, chmod failed) */
-	size_t dirs_owner;   /* existing directories owned by another uid than captured */
+	size_t dirs_wide;      /* ... left wider than captured (--keep-dir-modes, chmod failed) */
+	size_t dirs_owner;     /* existing directories owned by another uid than captured */
+	size_t dirs_acl;       /* existing directories whose ACL granting beyond capture went */
+	size_t dirs_acl_kept;  /* ... left so (--keep-dir-modes, the change failed) */
 	bool ruleset_differs;
-	bool stopped;        /* an error stopped the run */
+	bool stopped; /* an error stopped the run */
 };
 
 /* Run a load. Returns the exit code (exitcodes.h). */

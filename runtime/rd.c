@@ -14,7 +14,9 @@
 #include "exitcodes.h"
 #include "fsutil.h"
 #include "sha256.h"
+#include "spill.h"
 #include "storeparent.h"
+#include "volparent.h"
 
 #define PENDING_MAGIC "migstate-pending 1"
 
@@ -24,10 +26,11 @@ struct rd_ctx {
 	struct rd_result *r;
 	struct sw_journal journal;
 	size_t vol;
-	bool in_file;          /* walking a volume's MIGSTATE/File (catalog-indexed) */
-	const char *prefix;    /* real path of the tree being walked, for messages */
-	size_t left;           /* entries of this volume still there after the walk */
-	char **pending;        /* real paths refused now */
+	bool in_file;	      /* walking a volume's MIGSTATE/File (catalog-indexed) */
+	struct sw_cursor cur; /* its records, found in walk order */
+	const char *prefix;   /* real path of the tree being walked, for messages */
+	size_t left;	      /* entries of this volume still there after the walk */
+	struct spill pending; /* real paths refused now (NUL-terminated records) */
 	size_t npending;
 };
 
@@ -57,16 +60,12 @@ static void add_pending(struct rd_ctx *c, const char *rel)
 {
 	size_t n = strlen(c->prefix) + strlen(rel) + 2;
 	char *p = malloc(n);
-	char **v = realloc(c->pending, (c->npending + 1) * sizeof *v);
-	if (!p || !v) {
-		free(p);
-		if (v)
-			c->pending = v;
+	if (!p)
 		return;
-	}
 	snprintf(p, n, "%s%s%s", c->prefix, *rel ? "/" : "", rel);
-	c->pending = v;
-	c->pending[c->npending++] = p;
+	if (spill_put(&c->pending, p, strlen(p) + 1) == 0)
+		c->npending++;
+	free(p);
 }
 
 /* Account for an entry that could not be removed because of ERR. */
@@ -115,9 +114,11 @@ static bool same_bytes_at(struct rd_ctx *c, const char *dest, int dirfd, const c
  * original place? Only then is removing the last link of an entry safe. */
 static bool copy_restored(struct rd_ctx *c, const struct sw_rec *rec, int dirfd, const char *name)
 {
-	size_t first, n = sw_journal_find(&c->journal, rec->r.volume, rec->path, &first);
+	const char *const *dests;
+	size_t n =
+	    sw_journal_find(&c->journal, rec->r.volume, rec->path, strlen(rec->path), &dests);
 	for (size_t i = 0; i < n; i++)
-		if (same_bytes_at(c, c->journal.v[first + i].dest, dirfd, name))
+		if (same_bytes_at(c, dests[i], dirfd, name))
 			return true;
 	return same_bytes_at(c, rec->path, dirfd, name);
 }
@@ -133,7 +134,7 @@ static const char *keep_reason(struct rd_ctx *c, const struct sw_visit *v)
 			return "out of memory";
 		logical[0] = '/';
 		memcpy(logical + 1, v->rel, len + 1);
-		rec = sw_find(c->s, (uint32_t)c->vol, logical, len + 1);
+		rec = sw_cursor_find(&c->cur, logical, len + 1);
 	}
 	bool copied = rec && (rec->r.action == CA_COPIED || rec->r.action == CA_REFLINKED);
 	const char *why = NULL;
@@ -143,9 +144,11 @@ static const char *keep_reason(struct rd_ctx *c, const struct sw_visit *v)
 		/* a copy, or a linked entry whose other names are gone: safe only if load put
 		 * the same bytes somewhere (a copy across volumes, a restore by --nocompress) */
 		if (!copy_restored(c, rec, v->dirfd, v->name))
-			why = copied ? "copied data not found restored (no file with the same content "
-				       "at its original place or where load put it)"
-				     : "last link to this data (link count 1): nothing was restored from it";
+			why = copied
+				  ? "copied data not found restored (no file with the same content "
+				    "at its original place or where load put it)"
+				  : "last link to this data (link count 1): nothing was restored "
+				    "from it";
 	} else if (!strncmp(v->name, ".migtmp.", 8)) {
 		why = NULL; /* a copy a killed scan never finished (docs/store-format.md) */
 	} else if (!logical || !same_bytes_at(c, logical, v->dirfd, v->name)) {
@@ -202,11 +205,25 @@ static void walk_tree(struct rd_ctx *c, int dfd, const char *prefix, bool in_fil
 {
 	c->prefix = prefix;
 	c->in_file = in_file;
+	/* the payload comes in walk order: its records (and the journal's entries) are read
+	 * alongside, never held */
+	if (in_file && sw_cursor_open(&c->cur, c->s, (uint32_t)c->vol) != 0) {
+		c->left++;
+		c->r->errors++;
+		say(c, "error", "", "out of memory");
+		c->in_file = false;
+		return;
+	}
+	if (in_file)
+		sw_journal_rewind(&c->journal);
 	if (sw_walk(dfd, visit, c) != 0) {
 		c->left++;
 		c->r->errors++;
 		say(c, "error", "", "walk failed");
 	}
+	if (in_file)
+		sw_cursor_close(&c->cur);
+	c->in_file = false;
 }
 
 /* Remove directory NAME in DFD once its contents are gone (counted as a store dir). */
@@ -274,7 +291,8 @@ static void clear_meta(struct rd_ctx *c, int meta, const char *prefix, const cha
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
 		if (fstatat(meta, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
-			int sub = openat(meta, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub =
+			    openat(meta, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0) {
 				size_t pl = strlen(prefix) + strlen(names[i]) + 2;
 				char *p = malloc(pl);
@@ -316,7 +334,8 @@ static void remove_vol_top(struct rd_ctx *c, size_t i)
 		c->r->dirs++;
 	} else if (errno != ENOENT) {
 		c->prefix = s->vol_real[i];
-		say(c, "note", "", errno == ENOTEMPTY || errno == EEXIST
+		say(c, "note", "",
+		    errno == ENOTEMPTY || errno == EEXIST
 			? "store directory left in place: it holds files that are not the store's"
 			: strerror(errno));
 	}
@@ -382,7 +401,8 @@ static void remove_volume(struct rd_ctx *c, size_t i)
 		} else {
 			c->left++;
 			c->r->errors++;
-			say(c, "kept", "", "no store.id of ours in this volume's store: not touched");
+			say(c, "kept", "",
+			    "no store.id of ours in this volume's store: not touched");
 		}
 		close(meta);
 		free(meta_p);
@@ -482,12 +502,17 @@ static int pending_write(struct rd_ctx *c)
 	fputs("\nroot\t", f);
 	put_esc(f, c->s->root);
 	fputc('\n', f);
-	for (size_t i = 0; i < c->npending; i++) {
+	int rc = spill_rewind(&c->pending);
+	size_t n;
+	for (const unsigned char *p; rc == 0 && (p = spill_get(&c->pending, &n));) {
 		fputs("entry\t", f);
-		put_esc(f, c->pending[i]);
+		put_esc(f, (const char *)p);
 		fputc('\n', f);
 	}
-	int rc = fflush(f) || fsync(fileno(f)) ? -1 : 0;
+	if (c->pending.err)
+		rc = -1;
+	if (fflush(f) || fsync(fileno(f)))
+		rc = -1;
 	if (fclose(f))
 		rc = -1;
 	if (rc == 0)
@@ -502,8 +527,8 @@ int rd_run(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
 {
 	struct rd_ctx c = {.s = s, .o = o, .r = r};
 	memset(r, 0, sizeof *r);
-	if (sw_journal_read(s->meta_fd, &c.journal) != 0)
-		c.journal.n = 0;
+	spill_init(&c.pending, -1, (size_t)256 << 10);
+	sw_journal_open(s->meta_fd, s->meta_fd, &c.journal); /* unreadable: as if empty */
 	size_t left = 0;
 	c.prefix = s->real;
 	if (store_set_state(s->meta_fd, SS_REMOVING) != 0) {
@@ -511,13 +536,15 @@ int rd_run(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
 		if (err == EPERM || err == EACCES) {
 			r->denied++;
 			say(&c, "denied", "", "cannot mark the store as being removed");
-			sw_journal_free(&c.journal);
+			sw_journal_close(&c.journal);
+			spill_free(&c.pending);
 			return EXIT_NOT_PERMITTED;
 		}
 		if (err != EROFS) {
 			say(&c, "error", "", "cannot mark the store as being removed");
 			r->errors++;
-			sw_journal_free(&c.journal);
+			sw_journal_close(&c.journal);
+			spill_free(&c.pending);
 			return EXIT_STORE_KEPT;
 		}
 		/* a read-only master: everything waits for the pending run */
@@ -547,7 +574,8 @@ int rd_run(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
 			free(meta_p);
 		}
 		if (left == 0) {
-			char *parent = strdup(s->real), *slash = parent ? strrchr(parent, '/') : NULL;
+			char *parent = strdup(s->real),
+			     *slash = parent ? strrchr(parent, '/') : NULL;
 			if (slash && slash != parent) {
 				*slash = 0;
 				int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -556,7 +584,8 @@ int rd_run(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
 						r->dirs++;
 					else if (errno != ENOENT) {
 						c.prefix = s->real;
-						say(&c, "note", "", "store directory left in place: it holds files "
+						say(&c, "note", "",
+						    "store directory left in place: it holds files "
 						    "that are not the store's");
 					}
 					close(pfd);
@@ -576,10 +605,8 @@ int rd_run(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
 		rc = EXIT_NOT_PERMITTED;
 	else if (!r->complete)
 		rc = EXIT_STORE_KEPT;
-	for (size_t i = 0; i < c.npending; i++)
-		free(c.pending[i]);
-	free(c.pending);
-	sw_journal_free(&c.journal);
+	spill_free(&c.pending);
+	sw_journal_close(&c.journal);
 	return rc;
 }
 
@@ -693,7 +720,8 @@ int rd_pending(const struct rd_opts *o, const char *only)
 		const char *name = names[i];
 		char *store, *root;
 		if (pending_read(dfd, name, &store, &root) != 0) {
-			fprintf(stderr, "migstate rd: %s/%s: not a pending record: left alone\n", dir, name);
+			fprintf(stderr, "migstate rd: %s/%s: not a pending record: left alone\n",
+				dir, name);
 			continue;
 		}
 		if (only && (!only_real || strcmp(only_real, store) != 0)) {
@@ -718,15 +746,25 @@ int rd_pending(const struct rd_opts *o, const char *only)
 		} else {
 			struct sw_store s;
 			char err[512];
-			if (sw_open(&s, store, root, SW_ALLOW_PARTIAL | SW_NO_CATALOG, err, sizeof err, &ec)) {
+			if (sw_open(&s, store, root, SW_ALLOW_PARTIAL | SW_NO_CATALOG | SW_ORDERED,
+				    err, sizeof err, &ec)) {
 				fprintf(stderr, "migstate rd: %s\n", err);
+				if (rc == EXIT_OK)
+					rc = ec;
+			} else if ((ec = volparent_enforce_store("rd", &s, o->insecure_parent,
+								 NULL))) {
+				fputs("  left alone: a volume's store path is not safe (the record "
+				      "stays)\n",
+				      out);
 				if (rc == EXIT_OK)
 					rc = ec;
 			} else {
 				struct rd_result r;
 				int x = rd_run(&s, o, &r);
-				fprintf(out, "  removed %zu files, %zu directories; kept %zu, pending %zu\n",
-					r.files, r.dirs, r.kept, r.pending);
+				fprintf(
+				    out,
+				    "  removed %zu files, %zu directories; kept %zu, pending %zu\n",
+				    r.files, r.dirs, r.kept, r.pending);
 				if (x != EXIT_OK && (rc == EXIT_OK || x == EXIT_NOT_PERMITTED))
 					rc = x;
 				if (r.pending == 0)

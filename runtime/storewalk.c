@@ -80,6 +80,105 @@ const struct sw_rec *sw_find(const struct sw_store *s, uint32_t vol, const char 
 	return NULL;
 }
 
+int sw_path_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen;
+	for (size_t i = 0; i < n; i++) {
+		unsigned ca = (unsigned char)a[i], cb = (unsigned char)b[i];
+		if (ca == cb)
+			continue;
+		/* '/' ends a name: below every byte a name may hold */
+		ca = ca == '/' ? 0 : ca;
+		cb = cb == '/' ? 0 : cb;
+		return ca < cb ? -1 : 1;
+	}
+	return alen < blen ? -1 : alen > blen;
+}
+
+size_t sw_nrecords(const struct sw_store *s)
+{
+	if (s->recs || !s->have_cat)
+		return s->nrecs;
+	return (size_t)s->cat.nrecords;
+}
+
+int sw_cursor_open(struct sw_cursor *c, struct sw_store *s, uint32_t vol)
+{
+	memset(c, 0, sizeof *c);
+	c->s = s;
+	c->vol = vol;
+	if (!s->ordered)
+		return 0;
+	c->rec.path = malloc(CAT_MAX_PATH + 1);
+	c->tbuf = malloc(CAT_MAX_PATH + 1);
+	if (!c->rec.path || !c->tbuf) {
+		sw_cursor_close(c);
+		return -1;
+	}
+	catr_rewind(&s->cat);
+	return 0;
+}
+
+/* Streaming: the next record of the cursor's volume into c->rec. */
+static bool cursor_fetch(struct sw_cursor *c)
+{
+	while (!c->end) {
+		int k = catr_next(&c->s->cat, &c->rec.r, c->rec.path, CAT_MAX_PATH + 1);
+		if (k != 1) {
+			c->end = true; /* the catalog was checked when opened: the end */
+			break;
+		}
+		if (c->vol != SW_ALL_VOLS && c->rec.r.volume != c->vol)
+			continue;
+		c->rec.target = NULL;
+		if (c->rec.r.type == CT_SYMLINK &&
+		    catr_target(&c->s->cat, c->tbuf, CAT_MAX_PATH + 1))
+			c->rec.target = c->tbuf;
+		c->len = strlen(c->rec.path);
+		return c->have = true;
+	}
+	return c->have = false;
+}
+
+const struct sw_rec *sw_cursor_next(struct sw_cursor *c)
+{
+	if (!c->s->ordered) {
+		while (c->i < c->s->nrecs) {
+			const struct sw_rec *r = &c->s->recs[c->i++];
+			if (c->vol == SW_ALL_VOLS || r->r.volume == c->vol)
+				return r;
+		}
+		return NULL;
+	}
+	if (!c->have && !cursor_fetch(c))
+		return NULL;
+	c->have = false;
+	return &c->rec;
+}
+
+const struct sw_rec *sw_cursor_find(struct sw_cursor *c, const char *path, size_t len)
+{
+	if (!c->s->ordered)
+		return sw_find(c->s, c->vol, path, len);
+	for (;;) {
+		if (!c->have && !cursor_fetch(c))
+			return NULL;
+		int k = sw_path_cmp(c->rec.path, c->len, path, len);
+		if (k == 0)
+			return &c->rec;
+		if (k > 0)
+			return NULL;
+		c->have = false;
+	}
+}
+
+void sw_cursor_close(struct sw_cursor *c)
+{
+	free(c->rec.path);
+	free(c->tbuf);
+	memset(c, 0, sizeof *c);
+}
+
 /* --- opening ----------------------------------------------------------------------- */
 
 static char *join_root(const char *root, const char *logical)
@@ -175,7 +274,8 @@ static int read_records(struct sw_store *s, char *err, size_t errsz)
 		s->recs[s->nrecs].r = rec;
 		s->recs[s->nrecs].path = strdup(buf);
 		s->recs[s->nrecs].target = NULL;
-		if (s->recs[s->nrecs].path && rec.type == CT_SYMLINK && catr_target(&s->cat, buf, CAT_MAX_PATH + 1))
+		if (s->recs[s->nrecs].path && rec.type == CT_SYMLINK &&
+		    catr_target(&s->cat, buf, CAT_MAX_PATH + 1))
 			s->recs[s->nrecs].target = strdup(buf);
 		if (!s->recs[s->nrecs].path) {
 			rc = -1;
@@ -186,6 +286,38 @@ static int read_records(struct sw_store *s, char *err, size_t errsz)
 	}
 	free(buf);
 	return rc;
+}
+
+/* Are the catalog's records in walk order (sw_path_cmp, never going backwards)? One
+ * pass over the file, two path buffers. */
+static int check_order(struct sw_store *s, bool *ordered)
+{
+	char *a = malloc(CAT_MAX_PATH + 1), *b = malloc(CAT_MAX_PATH + 1);
+	size_t alen = 0;
+	bool first = true;
+	*ordered = true;
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return -1;
+	}
+	catr_rewind(&s->cat);
+	struct cat_record rec;
+	int k;
+	while (*ordered && (k = catr_next(&s->cat, &rec, b, CAT_MAX_PATH + 1)) == 1) {
+		size_t blen = strlen(b);
+		if (!first && sw_path_cmp(a, alen, b, blen) > 0)
+			*ordered = false;
+		char *t = a;
+		a = b;
+		b = t;
+		alen = blen;
+		first = false;
+	}
+	catr_rewind(&s->cat);
+	free(a);
+	free(b);
+	return 0;
 }
 
 static int open_volumes(struct sw_store *s)
@@ -231,8 +363,8 @@ static int open_volumes(struct sw_store *s)
 	return 0;
 }
 
-int sw_open(struct sw_store *s, const char *path, const char *root, unsigned flags,
-	    char *err, size_t errsz, int *exit_code)
+int sw_open(struct sw_store *s, const char *path, const char *root, unsigned flags, char *err,
+	    size_t errsz, int *exit_code)
 {
 	char cerr[256];
 	memset(s, 0, sizeof *s);
@@ -265,13 +397,15 @@ int sw_open(struct sw_store *s, const char *path, const char *root, unsigned fla
 	}
 	s->state = store_probe(s->real);
 	if (s->state == SS_NONE || s->state == SS_FOREIGN) {
-		snprintf(err, errsz, "%s is not a migstate store (no %s/%s of ours): nothing touched",
-			 path, STORE_META, STORE_ID_FILE);
+		snprintf(err, errsz,
+			 "%s is not a migstate store (no %s/%s of ours): nothing touched", path,
+			 STORE_META, STORE_ID_FILE);
 		return -1;
 	}
 	s->store_fd = open(s->real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->store_fd >= 0)
-		s->meta_fd = openat(s->store_fd, STORE_META, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		s->meta_fd = openat(s->store_fd, STORE_META,
+				    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->meta_fd < 0) {
 		snprintf(err, errsz, "%s/%s: %s", path, STORE_META, strerror(errno));
 		if (errno == EACCES || errno == EPERM)
@@ -290,7 +424,16 @@ int sw_open(struct sw_store *s, const char *path, const char *root, unsigned fla
 		return -1;
 	}
 	if (s->have_cat) {
-		if (!(flags & SW_STREAM) && (read_records(s, err, errsz) || index_build(s)))
+		if ((flags & SW_ORDERED) && !(flags & SW_STREAM) && check_order(s, &s->ordered)) {
+			snprintf(err, errsz, "out of memory");
+			return -1;
+		}
+		/* test hook: the tests compare the streamed lookups with the index */
+		const char *ix = getenv("MIGSTATE_TEST_CATALOG_INDEX");
+		if (ix && *ix && *ix != '0')
+			s->ordered = false;
+		if (!(flags & SW_STREAM) && !s->ordered &&
+		    (read_records(s, err, errsz) || index_build(s)))
 			return -1;
 		for (size_t i = 0; i < s->cat.nvols; i++)
 			if (s->cat.vols[i].v.flags & CV_MASTER)
@@ -298,7 +441,8 @@ int sw_open(struct sw_store *s, const char *path, const char *root, unsigned fla
 	}
 	if (root)
 		s->root = realpath(root, NULL);
-	else if (s->have_cat && s->cat.nvols > 0 && !(s->cat.vols[s->master].v.flags & CV_OUTSIDE_ROOT))
+	else if (s->have_cat && s->cat.nvols > 0 &&
+		 !(s->cat.vols[s->master].v.flags & CV_OUTSIDE_ROOT))
 		s->root = derive_root(s->real, s->cat.vols[s->master].store_dir);
 	if (!s->root && !root) {
 		s->root = strdup("/");
@@ -530,7 +674,8 @@ static void put_escaped(FILE *f, const char *s)
 	const unsigned char *p = (const unsigned char *)s, *run = p;
 	for (; *p; p++) {
 		if (*p < 0x20 || *p == 0x7f || *p == '\\') {
-			fwrite(run, 1, (size_t)(p - run), f); /* the plain bytes before it at once */
+			fwrite(run, 1, (size_t)(p - run),
+			       f); /* the plain bytes before it at once */
 			fprintf(f, "\\x%02x", *p);
 			run = p + 1;
 		}
@@ -559,7 +704,8 @@ static bool unescape(char *s)
 			continue;
 		}
 		int h, l;
-		if (p[1] != 'x' || (h = hexval(p[2])) < 0 || (l = hexval(p[3])) < 0 || (h == 0 && l == 0))
+		if (p[1] != 'x' || (h = hexval(p[2])) < 0 || (l = hexval(p[3])) < 0 ||
+		    (h == 0 && l == 0))
 			return false;
 		*o++ = (char)(h << 4 | l);
 		p += 3;
@@ -568,32 +714,56 @@ static bool unescape(char *s)
 	return true;
 }
 
-static int jent_cmp(const void *a, const void *b)
+/* A sorted entry: u32 volume, u32 path length, the path, the destination (no NULs). */
+#define JREC_HEAD 8u
+
+static int jrec_cmp(const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
 {
-	const struct sw_jent *x = a, *y = b;
-	if (x->vol != y->vol)
-		return x->vol < y->vol ? -1 : 1;
-	return strcmp(x->path, y->path);
+	uint32_t av, bv, al, bl;
+	(void)an;
+	(void)bn;
+	memcpy(&av, a, 4);
+	memcpy(&al, a + 4, 4);
+	memcpy(&bv, b, 4);
+	memcpy(&bl, b + 4, 4);
+	int c = sw_path_cmp((const char *)a + JREC_HEAD, al, (const char *)b + JREC_HEAD, bl);
+	if (c)
+		return c;
+	return av < bv ? -1 : av > bv;
 }
 
-int sw_journal_read(int meta_fd, struct sw_journal *j)
+int sw_journal_open(int meta_fd, int tmpdir, struct sw_journal *j)
 {
-	j->v = NULL;
-	j->n = 0;
-	int fd = openat(meta_fd, SW_JOURNAL, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	memset(j, 0, sizeof *j);
+	j->tmpdir = tmpdir;
+	j->fd = openat(meta_fd, SW_JOURNAL, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (j->fd < 0)
 		return errno == ENOENT ? 0 : -1;
-	FILE *f = fdopen(fd, "r");
+	return 0;
+}
+
+/* Read the journal into the sorter: lines as load writes them; a torn last line (a
+ * crash while appending) ends it, a malformed line is skipped. */
+static void journal_load(struct sw_journal *j)
+{
+	/* budget: the sorter's memory for a journal of any length */
+	xs_init(&j->xs, j->tmpdir, (size_t)2 << 20, jrec_cmp);
+	j->loaded = true;
+	FILE *f = j->fd >= 0 ? fdopen(j->fd, "r") : NULL;
 	if (!f) {
-		close(fd);
-		return -1;
+		if (j->fd >= 0)
+			close(j->fd);
+		j->fd = -1;
+		xs_rewind(&j->xs);
+		return;
 	}
-	char *line = NULL;
-	size_t lcap = 0, cap = 0;
+	j->fd = -1; /* f owns it */
+	char *line = NULL, *rec = NULL;
+	size_t lcap = 0, rcap = 0;
 	ssize_t len;
 	while ((len = getline(&line, &lcap, f)) > 0) {
 		if (line[len - 1] != '\n')
-			break; /* a torn last line (crash while appending) */
+			break;
 		line[len - 1] = 0;
 		char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
 		if (!t2)
@@ -603,62 +773,182 @@ int sw_journal_read(int meta_fd, struct sw_journal *j)
 		unsigned long vol = strtoul(line, &end, 10);
 		if (*end || !unescape(t1 + 1) || !unescape(t2 + 1))
 			continue;
-		if (j->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct sw_jent *q = realloc(j->v, cap * sizeof *q);
+		size_t pl = strlen(t1 + 1), dl = strlen(t2 + 1);
+		if (pl > UINT32_MAX || JREC_HEAD + pl + dl > rcap) {
+			size_t nc = JREC_HEAD + pl + dl + 64;
+			char *q = pl > UINT32_MAX ? NULL : realloc(rec, nc);
 			if (!q)
 				break;
-			j->v = q;
+			rec = q;
+			rcap = nc;
 		}
-		j->v[j->n].vol = (uint32_t)vol;
-		j->v[j->n].path = strdup(t1 + 1);
-		j->v[j->n].dest = strdup(t2 + 1);
-		if (!j->v[j->n].path || !j->v[j->n].dest) {
-			free(j->v[j->n].path);
-			free(j->v[j->n].dest);
+		uint32_t v32 = (uint32_t)vol, p32 = (uint32_t)pl;
+		memcpy(rec, &v32, 4);
+		memcpy(rec + 4, &p32, 4);
+		memcpy(rec + JREC_HEAD, t1 + 1, pl);
+		memcpy(rec + JREC_HEAD + pl, t2 + 1, dl);
+		if (xs_put(&j->xs, rec, JREC_HEAD + pl + dl) != 0)
 			break;
-		}
-		j->n++;
 	}
+	free(rec);
 	free(line);
 	fclose(f);
-	if (j->n)
-		qsort(j->v, j->n, sizeof *j->v, jent_cmp);
+	xs_rewind(&j->xs);
+}
+
+void sw_journal_rewind(struct sw_journal *j)
+{
+	if (j->loaded)
+		xs_rewind(&j->xs);
+	j->have = j->eof = j->have_la = false;
+	j->gn = 0;
+}
+
+/* Append the entry REC to the group at hand. */
+static int group_add(struct sw_journal *j, const unsigned char *rec, size_t n)
+{
+	uint32_t vol, pl;
+	memcpy(&vol, rec, 4);
+	memcpy(&pl, rec + 4, 4);
+	size_t dl = n - JREC_HEAD - pl;
+	if (j->gn == j->gcap) {
+		size_t nc = j->gcap ? j->gcap * 2 : 8;
+		uint32_t *v = realloc(j->gvol, nc * sizeof *v);
+		if (v)
+			j->gvol = v;
+		size_t *d = v ? realloc(j->gdest, nc * sizeof *d) : NULL;
+		if (!d)
+			return -1;
+		j->gdest = d;
+		j->gcap = nc;
+	}
+	if (j->gdlen + dl + 1 > j->gdcap) {
+		size_t nc = j->gdcap ? j->gdcap : 256;
+		while (nc < j->gdlen + dl + 1)
+			nc *= 2;
+		char *q = realloc(j->gdests, nc);
+		if (!q)
+			return -1;
+		j->gdests = q;
+		j->gdcap = nc;
+	}
+	if (!j->gn) {
+		if (pl + 1 > j->gpcap) {
+			char *q = realloc(j->gpath, pl + 1);
+			if (!q)
+				return -1;
+			j->gpath = q;
+			j->gpcap = pl + 1;
+		}
+		memcpy(j->gpath, rec + JREC_HEAD, pl);
+		j->gpath[pl] = 0;
+		j->glen = pl;
+	}
+	j->gvol[j->gn] = vol;
+	j->gdest[j->gn++] = j->gdlen;
+	memcpy(j->gdests + j->gdlen, rec + JREC_HEAD + pl, dl);
+	j->gdests[j->gdlen + dl] = 0;
+	j->gdlen += dl + 1;
 	return 0;
 }
 
-void sw_journal_free(struct sw_journal *j)
+/* Read the next sorted entry into la (a copy: the sorter's is gone at the next get). */
+static bool fetch_ahead(struct sw_journal *j)
 {
-	for (size_t i = 0; i < j->n; i++) {
-		free(j->v[i].path);
-		free(j->v[i].dest);
+	size_t n;
+	const unsigned char *r = j->eof ? NULL : xs_get(&j->xs, &n);
+	if (!r) {
+		j->eof = true;
+		return false;
 	}
-	free(j->v);
-	j->v = NULL;
-	j->n = 0;
+	if (n > j->lacap) {
+		unsigned char *q = realloc(j->la, n);
+		if (!q) {
+			j->eof = true;
+			return false;
+		}
+		j->la = q;
+		j->lacap = n;
+	}
+	memcpy(j->la, r, n);
+	j->lan = n;
+	return j->have_la = true;
 }
 
-size_t sw_journal_find(const struct sw_journal *j, uint32_t vol, const char *path, size_t *first)
+/* The next group: every entry of the next payload path. The entry after it stays read
+ * ahead in la and starts the following group. */
+static bool group_next(struct sw_journal *j)
 {
-	size_t lo = 0, hi = j->n;
-	struct sw_jent key = {vol, (char *)path, NULL};
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (jent_cmp(&j->v[mid], &key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	j->gn = 0;
+	j->gdlen = 0;
+	j->have = false;
+	if (!j->have_la && !fetch_ahead(j))
+		return false;
+	do {
+		uint32_t pl;
+		memcpy(&pl, j->la + 4, 4);
+		if (j->gn &&
+		    sw_path_cmp(j->gpath, j->glen, (const char *)j->la + JREC_HEAD, pl) != 0)
+			break;
+		if (group_add(j, j->la, j->lan) != 0) {
+			j->eof = true;
+			break;
+		}
+		j->have_la = false;
+	} while (fetch_ahead(j));
+	return j->have = j->gn > 0;
+}
+
+size_t sw_journal_find(struct sw_journal *j, uint32_t vol, const char *path, size_t len,
+		       const char *const **dests)
+{
+	if (!j->loaded)
+		journal_load(j);
+	for (;;) {
+		if (!j->have && !group_next(j))
+			return 0;
+		int c = sw_path_cmp(j->gpath, j->glen, path, len);
+		if (c > 0)
+			return 0;
+		if (c == 0)
+			break;
+		j->have = false;
 	}
-	*first = lo;
+	if (j->gn > j->outcap) {
+		const char **q = realloc(j->out, j->gn * sizeof *q);
+		if (!q)
+			return 0;
+		j->out = q;
+		j->outcap = j->gn;
+	}
 	size_t n = 0;
-	while (lo + n < j->n && !jent_cmp(&j->v[lo + n], &key))
-		n++;
+	for (size_t i = 0; i < j->gn; i++)
+		if (j->gvol[i] == vol)
+			j->out[n++] = j->gdests + j->gdest[i];
+	*dests = j->out;
 	return n;
+}
+
+void sw_journal_close(struct sw_journal *j)
+{
+	if (j->loaded)
+		xs_free(&j->xs);
+	if (j->fd >= 0)
+		close(j->fd);
+	free(j->gpath);
+	free(j->gvol);
+	free(j->gdest);
+	free(j->gdests);
+	free(j->la);
+	free(j->out);
+	memset(j, 0, sizeof *j);
+	j->fd = -1;
 }
 
 FILE *sw_journal_append(int meta_fd)
 {
-	int fd = openat(meta_fd, SW_JOURNAL, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = openat(meta_fd, SW_JOURNAL, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			0600);
 	if (fd < 0)
 		return NULL;
 	FILE *f = fdopen(fd, "a");

@@ -1,6 +1,7 @@
-/* storewalk.h - an opened store as load, rd, verify and du see it: the catalog read
- * into memory and indexed by (volume, path), one directory fd per volume's store, and a
- * bottom-up walker that never follows a symlink and never leaves a volume.
+/* storewalk.h - an opened store as load, rd, verify and du see it: the catalog (read in
+ * order through a cursor, or read into memory and indexed by (volume, path) when it is
+ * out of walk order), one directory fd per volume's store, and a bottom-up walker that
+ * never follows a symlink and never leaves a volume.
  *
  * Where things are (store.h): the master store is the STORE argument; every other
  * volume's store is its catalog store_dir, a logical path resolved beneath the root
@@ -16,51 +17,90 @@
 #include <sys/stat.h>
 
 #include "catalog.h"
+#include "extsort.h"
 #include "store.h"
 
 struct sw_rec {
 	struct cat_record r;
-	char *path;          /* logical path */
-	char *target;        /* symlinks: the target the catalog keeps, else NULL */
+	char *path;   /* logical path */
+	char *target; /* symlinks: the target the catalog keeps, else NULL */
 };
 
 struct sw_store {
-	char *arg;           /* STORE as given */
-	char *real;          /* its real path */
-	int store_fd;        /* STORE */
-	int meta_fd;         /* STORE/MIGSTATE */
+	char *arg;    /* STORE as given */
+	char *real;   /* its real path */
+	int store_fd; /* STORE */
+	int meta_fd;  /* STORE/MIGSTATE */
 	enum store_state state;
 	bool have_cat;
 	const char *cat_name; /* "catalog", or "catalog.partial" of an interrupted scan */
 	struct cat_reader cat;
 	struct sw_rec *recs;
 	size_t nrecs;
-	uint32_t *index;     /* open addressing over recs, UINT32_MAX empty */
+	uint32_t *index; /* open addressing over recs, UINT32_MAX empty */
 	size_t index_cap;
-	char *root;          /* real path of the root (logical "/") */
+	char *root; /* real path of the root (logical "/") */
 	int rootfd;
-	size_t master;       /* index of the master volume (CV_MASTER) */
+	size_t master; /* index of the master volume (CV_MASTER) */
 	size_t nvols;
-	int *vol_fd;         /* each volume's store directory, -1 when absent */
-	int *file_fd;        /* its MIGSTATE/File, -1 when absent */
+	int *vol_fd;	     /* each volume's store directory, -1 when absent */
+	int *file_fd;	     /* its MIGSTATE/File, -1 when absent */
 	char **vol_real;     /* real path of each volume's store directory */
 	bool *vol_unmounted; /* its mount point is not mounted: the store may be there */
 	bool root_guessed;   /* no --root and none derivable: "/" assumed */
+	bool ordered;	     /* SW_ORDERED: the catalog is in walk order, records are read
+				through a cursor (sw_cursor_*) instead of recs */
 };
 
-#define SW_ALLOW_PARTIAL 1u  /* fall back to catalog.partial (rd of an interrupted scan) */
-#define SW_NO_CATALOG 2u     /* a store with neither catalog is still opened (rd) */
-#define SW_STREAM 4u         /* records are not read into recs (no sw_find): the caller
-				reads the catalog in order itself (load) */
+#define SW_ALLOW_PARTIAL 1u /* fall back to catalog.partial (rd of an interrupted scan) */
+#define SW_NO_CATALOG 2u    /* a store with neither catalog is still opened (rd) */
+#define SW_STREAM                                                                                  \
+	4u /* records are not read into recs (no sw_find): the caller                              \
+	      reads the catalog in order itself (load) */
+#define SW_ORDERED                                                                                 \
+	8u /* rd, verify, du: records are not read into recs when the                              \
+	      catalog is in walk order (every catalog scan writes is):                             \
+	      sw_cursor_* reads them in order, finds them in walk order.                           \
+	      A catalog out of that order is read and indexed as before */
 
 /* Open the store at PATH. ROOT NULL: derived as described above. Returns 0, or -1
  * with ERR and *EXIT_CODE (27 not a store of ours or unusable, 34 not permitted). */
-int sw_open(struct sw_store *s, const char *path, const char *root, unsigned flags,
-	    char *err, size_t errsz, int *exit_code);
+int sw_open(struct sw_store *s, const char *path, const char *root, unsigned flags, char *err,
+	    size_t errsz, int *exit_code);
 void sw_close(struct sw_store *s);
 
 /* The record of the payload at logical PATH in volume VOL's store, or NULL. */
 const struct sw_rec *sw_find(const struct sw_store *s, uint32_t vol, const char *path, size_t len);
+
+/* Walk order of two logical paths: pre-order, names compared by bytes (a path sorts
+ * before everything below it, "/a/b" before "/a.txt"): the catalog's record order and
+ * sw_walk()'s. <0, 0, >0. */
+int sw_path_cmp(const char *a, size_t alen, const char *b, size_t blen);
+
+/* Reading the records of one volume (VOL, or every volume: SW_ALL_VOLS) in catalog
+ * order, and finding the record of a payload path while walking a store in walk order
+ * (sw_walk()). With recs (no SW_ORDERED, or a catalog out of order) this is a plain
+ * index; otherwise it streams the catalog: the paths given to sw_cursor_find must not
+ * go backwards, and one cursor at a time uses the store's reader. The record returned
+ * is valid until the next call. */
+#define SW_ALL_VOLS UINT32_MAX
+struct sw_cursor {
+	struct sw_store *s;
+	uint32_t vol;
+	size_t i;	/* with recs: the next index */
+	bool have, end; /* streaming: rec holds the next record not passed yet */
+	struct sw_rec rec;
+	size_t len; /* strlen(rec.path) */
+	char *tbuf;
+};
+int sw_cursor_open(struct sw_cursor *c, struct sw_store *s, uint32_t vol);
+const struct sw_rec *sw_cursor_next(struct sw_cursor *c);
+/* The record of VOL at logical PATH (the first, when the catalog has it twice), or
+ * NULL. */
+const struct sw_rec *sw_cursor_find(struct sw_cursor *c, const char *path, size_t len);
+void sw_cursor_close(struct sw_cursor *c);
+/* Number of catalog records. */
+size_t sw_nrecords(const struct sw_store *s);
 
 /* Open the directory holding record R's payload (beneath that volume's File/, no
  * symlinks followed); *LEAF is the payload's name. -1 with errno when unavailable. */
@@ -82,7 +122,7 @@ struct sw_visit {
 	const struct stat *st;
 	bool post;
 	bool foreign;
-	int error;           /* the entry could not be read/opened: errno, else 0 */
+	int error; /* the entry could not be read/opened: errno, else 0 */
 };
 typedef int (*sw_visit_fn)(const struct sw_visit *v, void *ctx);
 int sw_walk(int top, sw_visit_fn fn, void *ctx);
@@ -97,20 +137,38 @@ uint64_t sw_mnt_id(int fd);
  * can accept a diverged original that load already resolved. */
 #define SW_JOURNAL "restored"
 
-struct sw_jent {
-	uint32_t vol;
-	char *path;
-	char *dest;
-};
+/* The journal read in catalog order (rd, verify): its entries sorted by payload path
+ * in walk order, then volume, with bounded memory (extsort.h: beyond a budget in an
+ * unlinked temporary file). It is read
+ * when first needed; lookups within one pass must not go backwards in walk order. */
 struct sw_journal {
-	struct sw_jent *v;   /* sorted by (vol, path) */
-	size_t n;
+	int fd;	    /* the journal, -1 absent or unreadable (then it is empty) */
+	int tmpdir; /* where the sort may make its file (not owned) */
+	bool loaded, have, eof;
+	struct xsort xs;
+	char *gpath; /* the group at hand: every entry of one payload path */
+	size_t glen, gpcap;
+	uint32_t *gvol;
+	size_t *gdest; /* offsets into gdests */
+	size_t gn, gcap;
+	char *gdests;
+	size_t gdlen, gdcap;
+	unsigned char *la; /* the entry read ahead: the first of the next group */
+	size_t lan, lacap;
+	bool have_la;
+	const char **out;
+	size_t outcap;
 };
-/* Read the journal of META_FD (absent: empty). 0 or -1. */
-int sw_journal_read(int meta_fd, struct sw_journal *j);
-void sw_journal_free(struct sw_journal *j);
-/* Entries for (VOL, PATH): returns how many, *FIRST the index of the first. */
-size_t sw_journal_find(const struct sw_journal *j, uint32_t vol, const char *path, size_t *first);
+/* Open the journal of META_FD (absent: empty); the sort's file goes to TMPDIR first
+ * (-1: $TMPDIR or /tmp). 0 or -1 (then empty as well). */
+int sw_journal_open(int meta_fd, int tmpdir, struct sw_journal *j);
+/* Start a new pass: lookups may begin again from the first path. */
+void sw_journal_rewind(struct sw_journal *j);
+/* The destinations load recorded for (VOL, PATH): how many, *DESTS (valid until the
+ * next call). */
+size_t sw_journal_find(struct sw_journal *j, uint32_t vol, const char *path, size_t len,
+		       const char *const **dests);
+void sw_journal_close(struct sw_journal *j);
 /* Open for appending (created 0600). NULL with errno. */
 FILE *sw_journal_append(int meta_fd);
 void sw_journal_add(FILE *f, uint32_t vol, const char *path, const char *dest);

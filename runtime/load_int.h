@@ -1,0 +1,190 @@
+/* load_int.h - shared by the restore engine's files (load.c and load_*.c); not part of
+ * its interface (load.h).
+ *
+ * load.c runs the restore: set-up, the users (load_users.c), every record decided into
+ * the action list (load_decide.c), destinationCleanup (load_cleanup.c), each action
+ * applied (load_place.c; a destination already taken: load_conflict.c) in directories
+ * made or checked by load_dirs.c, times set last (load_times.c). load_smap.c is a small
+ * string map. */
+#ifndef MIGRT_LOAD_INT_H
+#define MIGRT_LOAD_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "bind.h"
+#include "decide.h"
+#include "dirmeta.h"
+#include "dirsafe.h"
+#include "load.h"
+#include "merge.h"
+#include "plan.h"
+#include "spill.h"
+#include "storewalk.h"
+
+/* A small string map (path -> index), load_smap.c. */
+struct smap {
+	char **key;
+	uint32_t *val;
+	size_t cap, n;
+};
+
+/* One object to restore: the catalog record and its destinations. */
+struct action {
+	uint32_t rec;	/* the record's number in the catalog */
+	uint32_t merge; /* merge rule, PLAN_NONE: default */
+	unsigned ctx;
+	size_t ndest;
+	char *dest[DECIDE_MAX_DEST + 1];
+};
+
+struct loader {
+	const struct load_opts *o;
+	struct rlog *log;
+	struct load_stats *st;
+	struct plan plan;
+	bool plan_open;
+	struct sw_store s;
+	bool store_open;
+	struct rt_user *users; /* captured users selected and present: contexts 1..n */
+	size_t nusers;
+	char **target_home; /* their home on this system (may differ) */
+	int *user_ctx;	    /* catalog user index -> context; USER_UNSELECTED, USER_MISSING */
+	const char **fixed;
+	struct rt_env env;
+	struct rt_bound b;
+	bool bound;
+	struct rt_dirctx dc; /* decide(): the directory of the last record decided */
+	char *dcdir;
+	struct spill acts; /* the objects to restore, decided in catalog order */
+	size_t nacts;
+	char *pathbuf, *tgtbuf;	    /* the catalog record being applied: path, symlink target */
+	struct dirmeta dirs;	    /* directory path -> metadata to make it with; restored into */
+	char *lasttouch;	    /* the directory touch_dirs marked last */
+	struct smap simulated;	    /* --dry-run: directories that would be made */
+	struct dirsafe safe;	    /* existing directories no wider than captured */
+	struct dirsafe_id *refused; /* made by another user while load made them: unused */
+	size_t nrefused;
+	bool in_refused; /* the last open_dest_dir failed on one of them */
+	FILE *journal;
+	char *pcache; /* last destination parent opened, and its fd */
+	int pcache_fd;
+	char *scache; /* last payload parent opened (volume + path), its fd */
+	uint32_t scache_vol;
+	int scache_fd;
+	struct spill fix; /* copies whose times are checked at the end (struct fixup) */
+	bool stop;
+	int exit;
+};
+
+#define USER_UNSELECTED (-1)
+#define USER_MISSING (-2)
+#define DRY_NEW (-2) /* --dry-run: the directory does not exist yet */
+
+/* One object being applied (load_place.c). */
+struct obj {
+	struct loader *L;
+	const struct sw_rec *r;
+	int sfd; /* payload's directory (files) */
+	const char *sleaf;
+	struct stat pst; /* the payload (files) */
+	bool has_payload;
+};
+
+enum placed { P_LINKED, P_COPIED, P_SPECIAL };
+
+/* --- load.c: small helpers ------------------------------------------------------- */
+
+/* One --dry-run line: WHAT <TAB> A [<TAB> B]. On stderr when stdout carries --json. */
+void load_out_line(struct loader *L, const char *what, const char *a, const char *b);
+/* Nanoseconds of a timespec, and back. */
+int64_t ns_of(const struct timespec *t);
+struct timespec load_ts_of(int64_t ns);
+/* Ignorable when a filesystem cannot keep an attribute (FAT through FUSE says ENOSYS). */
+bool load_unsupported(int err);
+/* Split logical PATH at its last '/': a malloc'd parent and a pointer to the leaf. */
+char *load_parent_of(const char *path, const char **leaf);
+/* DIR/NAME, malloc'd. */
+char *load_join(const char *dir, const char *name);
+
+/* --- load_smap.c ----------------------------------------------------------------- */
+
+const uint32_t *smap_get(const struct smap *m, const char *k);
+/* Insert K -> V unless K is there already. 1 inserted, 0 present, -1 no memory. */
+int smap_put(struct smap *m, const char *k, uint32_t v);
+void smap_free(struct smap *m);
+
+/* --- load_users.c ---------------------------------------------------------------- */
+
+/* Bind the catalog's users that exist here (by name) and are selected. */
+int setup_users(struct loader *L);
+/* DEST below a captured home whose user lives elsewhere here: moved there. */
+char *rebase_home(struct loader *L, char *dest);
+
+/* --- load_decide.c --------------------------------------------------------------- */
+
+/* The catalog's next record into R (path and target in the loader's buffers): 1, 0 at
+ * the end, -1 malformed. */
+int next_record(struct loader *L, struct sw_rec *r);
+/* Decode action list record B (N bytes) into A. -1 when it is not one of ours. */
+int pop_action(unsigned char *b, size_t n, char *path, struct action *a);
+/* Decide every record, in catalog order, into the action list; build the directory
+ * table. */
+int plan_actions(struct loader *L);
+
+/* --- load_dirs.c ----------------------------------------------------------------- */
+
+/* Mark DIR and every directory above it as holding restored objects. */
+void touch_dirs(struct loader *L, const char *dir);
+/* Open directory LOGICAL beneath the root, making what is missing (cached fd: do not
+ * close it). DRY_NEW under --dry-run when it would be made; -1 with errno. */
+int open_dest_dir(struct loader *L, const char *logical);
+/* The payload's directory for record R (cached: do not close). */
+int open_payload_dir(struct loader *L, const struct sw_rec *r, const char **leaf);
+
+/* --- load_place.c ---------------------------------------------------------------- */
+
+/* Is the entry NAME in DIRFD already this object (CTX: a struct obj)? */
+bool load_is_ours(int dirfd, const char *name, void *ctx);
+/* Put the object at DFD/NAME (REPLACE: over what is there, atomically). */
+int load_place_object(struct obj *ob, int dfd, const char *name, bool replace, enum placed *how);
+void count_placed(struct loader *L, enum placed how);
+/* Record a placement: journal, log, directory times later. */
+void load_placed(struct loader *L, const struct obj *ob, const char *dir, const char *name,
+		 const char *note);
+/* Apply one action: the object at each of its destinations. */
+void apply_action(struct loader *L, const struct sw_rec *r, const struct action *a);
+
+/* --- load_conflict.c ------------------------------------------------------------- */
+
+/* The original path holds another file than the captured one: keep both. */
+int resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
+		     const struct stat *dst, enum merge_mode mm, const char *pattern);
+/* Something that is not this object is at DFD/NAME: the merge rule decides. */
+int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name,
+		      const struct stat *dst, enum merge_mode mm, const char *pattern);
+/* Report an original that differs from the captured file when the object goes elsewhere. */
+void note_moved_original(struct obj *ob);
+/* Is DFD the very directory the scan saw at LOGICAL? */
+bool same_dir_as_captured(struct loader *L, int dfd, const char *logical);
+
+/* --- load_times.c ---------------------------------------------------------------- */
+
+/* Remember to check the times of the copy DFD/NAME at the end of the run. */
+void add_fixup(struct loader *L, int dfd, const char *name, const struct stat *pst);
+/* Copies whose mtime is not the captured one (stamped late by their filesystem). */
+void fix_copy_times(struct loader *L);
+/* Directory times last: creating entries changed them. */
+void fix_dir_times(struct loader *L);
+
+/* --- load_cleanup.c -------------------------------------------------------------- */
+
+/* Delete, before anything is applied, the destination files destinationCleanup rules
+ * name. */
+void run_cleanup(struct loader *L);
+
+#endif

@@ -1,0 +1,376 @@
+/* load_place.c - one object put at its destinations: linked from the store, copied or
+ * recreated under a temporary name, then renamed into place. */
+#include "load_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "copyfile.h"
+#include "errpolicy.h"
+#include "exitcodes.h"
+#include "fsutil.h"
+#include "sha256.h"
+
+/* Test hook: MIGSTATE_TEST_CRASH_AFTER=N kills the process after N objects are
+ * placed, so the tests can prove a rerun finishes an interrupted load. */
+static void crash_point(void)
+{
+	static long left = -2;
+	if (left == -2) {
+		const char *e = getenv("MIGSTATE_TEST_CRASH_AFTER");
+		left = e && *e ? strtol(e, NULL, 10) : -1;
+	}
+	if (left > 0 && --left == 0)
+		kill(getpid(), SIGKILL);
+}
+
+/* An error on the object at DEST: ErrorControl, then --continue, decide whether the
+ * run goes on. */
+static bool on_error(struct loader *L, const char *dest, int err, const char *what)
+{
+	const char *leaf;
+	char *dir = load_parent_of(dest, &leaf);
+	uint32_t rule = PLAN_NONE;
+	enum errp_action a =
+	    L->bound && dir ? errp_decide(&L->b, dir, leaf, err, &rule) : ERRP_NONE;
+	free(dir);
+	char code[16];
+	snprintf(code, sizeof code, "%d", err);
+	if (a == ERRP_FATAL || (a == ERRP_NONE && !L->o->ro->cont)) {
+		rlog_msg(L->log, RL_ERROR, "%s: %s: %s (stopping%s)", rlog_esc(L->log, dest), what,
+			 strerror(err),
+			 a == ERRP_FATAL ? ": ErrorControl says fatal" : "; -c would skip it");
+		rlog_progress(L->log, "error", "UnableToApply", "objectName", dest, "action",
+			      "Abort", "errorCode", code, (char *)NULL);
+		L->stop = true;
+		L->exit = EXIT_STOPPED;
+		L->st->stopped = true;
+		return false;
+	}
+	L->st->skipped++;
+	rlog_msg(L->log, RL_ERROR, "%s: %s: %s (skipped%s)", rlog_esc(L->log, dest), what,
+		 strerror(err), a == ERRP_NONFATAL ? " by ErrorControl" : " by --continue");
+	rlog_progress(L->log, "error", "UnableToApply", "objectName", dest, "action", "Ignore",
+		      "errorCode", code, (char *)NULL);
+	return true;
+}
+
+/* Is the entry NAME in DIRFD already this object? The store's inode, the same bytes, or
+ * for special files the same kind (and symlink target). */
+bool load_is_ours(int dirfd, const char *name, void *ctx)
+{
+	const struct obj *ob = ctx;
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return false;
+	switch ((enum cat_type)ob->r->r.type) {
+	case CT_FILE:
+		if (!ob->has_payload || !S_ISREG(st.st_mode))
+			return false;
+		if (st.st_dev == ob->pst.st_dev && st.st_ino == ob->pst.st_ino)
+			return true;
+		return st.st_size == ob->pst.st_size &&
+		       sw_same_file_content(ob->sfd, ob->sleaf, dirfd, name);
+	case CT_SYMLINK: {
+		if (!S_ISLNK(st.st_mode) || !ob->r->target)
+			return false;
+		char buf[4096];
+		ssize_t n = readlinkat(dirfd, name, buf, sizeof buf - 1);
+		if (n < 0)
+			return false;
+		buf[n] = 0;
+		return !strcmp(buf, ob->r->target);
+	}
+	case CT_FIFO:
+		return S_ISFIFO(st.st_mode);
+	case CT_CHR:
+		return S_ISCHR(st.st_mode) && st.st_rdev == ob->r->r.rdev;
+	case CT_BLK:
+		return S_ISBLK(st.st_mode) && st.st_rdev == ob->r->r.rdev;
+	default:
+		return false;
+	}
+}
+
+/* A temporary name next to NAME, ours by its shape (an earlier crash may have left it:
+ * it is removed first). */
+static void tmp_name(const char *name, char *out, size_t outsz)
+{
+	unsigned char h[32];
+	char hex[65];
+	sha256(name, strlen(name), h);
+	sha256_hex(h, hex);
+	snprintf(out, outsz, ".migstate-%.24s.tmp", hex);
+}
+
+/* Recreate a symlink or special file under the temporary TMP in DFD. */
+static int make_special(struct obj *ob, int dfd, const char *tmp)
+{
+	const struct cat_record *r = &ob->r->r;
+	int rc;
+	if (r->type == CT_SYMLINK) {
+		if (!ob->r->target) {
+			errno = ENODATA;
+			return -1;
+		}
+		rc = symlinkat(ob->r->target, dfd, tmp);
+	} else {
+		mode_t fmt = r->type == CT_FIFO ? S_IFIFO : r->type == CT_CHR ? S_IFCHR : S_IFBLK;
+		rc = mknodat(dfd, tmp, fmt | (r->mode & 07777), (dev_t)r->rdev);
+	}
+	if (rc != 0)
+		return -1;
+	if (fchownat(dfd, tmp, r->uid, r->gid, AT_SYMLINK_NOFOLLOW) != 0 &&
+	    !load_unsupported(errno)) {
+		int saved = errno;
+		unlinkat(dfd, tmp, 0);
+		errno = saved;
+		return -1;
+	}
+	/* never through a symlink: TMP's directory may be writable by the user, who could
+	 * swap the node for a link to /etc/shadow in between */
+	if (r->type != CT_SYMLINK)
+		fchmodat(dfd, tmp, r->mode & 07777, AT_SYMLINK_NOFOLLOW);
+	struct timespec t[2] = {load_ts_of(r->atime_ns), load_ts_of(r->mtime_ns)};
+	utimensat(dfd, tmp, t, AT_SYMLINK_NOFOLLOW);
+	return 0;
+}
+
+/* Put the object at DFD/NAME. With REPLACE an existing entry there is replaced
+ * atomically (rename over it); without, EEXIST says something appeared there. */
+int load_place_object(struct obj *ob, int dfd, const char *name, bool replace, enum placed *how)
+{
+	struct loader *L = ob->L;
+	char tmp[64];
+	if (ob->r->r.type != CT_FILE || replace)
+		tmp_name(name, tmp, sizeof tmp);
+	if (ob->r->r.type != CT_FILE) {
+		unlinkat(dfd, tmp, 0);
+		if (make_special(ob, dfd, tmp) != 0)
+			return -1;
+		*how = P_SPECIAL;
+	} else {
+		bool linked = false;
+		if (!L->o->copy_only) {
+			if (!replace && fs_linkat(ob->sfd, ob->sleaf, dfd, name, 0) == 0) {
+				*how = P_LINKED;
+				return 0;
+			}
+			if (!replace && errno == EEXIST)
+				return -1;
+			if (replace) {
+				unlinkat(dfd, tmp, 0);
+				linked = fs_linkat(ob->sfd, ob->sleaf, dfd, tmp, 0) == 0;
+			}
+			if (!linked && errno != EXDEV && errno != EPERM && errno != EMLINK &&
+			    errno != ENOTSUP && errno != EOPNOTSUPP &&
+			    !(replace && errno == EEXIST))
+				return -1;
+		}
+		if (!linked) {
+			struct copy_result cr;
+			const char *target = replace ? tmp : name;
+			if (replace)
+				unlinkat(dfd, tmp, 0);
+			/* a clone where the filesystem shares extents (the payload of a reflinked
+			 * entry back into its btrfs subvolume: free), else a copy; FAT and other
+			 * filesystems without owners or modes get the data (copyfile.h) */
+			if (copy_file(ob->sfd, ob->sleaf, dfd, target, ob->pst.st_dev,
+				      ob->pst.st_ino, 0, &cr) != 0)
+				return -1;
+			*how = P_COPIED;
+			if (cr.how == COPY_CLONE)
+				L->st->reflinked++;
+			add_fixup(L, dfd, name, &ob->pst);
+			if (!replace)
+				return 0;
+		} else {
+			*how = P_LINKED;
+		}
+	}
+	int rc = replace ? fs_renameat(dfd, tmp, dfd, name)
+			 : fs_renameat2(dfd, tmp, dfd, name, RENAME_NOREPLACE);
+	if (rc != 0) {
+		int saved = errno;
+		unlinkat(dfd, tmp, 0);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+void count_placed(struct loader *L, enum placed how)
+{
+	if (how == P_LINKED)
+		L->st->linked++;
+	else if (how == P_COPIED)
+		L->st->copied++;
+	else
+		L->st->special++;
+}
+
+static const char *how_name(const struct loader *L, const struct obj *ob)
+{
+	if (ob->r->r.type != CT_FILE)
+		return "create";
+	return L->o->copy_only ? "copy" : "link";
+}
+
+/* Record a placement: journal, log, directory times later. */
+void load_placed(struct loader *L, const struct obj *ob, const char *dir, const char *name,
+		 const char *note)
+{
+	char *full = load_join(dir, name);
+	if (!full)
+		return;
+	if (L->journal)
+		sw_journal_add(L->journal, ob->r->r.volume, ob->r->path, full);
+	touch_dirs(L, dir);
+	if (L->log->verbose & RTV_OBJECTS)
+		rlog_msg(L->log, RL_INFO, "%s -> %s%s%s", rlog_esc(L->log, ob->r->path),
+			 rlog_esc(L->log, full), note ? " " : "", note ? note : "");
+	free(full);
+	crash_point();
+}
+
+/* Apply object OB at DEST. */
+static int apply_at(struct obj *ob, const char *dest, uint32_t merge_rule, bool is_original)
+{
+	struct loader *L = ob->L;
+	const char *name;
+	char *dir = load_parent_of(dest, &name);
+	if (!dir) {
+		errno = ENOMEM;
+		return -1;
+	}
+	int rc = -1;
+	int dfd = open_dest_dir(L, dir);
+	if (dfd == DRY_NEW) {
+		load_out_line(L, how_name(L, ob), ob->r->path, dest);
+		if (ob->r->r.type == CT_FILE && !L->o->copy_only)
+			L->st->linked++;
+		else
+			count_placed(L, ob->r->r.type == CT_FILE ? P_COPIED : P_SPECIAL);
+		free(dir);
+		return 0;
+	}
+	if (dfd < 0)
+		goto out;
+	const char *pattern;
+	enum merge_mode mm = merge_mode_of(&L->plan, merge_rule, &pattern);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		struct stat dst;
+		if (fstatat(dfd, name, &dst, AT_SYMLINK_NOFOLLOW) != 0) {
+			if (errno != ENOENT)
+				goto out;
+			if (L->o->dry_run) {
+				load_out_line(L, how_name(L, ob), ob->r->path, dest);
+				if (ob->r->r.type == CT_FILE && !L->o->copy_only && ob->has_payload)
+					L->st->linked++;
+				else
+					count_placed(L, ob->r->r.type == CT_FILE ? P_COPIED
+										 : P_SPECIAL);
+				rc = 0;
+				goto out;
+			}
+			enum placed how;
+			if (load_place_object(ob, dfd, name, false, &how) == 0) {
+				count_placed(L, how);
+				load_placed(L, ob, dir, name, NULL);
+				rc = 0;
+				goto out;
+			}
+			if (errno == EEXIST)
+				continue; /* something appeared there: look again */
+			goto out;
+		}
+		if (load_is_ours(dfd, name, ob)) {
+			L->st->present++;
+			if (!L->o->dry_run)
+				load_placed(L, ob, dir, name, "(present)");
+			rc = 0;
+			goto out;
+		}
+		if (is_original && ob->r->r.type == CT_FILE && S_ISREG(dst.st_mode) &&
+		    same_dir_as_captured(L, dfd, dir))
+			rc = resolve_diverged(ob, dfd, dir, name, &dst, mm, pattern);
+		else
+			rc = resolve_collision(ob, dfd, dir, name, &dst, mm, pattern);
+		goto out;
+	}
+	errno = EEXIST;
+out:
+	free(dir);
+	return rc;
+}
+
+/* A directory object: made (with its recorded metadata) if missing. */
+static int apply_dir(struct loader *L, const char *dest)
+{
+	int fd = open_dest_dir(L, dest);
+	if (fd == DRY_NEW)
+		return 0;
+	if (fd < 0)
+		return -1;
+	touch_dirs(L, dest);
+	return 0;
+}
+
+#define REFUSED_WHAT                                                                               \
+	"cannot restore: a directory on its way was made by another user while load ran"
+
+void apply_action(struct loader *L, const struct sw_rec *r, const struct action *a)
+{
+	struct obj ob = {.L = L, .r = r, .sfd = -1};
+	if (r->r.type == CT_DIR) {
+		for (size_t i = 0; i < a->ndest && !L->stop; i++)
+			if (apply_dir(L, a->dest[i]) != 0)
+				on_error(L, a->dest[i], errno,
+					 L->in_refused ? REFUSED_WHAT
+						       : "cannot make the directory");
+		return;
+	}
+	if (r->r.type == CT_SOCKET) {
+		L->st->excluded++;
+		rlog_msg(L->log, RL_DEBUG,
+			 "%s: a socket is not restored (its program makes it again)",
+			 rlog_esc(L->log, r->path));
+		return;
+	}
+	if (r->r.type == CT_FILE) {
+		errno = 0;
+		ob.sfd = open_payload_dir(L, r, &ob.sleaf);
+		int err = ob.sfd < 0							 ? errno
+			  : fstatat(ob.sfd, ob.sleaf, &ob.pst, AT_SYMLINK_NOFOLLOW) != 0 ? errno
+			  : !S_ISREG(ob.pst.st_mode)					 ? EINVAL
+											 : 0;
+		if (err) {
+			on_error(L, r->path, err, "the store entry is missing or damaged");
+			return;
+		}
+		ob.has_payload = true;
+	}
+	bool stays = false;
+	for (size_t i = 0; i < a->ndest; i++)
+		stays |= !strcmp(a->dest[i], r->path);
+	if (!stays)
+		note_moved_original(&ob);
+	for (size_t i = 0; i < a->ndest && !L->stop; i++) {
+		errno = 0;
+		if (apply_at(&ob, a->dest[i], a->merge, !strcmp(a->dest[i], r->path)) != 0) {
+			int err = errno ? errno : EIO;
+			on_error(L, a->dest[i], err,
+				 err == ENOTDIR || err == ELOOP
+				     ? "cannot restore: a symlink or a file is in the way (never "
+				       "followed)"
+				 : L->in_refused ? REFUSED_WHAT
+						 : "cannot restore");
+		}
+	}
+}

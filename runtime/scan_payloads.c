@@ -1,0 +1,247 @@
+/* scan_payloads.c - where each file's payload goes (a link, a clone or a copy, into which
+ * store) and what that costs per volume; which volumes get a store; the space check. */
+#include "scan_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "copyfile.h"
+#include "fsutil.h"
+
+/* Could volume V hold a store of its own (links and clones into it)? */
+static bool store_capable(const struct scan *s, const struct svol *v)
+{
+	return v->master || (s->so->o.hardlink && !v->subvol && !v->no_links && !v->readonly);
+}
+
+/* Does (or will) volume V have a store? */
+static bool store_ok(const struct svol *v)
+{
+	return v->master || v->store_real;
+}
+
+/* A directory on the filesystem and mount of volume D's store to try clones in: its
+ * payload directory once created, else the deepest existing directory of its path. */
+static int probe_dir(struct scan *s, size_t d)
+{
+	struct svol *v = &s->sv[d];
+	if (v->file_fd >= 0)
+		return v->file_fd;
+	if (v->probe_fd == -1) {
+		char *sp = v->master ? strdup(s->store_real) : volume_store_path(s, v->mnt_real);
+		v->probe_fd = sp ? open_deepest(sp, v->mnt_id, NULL) : -1;
+		free(sp);
+		if (v->probe_fd < 0)
+			v->probe_fd = -2; /* tried: no directory there */
+	}
+	return v->probe_fd;
+}
+
+/* Can the files of IT's volume be cloned (FICLONE) into the store of volume D? Tried for
+ * real, once per pair of volumes, on the first file that asks (copy_can_clone: nothing
+ * is created, no data written): the filesystem decides, not a table of types. */
+static bool can_clone(struct scan *s, const struct item *it, int d)
+{
+	if (d < 0)
+		return false;
+	for (size_t i = 0; i < s->nprobes; i++)
+		if (s->probes[i].src == it->vol && s->probes[i].dst == (uint32_t)d &&
+		    s->probes[i].lower == it->copyup)
+			return s->probes[i].ok;
+	int dfd = probe_dir(s, (size_t)d);
+	int ok = 0, e = ENOENT;
+	if (dfd >= 0) {
+		char *dir = strndup(it->path, it->dirlen);
+		int sfd = dir ? fs_open_dir(s->rootfd, dir) : -1;
+		free(dir);
+		if (sfd < 0)
+			return false; /* gone: another file of the volume will tell */
+		ok = copy_can_clone(sfd, item_name(it), dfd);
+		e = errno;
+		close(sfd);
+		if (ok < 0)
+			return false;
+	}
+	struct clone_probe *q = realloc(s->probes, (s->nprobes + 1) * sizeof *q);
+	if (q) {
+		s->probes = q;
+		q[s->nprobes++] = (struct clone_probe){it->vol, (uint32_t)d, it->copyup, ok == 1};
+	}
+	rlog_msg(&s->log, RL_DEBUG,
+		 "clones from the volume mounted at %s (%s) into the store on %s: %s%s%s",
+		 rlog_esc(&s->log, s->sv[it->vol].mnt_real), s->sv[it->vol].fstype,
+		 rlog_esc(&s->log, s->sv[d].mnt_real), ok == 1 ? "yes" : "no", ok == 1 ? "" : ", ",
+		 ok == 1 ? "" : strerror(e));
+	return ok == 1;
+}
+
+/* Where each file's payload goes and what that costs, per volume. Run after the walk,
+ * and again when the stores exist (a store that could not be made sends its files on
+ * to the master): an item only ever moves from link to clone to copy.
+ *   A_LINK     its own volume's store; on overlayfs a lower-layer file is copied up by
+ *              the kernel first (costs its size there), unless --overlay says otherwise;
+ *   A_REFLINK  a clone in its home store (its own, the enclosing mount's for a btrfs
+ *              subvolume): immutable and append-only files, files at the link limit,
+ *              subvolumes -- free where the filesystem shares extents;
+ *   A_COPY     the master store: by a clone when the master can take one, else copied. */
+void plan_payloads(struct scan *s)
+{
+	for (size_t i = 0; i < s->nsv; i++) {
+		struct svol *v = &s->sv[i];
+		v->n_link = v->n_copy = v->copy_bytes = v->n_reflink = v->n_copyup = 0;
+		v->copyup_bytes = v->from_bytes = 0;
+	}
+	enum overlay_mode om = s->so->overlay;
+	struct icur cur;
+	for (struct item *it = ic_first(&s->items, &cur, true); it; it = ic_next(&cur)) {
+		if (it->type != CT_FILE)
+			continue;
+		struct svol *v = &s->sv[it->vol];
+		int h = v->home;
+		bool home_ok = h >= 0 && store_ok(&s->sv[h]);
+		if (it->act == A_LINK &&
+		    (h != (int)it->vol || !home_ok || v->no_links || v->readonly))
+			it->act = A_COPY;
+		/* a copy-up costs the file's size; a clone beside it costs nothing */
+		if (it->act == A_LINK && it->copyup && om != OVL_LINK &&
+		    (om == OVL_COPY || v->no_copyup || can_clone(s, it, h)))
+			it->act = A_COPY;
+		if (it->act == A_COPY && !it->plain && home_ok && can_clone(s, it, h))
+			it->act = A_REFLINK;
+		else if (it->act == A_REFLINK && !(home_ok && can_clone(s, it, h)))
+			it->act = A_COPY;
+		if (it->act == A_LINK && it->copyup) {
+			v->n_copyup++;
+			v->copyup_bytes += it->est;
+		} else if (it->act == A_LINK) {
+			v->n_link++;
+		} else if (it->act == A_REFLINK || (!it->plain && can_clone(s, it, 0))) {
+			v->n_reflink++;
+		} else {
+			v->n_copy++;
+			v->from_bytes += it->est;
+			s->sv[0].copy_bytes += it->est;
+		}
+	}
+	ic_end(&cur);
+}
+
+/* Decide which volumes get a store of their own (before anything is created): those
+ * that can hold one and receive a link or a clone. */
+int choose_stores(struct scan *s)
+{
+	for (size_t i = 1; i < s->nsv; i++) {
+		struct svol *v = &s->sv[i];
+		free(v->store_real);
+		free(v->store_logical);
+		v->store_real = v->store_logical = NULL;
+		if (v->subvol) {
+			if (v->used && s->so->o.hardlink)
+				rlog_msg(
+				    &s->log, RL_INFO,
+				    "a subvolume of the %s mounted at %s (device %u:%u) holds "
+				    "captured files: links cannot leave it, so they are cloned "
+				    "into the store of that mount where it can, else copied",
+				    v->fstype, rlog_esc(&s->log, v->mnt_real), major(v->dev),
+				    minor(v->dev));
+			continue; /* home: the enclosing mount's volume (svol_of) */
+		}
+		v->home = -1;
+		if (!store_capable(s, v)) {
+			if (v->used && s->so->o.hardlink)
+				rlog_msg(&s->log, RL_INFO,
+					 "the volume mounted at %s (%s) %s: no store there; its "
+					 "files are copied into the master store",
+					 rlog_esc(&s->log, v->mnt_real), v->fstype,
+					 v->no_links ? "cannot hold hard links" : "is read-only");
+			continue;
+		}
+		v->store_real = volume_store_path(s, v->mnt_real);
+		if (!v->store_real)
+			return -1;
+		if (!strcmp(v->store_real, s->store_real)) {
+			free(v->store_real); /* that is the master itself */
+			v->store_real = NULL;
+			v->home = 0;
+			continue;
+		}
+		if (probe_dir(s, i) < 0) {
+			free(v->store_real); /* its path leads onto another mount */
+			v->store_real = NULL;
+			continue;
+		}
+		v->store_logical = logical_of(s, v->store_real);
+		v->home = (int)i;
+	}
+	plan_payloads(s);
+	/* --overlay auto: copy-ups that do not fit go to the master instead */
+	bool again = false;
+	for (size_t i = 0; i < s->nsv && s->so->overlay == OVL_AUTO; i++) {
+		struct svol *v = &s->sv[i];
+		if (!v->overlay || !v->copyup_bytes || !store_ok(v))
+			continue;
+		uint64_t need = s->so->min_free + v->copyup_bytes + (v->master ? v->copy_bytes : 0);
+		if (free_at(v->master ? s->store_real : v->store_real, NULL) >= need)
+			continue;
+		char a[32];
+		rlog_msg(&s->log, RL_INFO,
+			 "overlayfs mounted at %s: no room to copy up %s of lower-layer files "
+			 "for links: they are copied into the master store (--overlay auto)",
+			 rlog_esc(&s->log, v->mnt_real), scan_mb(v->copyup_bytes, a, sizeof a));
+		v->no_copyup = again = true;
+	}
+	if (again)
+		plan_payloads(s);
+	/* no store where nothing goes */
+	bool *wanted = calloc(s->nsv, sizeof *wanted);
+	if (!wanted)
+		return -1;
+	struct icur cur;
+	for (const struct item *it = ic_first(&s->items, &cur, false); it; it = ic_next(&cur)) {
+		if (it->type == CT_FILE && (it->act == A_LINK || it->act == A_REFLINK) &&
+		    s->sv[it->vol].home >= 0)
+			wanted[s->sv[it->vol].home] = true;
+	}
+	ic_end(&cur);
+	for (size_t i = 1; i < s->nsv; i++) {
+		struct svol *v = &s->sv[i];
+		if (v->store_real && !wanted[i]) {
+			free(v->store_real);
+			free(v->store_logical);
+			v->store_real = v->store_logical = NULL;
+		}
+	}
+	free(wanted);
+	return 0;
+}
+
+/* Space: min_free on every store volume, plus every copied byte on the master's and
+ * every byte overlayfs will copy up on an overlay volume's. */
+int scan_check_space(struct scan *s, bool quiet)
+{
+	char a[32], b2[32], c[32], d[32];
+	for (size_t i = 0; i < s->nsv; i++) {
+		struct svol *v = &s->sv[i];
+		if (!v->master && !v->store_real)
+			continue;
+		uint64_t copies = (v->master ? v->copy_bytes : 0) + v->copyup_bytes;
+		uint64_t need = s->so->min_free + copies;
+		uint64_t have = free_at(v->master ? s->store_real : v->store_real, NULL);
+		if (have >= need)
+			continue;
+		if (!quiet)
+			rlog_msg(&s->log, RL_ERROR,
+				 "not enough free space on the volume mounted at %s (store %s): "
+				 "%s free, %s needed (%s to copy + %s to keep free)",
+				 rlog_esc(&s->log, v->mnt_real),
+				 rlog_esc(&s->log, v->master ? s->store_real : v->store_real),
+				 scan_mb(have, a, sizeof a), scan_mb(need, b2, sizeof b2),
+				 scan_mb(copies, c, sizeof c),
+				 scan_mb(s->so->min_free, d, sizeof d));
+		return -1;
+	}
+	return 0;
+}
