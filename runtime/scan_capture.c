@@ -241,7 +241,7 @@ static int capture_file(struct scan *s, struct item *it, int sfd, const struct s
 	it->flags |= keep;
 	it->lock_copy |= lock_copy;
 	if (planned != A_LINK)
-		it->act = planned; /* the plan moved it to a clone or a copy */
+		it->act = (uint8_t)planned; /* the plan moved it to a clone or a copy */
 	else if (it->act != A_LINK || stx_os_locked(x))
 		it->act = it->plain ? A_COPY : A_REFLINK; /* cannot be linked any more */
 	r->flags = it->flags;

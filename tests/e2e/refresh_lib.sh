@@ -76,6 +76,20 @@ policy() {
 	EOF
 }
 
+# homes_policy FILE NAME < RULES: every user's home (a User component including
+# %CSIDL_PROFILE%\* [*]) plus the rules read from stdin (XML inside <rules>).
+homes_policy() {
+	{
+		printf '<?xml version="1.0" encoding="UTF-8"?>\n'
+		printf '<migration urlid="http://migstate.invalid/test/%s">\n' "$2"
+		printf '  <component type="Documents" context="User">\n'
+		printf '    <displayName>Homes</displayName>\n    <role role="Data">\n      <rules>\n'
+		printf '        <include><objectSet><pattern type="File">%%CSIDL_PROFILE%%\\* [*]</pattern></objectSet></include>\n'
+		cat
+		printf '      </rules>\n    </role>\n  </component>\n</migration>\n'
+	} >"$1"
+}
+
 # compile XML PLAN
 compile() { "$MIGC" compile -o "$2" "$1" >/dev/null 2>&1 || { "$MIGC" compile -o "$2" "$1"; fail "migc compile $1"; }; }
 

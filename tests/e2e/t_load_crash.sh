@@ -11,21 +11,10 @@ need_root
 WORK=$(mk_tmpdir)
 at_exit "rm -rf '$WORK'" # mk_tmpdir runs in a subshell: its own at_exit is lost
 cd "$WORK"
-cat >"$WORK/p.xml" <<'EOF'
-<?xml version="1.0" encoding="UTF-8"?>
-<migration urlid="http://migstate.invalid/test/crash">
-  <component type="Documents" context="User">
-    <displayName>Homes</displayName>
-    <role role="Data">
-      <rules>
-        <include><objectSet><pattern type="File">%CSIDL_PROFILE%\* [*]</pattern></objectSet></include>
+homes_policy "$WORK/p.xml" crash <<'EOF'
         <locationModify script="MigXmlHelper.RelativeMove('%CSIDL_PROFILE%\Archive','C:\srv\%USERNAME%')">
           <objectSet><pattern type="File">%CSIDL_PROFILE%\Archive\* [*]</pattern></objectSet>
         </locationModify>
-      </rules>
-    </role>
-  </component>
-</migration>
 EOF
 compile "$WORK/p.xml" "$WORK/p.plan"
 

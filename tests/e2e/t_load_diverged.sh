@@ -21,21 +21,10 @@ put "$H/old.txt" 1001:1001 0644 "2021-01-01 00:00:00" "captured old, but newer"
 put "$H/src/pri.txt" 1001:1001 0644 "2021-01-01 00:00:00" "captured pri"
 put "$H/same.txt" 1001:1001 0644 "2021-01-01 00:00:00" "untouched"
 chown 1001:1001 "$H/src"
-cat >"$WORK/p.xml" <<'EOF'
-<?xml version="1.0" encoding="UTF-8"?>
-<migration urlid="http://migstate.invalid/test/diverged">
-  <component type="Documents" context="User">
-    <displayName>Homes</displayName>
-    <role role="Data">
-      <rules>
-        <include><objectSet><pattern type="File">%CSIDL_PROFILE%\* [*]</pattern></objectSet></include>
+homes_policy "$WORK/p.xml" diverged <<'EOF'
         <merge script="MigXmlHelper.SourcePriority()">
           <objectSet><pattern type="File">%CSIDL_PROFILE%\src\* [*]</pattern></objectSet>
         </merge>
-      </rules>
-    </role>
-  </component>
-</migration>
 EOF
 compile "$WORK/p.xml" "$WORK/p.plan"
 scan "$R/store" "$WORK/p.plan" "$R"

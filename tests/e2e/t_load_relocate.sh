@@ -24,24 +24,13 @@ acl_x=$(getfacl -cp "$R/home/alice/Archive/x.txt" 2>/dev/null)
 chown 1001:1001 "$R/home/alice/Old" "$R/home/alice/Old/sub" "$R/home/alice/Archive"
 chmod 0751 "$R/home/alice/Old/sub"
 touch -d "2018-08-08 08:08:08" "$R/home/alice/Old/sub"
-cat >"$WORK/p.xml" <<'EOF'
-<?xml version="1.0" encoding="UTF-8"?>
-<migration urlid="http://migstate.invalid/test/relocate">
-  <component type="Documents" context="User">
-    <displayName>Homes</displayName>
-    <role role="Data">
-      <rules>
-        <include><objectSet><pattern type="File">%CSIDL_PROFILE%\* [*]</pattern></objectSet></include>
+homes_policy "$WORK/p.xml" relocate <<'EOF'
         <locationModify script="MigXmlHelper.RelativeMove('%CSIDL_PROFILE%\Old','%CSIDL_PROFILE%\New')">
           <objectSet><pattern type="File">%CSIDL_PROFILE%\Old\* [*]</pattern></objectSet>
         </locationModify>
         <locationModify script="MigXmlHelper.RelativeMove('%CSIDL_PROFILE%\Archive','C:\srv\archive')">
           <objectSet><pattern type="File">%CSIDL_PROFILE%\Archive\* [*]</pattern></objectSet>
         </locationModify>
-      </rules>
-    </role>
-  </component>
-</migration>
 EOF
 compile "$WORK/p.xml" "$WORK/p.plan"
 ino_a=$(stat -c %i "$R/home/alice/Old/sub/a.txt")

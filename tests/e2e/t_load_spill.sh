@@ -19,36 +19,13 @@ R=$WORK/root
 mk_tmpfs "$R" 512m
 mk_system "$R"
 fill_homes "$R"
-python3 - "$R/home/alice" <<'PY'
-import os, sys
-home = sys.argv[1]
-for top, ndirs in (("Documents/tree", 280), ("Old", 20)):
-    for d in range(ndirs):
-        p = os.path.join(home, top, "d%03d" % d, "sub-%d" % (d % 5))
-        os.makedirs(p, exist_ok=True)
-        for f in range(160):
-            with open(os.path.join(p, "a-file-with-a-longer-name-%03d.txt" % f), "w") as fh:
-                fh.write("%s %d/%d\n" % (top, d, f))
-        os.chmod(p, 0o750 if d % 2 else 0o711)
-        os.utime(p, (1500000000 + d, 1500000000 + d))
-PY
+python3 "$REPO/tests/helpers/spill_tree.py" "$R/home/alice" --dir-modes
 chown -R 1001:1001 "$R/home/alice"
 ln -s tree/d000 "$R/home/alice/Documents/link-to-d000"
-cat >"$WORK/p.xml" <<'EOF'
-<?xml version="1.0" encoding="UTF-8"?>
-<migration urlid="http://migstate.invalid/test/load-spill">
-  <component type="Documents" context="User">
-    <displayName>Homes</displayName>
-    <role role="Data">
-      <rules>
-        <include><objectSet><pattern type="File">%CSIDL_PROFILE%\* [*]</pattern></objectSet></include>
+homes_policy "$WORK/p.xml" load-spill <<'EOF'
         <locationModify script="MigXmlHelper.RelativeMove('%CSIDL_PROFILE%\Old','%CSIDL_PROFILE%\New')">
           <objectSet><pattern type="File">%CSIDL_PROFILE%\Old\* [*]</pattern></objectSet>
         </locationModify>
-      </rules>
-    </role>
-  </component>
-</migration>
 EOF
 compile "$WORK/p.xml" "$WORK/p.plan"
 S=$R/store

@@ -26,16 +26,10 @@ R=$WORK/root
 mk_tmpfs "$R" 768m
 mk_system "$R"
 fill_homes "$R"
+python3 "$REPO/tests/helpers/spill_tree.py" "$R/home/alice"
 python3 - "$R/home/alice" <<'PY'
 import os, sys
 home = sys.argv[1]
-for top, ndirs in (("Documents/tree", 280), ("Old", 20)):
-    for d in range(ndirs):
-        p = os.path.join(home, top, "d%03d" % d, "sub-%d" % (d % 5))
-        os.makedirs(p, exist_ok=True)
-        for f in range(160):
-            with open(os.path.join(p, "a-file-with-a-longer-name-%03d.txt" % f), "w") as fh:
-                fh.write("%s %d/%d\n" % (top, d, f))
 # names that sort around '/' ("d000.x" after everything below "d000"), and hard links
 os.makedirs(os.path.join(home, "Documents/tree/d000.x"), exist_ok=True)
 for n in ("d000!", "d000.txt", "d000 a", "d0000"):
@@ -47,21 +41,10 @@ for i in range(5):
 PY
 chown -R 1001:1001 "$R/home/alice"
 cp -a "$R/home" "$WORK/homes"
-cat >"$WORK/p.xml" <<'EOF'
-<?xml version="1.0" encoding="UTF-8"?>
-<migration urlid="http://migstate.invalid/test/rd-verify-du-spill">
-  <component type="Documents" context="User">
-    <displayName>Homes</displayName>
-    <role role="Data">
-      <rules>
-        <include><objectSet><pattern type="File">%CSIDL_PROFILE%\* [*]</pattern></objectSet></include>
+homes_policy "$WORK/p.xml" rd-verify-du-spill <<'EOF'
         <locationModify script="MigXmlHelper.RelativeMove('%CSIDL_PROFILE%\Old','%CSIDL_PROFILE%\New')">
           <objectSet><pattern type="File">%CSIDL_PROFILE%\Old\* [*]</pattern></objectSet>
         </locationModify>
-      </rules>
-    </role>
-  </component>
-</migration>
 EOF
 compile "$WORK/p.xml" "$WORK/p.plan"
 S=$R/store
