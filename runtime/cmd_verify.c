@@ -43,6 +43,7 @@ struct vstate {
 	size_t ok, store_only, checked;
 	size_t vol; /* volume being walked for orphans */
 	bool json;
+	int err; /* a problem could not be kept for the JSON lists (errno) */
 };
 
 static void add(struct vstate *st, enum vkind k, const char *path, const char *fmt, ...)
@@ -69,11 +70,15 @@ static void add(struct vstate *st, enum vkind k, const char *path, const char *f
 	}
 	size_t pl = strlen(path), rl = strlen(reason);
 	char *rec = malloc(pl + rl + 2);
-	if (!rec)
+	if (!rec) {
+		if (!st->err)
+			st->err = ENOMEM;
 		return;
+	}
 	memcpy(rec, path, pl + 1);
 	memcpy(rec + pl + 1, reason, rl + 1);
-	spill_put(&st->kept[k], rec, pl + rl + 2);
+	if (spill_put(&st->kept[k], rec, pl + rl + 2) != 0 && !st->err)
+		st->err = errno ? errno : EIO;
 	free(rec);
 }
 
@@ -240,7 +245,8 @@ static void print_json(struct vstate *st, const struct sw_store *s, bool incompl
 		bool first = true;
 		size_t n;
 		const unsigned char *p;
-		spill_rewind(&st->kept[k]);
+		if (spill_rewind(&st->kept[k]) != 0 && !st->err)
+			st->err = errno ? errno : EIO;
 		while ((p = spill_get(&st->kept[k], &n))) {
 			const char *path = (const char *)p, *reason = path + strlen(path) + 1;
 			if (!first)
@@ -252,6 +258,8 @@ static void print_json(struct vstate *st, const struct sw_store *s, bool incompl
 			json_str(stdout, reason);
 			putchar('}');
 		}
+		if (st->kept[k].err && !st->err)
+			st->err = st->kept[k].err;
 		putchar(']');
 	}
 	printf(",\"status\":\"%s\"}\n", st->n || incomplete ? "problems" : "ok");
@@ -306,14 +314,23 @@ int cmd_verify(int argc, char **argv)
 	sw_journal_open(s.meta_fd, -1, &st.journal); /* unreadable: as if empty */
 	/* the catalog in order (the journal alongside), then each volume's payload in walk
 	 * order with that volume's records alongside: nothing per file is held */
-	if (sw_cursor_open(&st.cur, &s, SW_ALL_VOLS) != 0) {
-		fprintf(stderr, "migstate verify: out of memory\n");
+	if (sw_journal_load(&st.journal) == 0) {
+		if (sw_cursor_open(&st.cur, &s, SW_ALL_VOLS) != 0) {
+			fprintf(stderr, "migstate verify: out of memory\n");
+			rc = EXIT_FAILED;
+			goto out;
+		}
+		for (const struct sw_rec *r; (r = sw_cursor_next(&st.cur));)
+			check_record(&st, r);
+		sw_cursor_close(&st.cur);
+	}
+	if (st.journal.err) {
+		/* without it a restored original would be called diverged */
+		fprintf(stderr, "migstate verify: the restore journal (%s/%s) could not be read: %s\n",
+			STORE_META, SW_JOURNAL, strerror(st.journal.err));
 		rc = EXIT_FAILED;
 		goto out;
 	}
-	for (const struct sw_rec *r; (r = sw_cursor_next(&st.cur));)
-		check_record(&st, r);
-	sw_cursor_close(&st.cur);
 	for (size_t v = 0; v < s.nvols; v++) {
 		if (s.file_fd[v] < 0) {
 			if (s.vol_unmounted[v])
@@ -330,11 +347,19 @@ int cmd_verify(int argc, char **argv)
 		sw_cursor_close(&st.cur);
 	}
 	bool incomplete = s.state != SS_COMPLETE || strcmp(s.cat_name, "catalog") != 0;
-	if (json)
-		print_json(&st, &s, incomplete);
-	else
-		print_text(&st, incomplete);
+	if (!st.err) {
+		if (json)
+			print_json(&st, &s, incomplete);
+		else
+			print_text(&st, incomplete);
+	}
 	rc = st.n || incomplete ? EXIT_STORE_CORRUPT : EXIT_OK;
+	if (st.err) {
+		/* a JSON report that lists fewer problems than it counts is no report */
+		fprintf(stderr, "migstate verify: cannot keep the problems found: %s\n",
+			strerror(st.err));
+		rc = EXIT_FAILED;
+	}
 out:
 	sw_cursor_close(&st.cur);
 	for (int k = 0; k < VK__N; k++)

@@ -594,6 +594,16 @@ int rd_run(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
 			free(parent);
 		}
 	}
+	if (c.journal.err) {
+		/* entries it would have shown restored were kept, as the last link */
+		c.prefix = s->real;
+		char why[160];
+		snprintf(why, sizeof why,
+			 "the restore journal (" STORE_META "/" SW_JOURNAL ") could not be read: %s",
+			 strerror(c.journal.err));
+		say(&c, "error", "", why);
+		r->errors++;
+	}
 	r->complete = left == 0;
 	int rc = EXIT_OK;
 	if (pending_write(&c) != 0) {

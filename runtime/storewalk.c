@@ -777,8 +777,10 @@ static void journal_load(struct sw_journal *j)
 		if (pl > UINT32_MAX || JREC_HEAD + pl + dl > rcap) {
 			size_t nc = JREC_HEAD + pl + dl + 64;
 			char *q = pl > UINT32_MAX ? NULL : realloc(rec, nc);
-			if (!q)
+			if (!q) {
+				j->err = ENOMEM;
 				break;
+			}
 			rec = q;
 			rcap = nc;
 		}
@@ -787,19 +789,31 @@ static void journal_load(struct sw_journal *j)
 		memcpy(rec + 4, &p32, 4);
 		memcpy(rec + JREC_HEAD, t1 + 1, pl);
 		memcpy(rec + JREC_HEAD + pl, t2 + 1, dl);
-		if (xs_put(&j->xs, rec, JREC_HEAD + pl + dl) != 0)
+		if (xs_put(&j->xs, rec, JREC_HEAD + pl + dl) != 0) {
+			j->err = errno ? errno : EIO;
 			break;
+		}
 	}
+	if (!j->err && ferror(f))
+		j->err = errno ? errno : EIO;
 	free(rec);
 	free(line);
 	fclose(f);
-	xs_rewind(&j->xs);
+	if (xs_rewind(&j->xs) != 0 && !j->err)
+		j->err = errno ? errno : EIO;
+}
+
+int sw_journal_load(struct sw_journal *j)
+{
+	if (!j->loaded)
+		journal_load(j);
+	return j->err ? -1 : 0;
 }
 
 void sw_journal_rewind(struct sw_journal *j)
 {
-	if (j->loaded)
-		xs_rewind(&j->xs);
+	if (j->loaded && xs_rewind(&j->xs) != 0 && !j->err)
+		j->err = errno ? errno : EIO;
 	j->have = j->eof = j->have_la = false;
 	j->gn = 0;
 }
@@ -858,12 +872,15 @@ static bool fetch_ahead(struct sw_journal *j)
 	size_t n;
 	const unsigned char *r = j->eof ? NULL : xs_get(&j->xs, &n);
 	if (!r) {
+		if (!j->eof && j->xs.err && !j->err)
+			j->err = j->xs.err;
 		j->eof = true;
 		return false;
 	}
 	if (n > j->lacap) {
 		unsigned char *q = realloc(j->la, n);
 		if (!q) {
+			j->err = ENOMEM;
 			j->eof = true;
 			return false;
 		}
@@ -891,6 +908,7 @@ static bool group_next(struct sw_journal *j)
 		    sw_path_cmp(j->gpath, j->glen, (const char *)j->la + JREC_HEAD, pl) != 0)
 			break;
 		if (group_add(j, j->la, j->lan) != 0) {
+			j->err = ENOMEM;
 			j->eof = true;
 			break;
 		}
@@ -916,8 +934,10 @@ size_t sw_journal_find(struct sw_journal *j, uint32_t vol, const char *path, siz
 	}
 	if (j->gn > j->outcap) {
 		const char **q = realloc(j->out, j->gn * sizeof *q);
-		if (!q)
+		if (!q) {
+			j->err = ENOMEM;
 			return 0;
+		}
 		j->out = q;
 		j->outcap = j->gn;
 	}
@@ -947,10 +967,20 @@ void sw_journal_close(struct sw_journal *j)
 
 FILE *sw_journal_append(int meta_fd)
 {
-	int fd = openat(meta_fd, SW_JOURNAL, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	int fd = openat(meta_fd, SW_JOURNAL, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 			0600);
 	if (fd < 0)
 		return NULL;
+	/* a run killed mid-line left a torn last line: end it with a bare backslash (an
+	 * escape the reader refuses, so it skips that line) rather than glue this run's
+	 * first entry onto it */
+	struct stat st;
+	char last;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 &&
+	    last != '\n' && write(fd, "\\\n", 2) != 2) {
+		close(fd);
+		return NULL;
+	}
 	FILE *f = fdopen(fd, "a");
 	if (!f)
 		close(fd);

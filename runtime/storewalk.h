@@ -158,10 +158,15 @@ struct sw_journal {
 	bool have_la;
 	const char **out;
 	size_t outcap;
+	int err; /* the journal could not be read or sorted (errno): lookups found less */
 };
 /* Open the journal of META_FD (absent: empty); the sort's file goes to TMPDIR first
  * (-1: $TMPDIR or /tmp). 0 or -1 (then empty as well). */
 int sw_journal_open(int meta_fd, int tmpdir, struct sw_journal *j);
+/* Read and sort the journal now (else the first lookup does). 0, or -1 with j->err:
+ * it could not be read or sorted (a full disk for the sort's file), and lookups would
+ * find fewer destinations than load recorded. */
+int sw_journal_load(struct sw_journal *j);
 /* Start a new pass: lookups may begin again from the first path. */
 void sw_journal_rewind(struct sw_journal *j);
 /* The destinations load recorded for (VOL, PATH): how many, *DESTS (valid until the

@@ -168,3 +168,36 @@ Test(storewalk, journal_many_runs)
 	setenv("MIGSTATE_TEST_ITEMS_MEM", "256", 1);
 	journal_check(40);
 }
+
+/* A load killed in the middle of a journal line, then a second load: the second run's
+ * first entry must not be glued onto the torn line (and lost with it). */
+Test(journal, torn_line_then_another_run)
+{
+	char dir[] = "/tmp/migstate-jXXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	cr_assert_geq(dfd, 0);
+	FILE *f = sw_journal_append(dfd);
+	cr_assert_not_null(f);
+	sw_journal_add(f, 0, "/h/a", "/dest/a");
+	fputs("0\t/h/b\t/de", f); /* the first run dies while writing this line */
+	fclose(f);
+	f = sw_journal_append(dfd); /* the second run */
+	cr_assert_not_null(f);
+	sw_journal_add(f, 0, "/h/c", "/dest/c");
+	sw_journal_add(f, 0, "/h/d", "/dest/d");
+	fclose(f);
+	struct sw_journal j;
+	cr_assert_eq(sw_journal_open(dfd, -1, &j), 0);
+	const char *const *d;
+	cr_assert_eq(sw_journal_find(&j, 0, "/h/a", 4, &d), 1);
+	cr_assert_str_eq(d[0], "/dest/a");
+	cr_assert_eq(sw_journal_find(&j, 0, "/h/c", 4, &d), 1, "the second run's first entry");
+	cr_assert_str_eq(d[0], "/dest/c");
+	cr_assert_eq(sw_journal_find(&j, 0, "/h/d", 4, &d), 1);
+	cr_assert_str_eq(d[0], "/dest/d");
+	sw_journal_close(&j);
+	unlinkat(dfd, SW_JOURNAL, 0);
+	close(dfd);
+	rmdir(dir);
+}
