@@ -32,6 +32,7 @@ struct rd_ctx {
 	size_t left;	      /* entries of this volume still there after the walk */
 	struct spill pending; /* real paths refused now (NUL-terminated records) */
 	size_t npending;
+	bool pending_lost; /* one could not be kept: the record would be incomplete */
 };
 
 const char *rd_pending_dir(const struct rd_opts *o)
@@ -60,11 +61,15 @@ static void add_pending(struct rd_ctx *c, const char *rel)
 {
 	size_t n = strlen(c->prefix) + strlen(rel) + 2;
 	char *p = malloc(n);
-	if (!p)
+	if (!p) {
+		c->pending_lost = true;
 		return;
+	}
 	snprintf(p, n, "%s%s%s", c->prefix, *rel ? "/" : "", rel);
 	if (spill_put(&c->pending, p, strlen(p) + 1) == 0)
 		c->npending++;
+	else
+		c->pending_lost = true; /* reported when the record is written */
 	free(p);
 }
 
@@ -477,6 +482,11 @@ static int pending_write(struct rd_ctx *c)
 	const char *dir = rd_pending_dir(c->o);
 	char name[80];
 	pending_name(c->s->real, name);
+	if (c->pending_lost) {
+		/* a shorter record would let `rd --pending` forget entries; keep what it had */
+		errno = c->pending.err ? c->pending.err : ENOMEM;
+		return -1;
+	}
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 && c->npending == 0)
 		return 0;

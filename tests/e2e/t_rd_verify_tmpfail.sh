@@ -3,7 +3,8 @@
 # problem lists) that cannot be written (ENOSPC) must make them say so, never drop
 # records quietly: verify must not turn a restored file into "diverged" nor print JSON
 # arrays shorter than its counts, and rd must report the unreadable journal (and still
-# keep every entry it cannot prove restored).
+# keep every entry it cannot prove restored), and rd's list of pending deletions must
+# not come out shorter (a record `rd --pending` would then finish without them).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/refresh_lib.sh"
 . "$REPO/tests/helpers/fault_lib.sh"
@@ -64,4 +65,29 @@ fi_run "pwrite:1+:ENOSPC:/MIGSTATE/#" "$WORK/fi.log" "$MIGSTATE" rd "$S" --root 
 assert_contains "$OUT" "restore journal (MIGSTATE/restored) could not be read: No space left" \
 	"rd names the unreadable journal"
 assert_eq "alice notes" "$(cat "$R/home/alice/notes.txt")" "the restored file is intact"
+# 3. rd: what it cannot remove now (a filesystem mounted in the store: EBUSY) goes to
+# its pending list, which spills to $TMPDIR; the disk is full. rd must say the pending
+# record could not be written, not write one without those entries.
+unset MIGSTATE_TEST_ITEMS_MEM
+rm -rf "$S"
+wipe_homes "$R"
+mk_system "$R"
+fill_homes "$R"
+scan "$S" "$WORK/p.plan" "$R"
+export MIGSTATE_PENDING_DIR=$WORK/pending MIGSTATE_TEST_ITEMS_MEM=64
+for d in Documents bin; do mk_tmpfs "$S/MIGSTATE/File/home/alice/$d" 1m; done
+fi_run "pwrite:1+:ENOSPC:$VT/" "$WORK/fi.log" env TMPDIR="$VT" "$MIGSTATE" rd "$S" --root "$R" -y
+[ -n "$(fi_fired "$WORK/fi.log")" ] || fail "rd never wrote its pending list's file: $OUT"
+assert_contains "$OUT" "pending	$S/MIGSTATE/File/home/alice/Documents" "the busy mount is pending"
+assert_contains "$OUT" "cannot record pending deletions" "rd says the pending record is not written"
+[ "$RC" != 0 ] || fail "rd exited 0 with entries it could neither remove nor record"
+[ -z "$(ls -A "$MIGSTATE_PENDING_DIR" 2>/dev/null)" ] ||
+	fail "a pending record without the entries: $(cat "$MIGSTATE_PENDING_DIR"/*)"
+# without the fault the same run records both
+expect_rc 35 env TMPDIR="$VT" "$MIGSTATE" rd "$S" --root "$R" -y
+grep -q "Documents" "$MIGSTATE_PENDING_DIR"/*.pending && grep -q "/bin" "$MIGSTATE_PENDING_DIR"/*.pending ||
+	fail "the pending record lacks an entry: $(cat "$MIGSTATE_PENDING_DIR"/*)"
+for d in Documents bin; do umount "$S/MIGSTATE/File/home/alice/$d"; done
+expect_rc 0 "$MIGSTATE" rd --pending
+assert_no_path "$S"
 exit 0
