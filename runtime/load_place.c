@@ -229,8 +229,16 @@ void load_placed(struct loader *L, const struct obj *ob, const char *dir, const 
 	char *full = load_join(dir, name);
 	if (!full)
 		return;
-	if (L->journal)
-		sw_journal_add(L->journal, ob->r->r.volume, ob->r->path, full);
+	if (L->journal && sw_journal_add(L->journal, ob->r->r.volume, ob->r->path, full) != 0) {
+		/* stop at the first failure: later lines would follow a torn one. rd keeps
+		 * what the journal does not show restored, so nothing is lost, only kept. */
+		rlog_msg(L->log, RL_WARN,
+			 "cannot write the restore journal in the store: %s (from %s on, rd will "
+			 "keep copied entries it cannot match)",
+			 strerror(errno ? errno : EIO), rlog_esc(L->log, full));
+		fclose(L->journal);
+		L->journal = NULL;
+	}
 	touch_dirs(L, dir);
 	if (L->log->verbose & RTV_OBJECTS)
 		rlog_msg(L->log, RL_INFO, "%s -> %s%s%s", rlog_esc(L->log, ob->r->path),

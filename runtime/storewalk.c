@@ -987,16 +987,17 @@ FILE *sw_journal_append(int meta_fd)
 	return f;
 }
 
-void sw_journal_add(FILE *f, uint32_t vol, const char *path, const char *dest)
+int sw_journal_add(FILE *f, uint32_t vol, const char *path, const char *dest)
 {
 	if (!f)
-		return;
+		return 0;
 	fprintf(f, "%u\t", vol);
 	put_escaped(f, path);
 	fputc('\t', f);
 	put_escaped(f, dest);
 	fputc('\n', f);
-	fflush(f); /* a crash loses at most the line being written */
+	/* a crash loses at most the line being written */
+	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
 }
 
 bool sw_same_content(int a, int b)

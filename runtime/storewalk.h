@@ -176,7 +176,7 @@ size_t sw_journal_find(struct sw_journal *j, uint32_t vol, const char *path, siz
 void sw_journal_close(struct sw_journal *j);
 /* Open for appending (created 0600). NULL with errno. */
 FILE *sw_journal_append(int meta_fd);
-void sw_journal_add(FILE *f, uint32_t vol, const char *path, const char *dest);
+int sw_journal_add(FILE *f, uint32_t vol, const char *path, const char *dest);
 
 /* Do the files open as A and B hold the same bytes? (sizes are compared first) */
 bool sw_same_content(int a, int b);

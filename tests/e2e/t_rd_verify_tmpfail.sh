@@ -90,4 +90,22 @@ grep -q "Documents" "$MIGSTATE_PENDING_DIR"/*.pending && grep -q "/bin" "$MIGSTA
 for d in Documents bin; do umount "$S/MIGSTATE/File/home/alice/$d"; done
 expect_rc 0 "$MIGSTATE" rd --pending
 assert_no_path "$S"
+# 4. load: the restore journal cannot be written (the store's disk is full; a hard-link
+# load needs no data blocks of its own on tmpfs). The journal only lets rd match
+# copies: load warns once, stops writing it (no line after a torn one) and restores
+# everything; rd then keeps what it cannot match.
+unset MIGSTATE_TEST_ITEMS_MEM MIGSTATE_PENDING_DIR
+scan "$S" "$WORK/p.plan" "$R"
+wipe_homes "$R"
+mk_system "$R"
+rm -f "$S/MIGSTATE/restored"
+dd if=/dev/zero of="$R/filler" bs=64k 2>/dev/null || true # to the last block
+load "$S" "$WORK/p.plan" "$R"
+assert_eq 0 "$RC" "a hard-link load with its journal failing: $OUT"
+[ "$(grep -c "cannot write the restore journal" "$WORK/load.log")" = 1 ] ||
+	fail "expected one warning about the journal: $(grep -i journal "$WORK/load.log")"
+assert_eq "alice notes" "$(cat "$R/home/alice/notes.txt")" "restored all the same"
+assert_eq "bob todo" "$(cat "$R/home/bob/todo.txt")" "restored all the same (bob)"
+rm -f "$R/filler"
+expect_rc 0 "$MIGSTATE" verify "$S" --root "$R"
 exit 0
