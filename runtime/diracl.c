@@ -101,18 +101,34 @@ size_t diracl_base(const unsigned char *in, size_t n, unsigned char out[28])
 }
 
 /* The xattr NAME of FD, malloc'd, or NULL (none, no ACL support, unreadable). */
+/* The ACL NAME of FD into a new buffer (*N bytes). NULL with *N 0: there is none;
+ * NULL with *N SIZE_MAX: there is one that cannot be read (larger than any valid
+ * one, or it kept changing size), which the callers treat as granting too much. */
 static unsigned char *get_acl(int fd, const char *name, size_t *n)
 {
-	ssize_t len = fgetxattr(fd, name, NULL, 0);
-	if (len <= 0 || (size_t)len > MAX_ACL)
-		return NULL;
-	unsigned char *buf = malloc((size_t)len);
-	if (buf && (len = fgetxattr(fd, name, buf, (size_t)len)) <= 0) {
+	*n = 0;
+	for (int tries = 0; tries < 4; tries++) {
+		ssize_t len = fgetxattr(fd, name, NULL, 0);
+		if (len < 0 && (errno == ENODATA || errno == EOPNOTSUPP || errno == ENOTSUP))
+			return NULL;
+		if (len == 0)
+			return NULL;
+		if (len < 0 || (size_t)len > MAX_ACL)
+			break;
+		unsigned char *buf = malloc((size_t)len);
+		if (!buf)
+			break;
+		ssize_t got = fgetxattr(fd, name, buf, (size_t)len);
+		if (got > 0) {
+			*n = (size_t)got;
+			return buf;
+		}
 		free(buf);
-		buf = NULL;
+		if (!(got < 0 && errno == ERANGE)) /* ERANGE: it grew in between: again */
+			break;
 	}
-	*n = buf ? (size_t)len : 0;
-	return buf;
+	*n = SIZE_MAX;
+	return NULL;
 }
 
 unsigned diracl_check(int fd, mode_t captured)
@@ -120,11 +136,11 @@ unsigned diracl_check(int fd, mode_t captured)
 	unsigned r = 0;
 	size_t n;
 	unsigned char *a = get_acl(fd, XA_ACCESS, &n);
-	if (a && diracl_access_beyond(a, n, captured))
+	if (a ? diracl_access_beyond(a, n, captured) : n == SIZE_MAX)
 		r |= DIRACL_ACCESS;
 	free(a);
 	unsigned char *d = get_acl(fd, XA_DEFAULT, &n);
-	if (d && diracl_default_named(d, n))
+	if (d ? diracl_default_named(d, n) : n == SIZE_MAX)
 		r |= DIRACL_DEFAULT;
 	free(d);
 	return r;
