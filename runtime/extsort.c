@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "spill.h"
+#include "fsutil.h"
 
 #define XS_IO (64u * 1024) /* bytes written, and read per run, at a time */
 
@@ -111,18 +112,8 @@ struct wbuf {
 
 static int wflush(struct wbuf *w)
 {
-	size_t done = 0;
-	while (done < w->len) {
-		ssize_t n = pwrite(w->fd, w->b + done, w->len - done, (off_t)(w->off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		done += (size_t)n;
-	}
+	if (fs_pwrite_all(w->fd, w->b, w->len, (off_t)w->off) != 0)
+		return -1;
 	w->off += w->len;
 	w->len = 0;
 	return 0;

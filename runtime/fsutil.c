@@ -150,3 +150,22 @@ int fs_renameat2(int olddirfd, const char *oldname, int newdirfd, const char *ne
 {
 	RETRY(renameat2(olddirfd, oldname, newdirfd, newname, flags));
 }
+
+int fs_pwrite_all(int fd, const void *b, size_t n, off_t off)
+{
+	const unsigned char *p = b;
+	while (n) {
+		ssize_t w = pwrite(fd, p, n, off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+		off += w;
+	}
+	return 0;
+}

@@ -27,6 +27,8 @@ bool fs_link_dangles(int rootfd, const char *logical, int dirfd, const char *nam
  * elsewhere it is a reported error a rerun finishes. Bounded: after FS_EINTR_TRIES
  * interrupted calls in a row the EINTR is returned. */
 #define FS_EINTR_TRIES 64
+/* pwrite all N bytes of B at OFF (EINTR retried; a short write of 0 is EIO). 0 or -1. */
+int fs_pwrite_all(int fd, const void *b, size_t n, off_t off);
 int fs_linkat(int olddirfd, const char *oldname, int newdirfd, const char *newname, int flags);
 int fs_mkdirat(int dirfd, const char *name, mode_t mode);
 int fs_renameat(int olddirfd, const char *oldname, int newdirfd, const char *newname);

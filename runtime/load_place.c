@@ -16,19 +16,7 @@
 #include "exitcodes.h"
 #include "fsutil.h"
 #include "sha256.h"
-
-/* Test hook: MIGSTATE_TEST_CRASH_AFTER=N kills the process after N objects are
- * placed, so the tests can prove a rerun finishes an interrupted load. */
-static void crash_point(void)
-{
-	static long left = -2;
-	if (left == -2) {
-		const char *e = getenv("MIGSTATE_TEST_CRASH_AFTER");
-		left = e && *e ? strtol(e, NULL, 10) : -1;
-	}
-	if (left > 0 && --left == 0)
-		kill(getpid(), SIGKILL);
-}
+#include "testhooks.h"
 
 /* An error on the object at DEST: ErrorControl, then --continue, decide whether the
  * run goes on. */
@@ -244,7 +232,7 @@ void load_placed(struct loader *L, const struct obj *ob, const char *dir, const 
 		rlog_msg(L->log, RL_INFO, "%s -> %s%s%s", rlog_esc(L->log, ob->r->path),
 			 rlog_esc(L->log, full), note ? " " : "", note ? note : "");
 	free(full);
-	crash_point();
+	test_crash_point();
 }
 
 /* Apply object OB at DEST. */

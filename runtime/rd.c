@@ -17,6 +17,7 @@
 #include "spill.h"
 #include "storeparent.h"
 #include "volparent.h"
+#include "testhooks.h"
 
 #define PENDING_MAGIC "migstate-pending 1"
 
@@ -88,19 +89,6 @@ static void refused(struct rd_ctx *c, const char *rel, int err)
 		c->r->errors++;
 		say(c, "error", rel, strerror(err));
 	}
-}
-
-/* Test hook: MIGSTATE_TEST_CRASH_AFTER=N kills the process after N removals, so the
- * tests can prove an interrupted rd is finished by the next one. */
-static void crash_point(void)
-{
-	static long left = -2;
-	if (left == -2) {
-		const char *e = getenv("MIGSTATE_TEST_CRASH_AFTER");
-		left = e && *e ? strtol(e, NULL, 10) : -1;
-	}
-	if (left > 0 && --left == 0)
-		kill(getpid(), SIGKILL);
 }
 
 /* Is there, beneath the root at logical DEST, a file with the bytes of DIRFD/NAME? */
@@ -187,7 +175,7 @@ static int visit(const struct sw_visit *v, void *ctx)
 			c->r->dirs++;
 		else
 			c->r->files++;
-		crash_point();
+		test_crash_point();
 		return 0;
 	}
 	int err = errno;
@@ -254,7 +242,7 @@ static void remove_file(struct rd_ctx *c, int dfd, const char *name, const char 
 {
 	c->prefix = prefix;
 	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT) {
-		crash_point();
+		test_crash_point();
 		return;
 	}
 	refused(c, name, errno);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fsutil.h"
+
 #define SPILL_READ (1u << 20) /* file bytes read at a time */
 
 size_t spill_budget(size_t budget)
@@ -29,24 +31,6 @@ void spill_init(struct spill *s, int dirfd, size_t budget)
 	s->budget = spill_budget(budget);
 }
 
-static int write_all(int fd, const unsigned char *b, size_t n, uint64_t off)
-{
-	while (n) {
-		ssize_t w = pwrite(fd, b, n, (off_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;
-			return -1;
-		}
-		b += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return 0;
-}
-
 /* Move the buffered records to the file (made on first use). */
 static int flush(struct spill *s)
 {
@@ -62,7 +46,7 @@ static int flush(struct spill *s)
 	}
 	if (s->fd < 0 || !s->len)
 		return 0;
-	if (write_all(s->fd, s->buf, s->len, s->flen) != 0) {
+	if (fs_pwrite_all(s->fd, s->buf, s->len, (off_t)s->flen) != 0) {
 		s->err = errno ? errno : EIO;
 		return -1;
 	}

@@ -75,15 +75,12 @@ static int seg_cmp(const char *a, size_t alen, const char *b, size_t blen, bool 
 	return alen < blen ? -1 : alen > blen ? 1 : 0;
 }
 
-struct rt_tnode *trie_child(const struct rt_tnode *n, const char *seg, size_t len, bool fold)
+/* Binary search of N's sorted children for SEG: the child, or NULL with *AT the place
+ * a new one goes. */
+static struct rt_tnode *kid_search(const struct rt_tnode *n, const char *seg, size_t len,
+				   bool fold, size_t *at)
 {
 	size_t lo = 0, hi = n->nkids;
-	if (!n->sorted) {
-		for (size_t i = 0; i < n->nkids; i++)
-			if (!seg_cmp(n->kids[i]->seg, n->kids[i]->seglen, seg, len, fold))
-				return n->kids[i];
-		return NULL;
-	}
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		int c = seg_cmp(n->kids[mid]->seg, n->kids[mid]->seglen, seg, len, fold);
@@ -94,7 +91,20 @@ struct rt_tnode *trie_child(const struct rt_tnode *n, const char *seg, size_t le
 		else
 			hi = mid;
 	}
+	*at = lo;
 	return NULL;
+}
+
+struct rt_tnode *trie_child(const struct rt_tnode *n, const char *seg, size_t len, bool fold)
+{
+	if (!n->sorted) {
+		for (size_t i = 0; i < n->nkids; i++)
+			if (!seg_cmp(n->kids[i]->seg, n->kids[i]->seglen, seg, len, fold))
+				return n->kids[i];
+		return NULL;
+	}
+	size_t at;
+	return kid_search(n, seg, len, fold, &at);
 }
 
 /* Child SEG (already folded when the trie is) of N, made when missing. Children stay
@@ -104,18 +114,11 @@ struct rt_tnode *trie_child(const struct rt_tnode *n, const char *seg, size_t le
 static struct rt_tnode *child_make(struct rt_tnode *n, struct rt_pool *pool, const char *seg,
 				   size_t len)
 {
-	size_t lo = 0, hi = n->nkids;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = seg_cmp(n->kids[mid]->seg, n->kids[mid]->seglen, seg, len, false);
-		if (c == 0)
-			return n->kids[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	struct rt_tnode *k = rt_pool_alloc(pool, sizeof *k + len + 1);
+	size_t lo;
+	struct rt_tnode *k = kid_search(n, seg, len, false, &lo);
+	if (k)
+		return k;
+	k = rt_pool_alloc(pool, sizeof *k + len + 1);
 	if (!k)
 		return NULL;
 	memset(k, 0, sizeof *k);
