@@ -81,17 +81,9 @@ static int copy_range(int src, int dst, off_t off, off_t len, bool *use_cfr, cha
 		}
 		if (r == 0)
 			return 0;
-		for (ssize_t done = 0; done < r;) {
-			ssize_t w = pwrite(dst, buf + done, (size_t)(r - done), off + done);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				*wside = true;
-				if (w == 0)
-					errno = EIO;
-				return -1;
-			}
-			done += w;
+		if (fs_pwrite_all(dst, buf, (size_t)r, off) != 0) {
+			*wside = true;
+			return -1;
 		}
 		off += r;
 		len -= r;

@@ -21,19 +21,6 @@ void xs_init(struct xsort *x, int dirfd, size_t budget, xs_cmp_fn cmp)
 	x->budget = spill_budget(budget);
 }
 
-static int tmpfile_at(int dirfd)
-{
-	const char *tmp = getenv("TMPDIR");
-	int fd = -1;
-	if (dirfd >= 0)
-		fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0 && tmp && *tmp)
-		fd = open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0)
-		fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	return fd;
-}
-
 static int grow(void **p, size_t *cap, size_t need, size_t elem, size_t first)
 {
 	if (need <= *cap)
@@ -188,7 +175,7 @@ int xs_put(struct xsort *x, const void *rec, size_t n)
 	size_t need = sizeof(uint32_t) + n;
 	if (x->n && x->alen + need + (x->n + 1) * sizeof *x->offs > x->budget && !x->nofile) {
 		if (x->fd < 0) {
-			x->fd = tmpfile_at(x->dirfd);
+			x->fd = fs_tmpfile(x->dirfd);
 			x->nofile = x->fd < 0;
 		}
 		if (x->fd >= 0 && flush_run(x) != 0) {
@@ -344,7 +331,7 @@ static const unsigned char *merge_get(struct xsort *x, bool advance, size_t *n)
 /* One pass: runs merged XS_FANIN at a time into a new file. */
 static int merge_pass(struct xsort *x)
 {
-	int nfd = tmpfile_at(x->dirfd);
+	int nfd = fs_tmpfile(x->dirfd);
 	if (nfd < 0)
 		return -1;
 	struct xs_run *out = NULL;

@@ -169,3 +169,16 @@ int fs_pwrite_all(int fd, const void *b, size_t n, off_t off)
 	}
 	return 0;
 }
+
+int fs_tmpfile(int dirfd)
+{
+	const char *tmp = getenv("TMPDIR");
+	int fd = -1;
+	if (dirfd >= 0)
+		fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 && tmp && *tmp)
+		fd = open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	return fd;
+}

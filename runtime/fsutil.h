@@ -27,6 +27,9 @@ bool fs_link_dangles(int rootfd, const char *logical, int dirfd, const char *nam
  * elsewhere it is a reported error a rerun finishes. Bounded: after FS_EINTR_TRIES
  * interrupted calls in a row the EINTR is returned. */
 #define FS_EINTR_TRIES 64
+/* An unlinked temporary file (O_TMPFILE, read-write, 0600) in DIRFD when it is >= 0
+ * (the store's own filesystem), else in $TMPDIR, else in /tmp. -1 with errno. */
+int fs_tmpfile(int dirfd);
 /* pwrite all N bytes of B at OFF (EINTR retried; a short write of 0 is EIO). 0 or -1. */
 int fs_pwrite_all(int fd, const void *b, size_t n, off_t off);
 int fs_linkat(int olddirfd, const char *oldname, int newdirfd, const char *newname, int flags);

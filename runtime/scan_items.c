@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fsutil.h"
+
 /* Records are a struct item (its path pointer meaningless) and two lengths, then the
  * bytes of its path that differ from the previous record's (front coding: a walk's
  * consecutive paths share most of their bytes). The list is written once by pass 1
@@ -35,38 +37,16 @@ struct irec_head {
 	uint32_t keep, rest; /* bytes of the previous path kept; bytes that follow */
 };
 
-static int write_all(int fd, const void *p, size_t n, uint64_t off)
-{
-	const unsigned char *b = p;
-	while (n) {
-		ssize_t w = pwrite(fd, b, n, (off_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return 0;
-}
-
 /* Move the buffered records to the temporary file (made on first use). */
 static int items_spill(struct items *l)
 {
 	if (l->fd < 0 && !l->nofile) {
-		const char *tmp = getenv("TMPDIR");
-		if (l->tmpfd >= 0)
-			l->fd = openat(l->tmpfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-		if (l->fd < 0 && tmp && *tmp)
-			l->fd = open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-		if (l->fd < 0)
-			l->fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		l->fd = fs_tmpfile(l->tmpfd);
 		l->nofile = l->fd < 0; /* then it all stays in memory */
 	}
 	if (l->fd < 0 || !l->len)
 		return 0;
-	if (write_all(l->fd, l->buf, l->len, l->flen) != 0) {
+	if (fs_pwrite_all(l->fd, l->buf, l->len, (off_t)l->flen) != 0) {
 		l->err = errno ? errno : EIO;
 		return -1;
 	}
@@ -183,7 +163,8 @@ static void ic_sync(struct icur *c)
 	memcpy(&w, &c->it, sizeof w);
 	w.path = NULL;
 	if (c->l->fd >= 0) {
-		if (write_all(c->l->fd, &w, sizeof w, c->at + offsetof(struct irec_head, it)) != 0)
+		off_t at = (off_t)(c->at + offsetof(struct irec_head, it));
+		if (fs_pwrite_all(c->l->fd, &w, sizeof w, at) != 0)
 			c->l->err = errno ? errno : EIO;
 	} else {
 		memcpy(c->l->buf + c->at + offsetof(struct irec_head, it), &w, sizeof w);

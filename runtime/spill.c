@@ -35,13 +35,7 @@ void spill_init(struct spill *s, int dirfd, size_t budget)
 static int flush(struct spill *s)
 {
 	if (s->fd < 0 && !s->nofile) {
-		const char *tmp = getenv("TMPDIR");
-		if (s->dirfd >= 0)
-			s->fd = openat(s->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-		if (s->fd < 0 && tmp && *tmp)
-			s->fd = open(tmp, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-		if (s->fd < 0)
-			s->fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		s->fd = fs_tmpfile(s->dirfd);
 		s->nofile = s->fd < 0;
 	}
 	if (s->fd < 0 || !s->len)
