@@ -76,6 +76,15 @@ policy() {
 	EOF
 }
 
+# SRV_COMPONENT: a System component taking everything under /srv (a second volume in
+# the tests that mount one there); policy's second argument.
+SRV_COMPONENT='<component type="Documents" context="System">
+    <displayName>Server files</displayName>
+    <role role="Data"><rules>
+      <include><objectSet><pattern type="File">C:\srv\* [*]</pattern></objectSet></include>
+    </rules></role>
+  </component>'
+
 # homes_policy FILE NAME < RULES: every user's home (a User component including
 # %CSIDL_PROFILE%\* [*]) plus the rules read from stdin (XML inside <rules>).
 homes_policy() {

@@ -46,12 +46,7 @@ chown -h 1001:1001 "$R/home/alice/shortcut"
 chown 1002:1002 "$R/home/bob/pipe"
 chmod 0700 "$R/home/alice"
 chmod 0750 "$R/home/bob/d03"
-policy "$WORK/p.xml" '<component type="Documents" context="System">
-    <displayName>Server data</displayName>
-    <role role="Data"><rules>
-      <include><objectSet><pattern type="File">C:\srv\* [*]</pattern></objectSet></include>
-    </rules></role>
-  </component>'
+policy "$WORK/p.xml" "$SRV_COMPONENT"
 compile "$WORK/p.xml" "$WORK/p.plan"
 P=$WORK/p.plan
 S=$R/store

@@ -44,12 +44,7 @@ chown -R 1002:1002 "$R/home/bob/src"
 # a sparse file: copies keep it equal
 truncate -s 3M "$R/home/bob/disk.img" && printf 'head' | dd of="$R/home/bob/disk.img" conv=notrunc 2>/dev/null
 chown 1002:1002 "$R/home/bob/disk.img"
-policy "$WORK/p.xml" '<component type="Documents" context="System">
-    <displayName>Server files</displayName>
-    <role role="Data"><rules>
-      <include><objectSet><pattern type="File">C:\srv\* [*]</pattern></objectSet></include>
-    </rules></role>
-  </component>'
+policy "$WORK/p.xml" "$SRV_COMPONENT"
 compile "$WORK/p.xml" "$WORK/p.plan"
 P=$WORK/p.plan
 S=$R/store

@@ -18,12 +18,7 @@ for i in $(seq 1 150); do
 	put "$R/home/bob/many/m$((i % 9))/f$i" 1002:1002 0640 "2021-02-03 04:05:06" "file $i"
 	[ $((i % 3)) = 0 ] && put "$R/srv/s$((i % 4))/g$i" 0:0 0600 "2021-02-03 04:05:06" "srv $i"
 done
-policy "$WORK/p.xml" '<component type="Documents" context="System">
-    <displayName>Server files</displayName>
-    <role role="Data"><rules>
-      <include><objectSet><pattern type="File">C:\srv\* [*]</pattern></objectSet></include>
-    </rules></role>
-  </component>'
+policy "$WORK/p.xml" "$SRV_COMPONENT"
 compile "$WORK/p.xml" "$WORK/p.plan"
 scan "$R/store" "$WORK/p.plan" "$R"
 homes=$(manifest "$R/home")

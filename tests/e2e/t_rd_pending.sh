@@ -16,12 +16,7 @@ mk_tmpfs "$R/srv" 16m
 mk_system "$R"
 fill_homes "$R"
 put "$R/srv/www/index.html" 0:0 0644 "2020-02-02 02:02:02" "<html>"
-policy "$WORK/p.xml" '<component type="Documents" context="System">
-    <displayName>Server files</displayName>
-    <role role="Data"><rules>
-      <include><objectSet><pattern type="File">C:\srv\* [*]</pattern></objectSet></include>
-    </rules></role>
-  </component>'
+policy "$WORK/p.xml" "$SRV_COMPONENT"
 compile "$WORK/p.xml" "$WORK/p.plan"
 scan "$R/store" "$WORK/p.plan" "$R"
 [ -f "$R/srv/store/MIGSTATE/File/srv/www/index.html" ] || fail "no per-volume store on /srv"

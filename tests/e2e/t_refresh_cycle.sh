@@ -25,12 +25,7 @@ printf 'jpeg one\n' >"$R/data/photos/2020/one.jpg"
 printf 'readme\n' >"$R/data/README"
 touch -d "2020-04-04 04:04:04" "$R/data/photos/2020/one.jpg" "$R/data/README"
 touch -d "2020-04-04 04:04:06" "$R/data/photos/2020" "$R/data/photos"
-policy "$WORK/p.xml" '<component type="Documents" context="System">
-    <displayName>Server files</displayName>
-    <role role="Data"><rules>
-      <include><objectSet><pattern type="File">C:\srv\* [*]</pattern></objectSet></include>
-    </rules></role>
-  </component>'
+policy "$WORK/p.xml" "$SRV_COMPONENT"
 compile "$WORK/p.xml" "$WORK/p.plan"
 
 homes_before=$(manifest "$R/home")
