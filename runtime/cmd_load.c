@@ -36,7 +36,9 @@ static void load_usage(FILE *out)
 		"                        permissions the captured one did not as it is (only\n"
 		"                        warn); by default those permissions are removed\n\n"
 		"Exit: 0 all restored; 3 something was skipped (read the log before rd);\n"
-		"11 usage; 27 not a usable store; 39 plan unusable; 61 stopped at an error.\n");
+		"11 usage; 27 not a usable store (or one another user owns or can write);\n"
+		"39 plan unusable; 61 stopped at an error; 75 another migstate command is\n"
+		"using the store.\n");
 }
 
 static int load_opt(void *ctx, int id, const char *arg, char *err, size_t errsz)

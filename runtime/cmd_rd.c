@@ -32,8 +32,10 @@ static void rd_usage(FILE *out)
 	    "                use a store whose path another user could change (refused by\n"
 	    "                default: a directory on the way not root's, or writable by others)\n"
 	    "Exit: 0 removed; 2 declined; 11 usage (or no terminal and no -y); 27 not a store\n"
-	    "of ours, or another user could replace it; 34 not permitted; 35 something was\n"
-	    "kept or is pending.\n",
+	    "of ours, another user could replace it or owns or can write part of it, or a\n"
+	    "pending record names another store than the one at its path; 34 not\n"
+	    "permitted; 35 something was kept or is pending; 75 another migstate command\n"
+	    "is using the store.\n",
 	    RD_PENDING_ENV, RD_PENDING_DEFAULT);
 }
 

@@ -12,13 +12,24 @@
 #include "scan.h"
 #include "storeparent.h"
 
-enum { S_OVERWRITE = 1, S_EFS, S_LISTFILES, S_ESTIMATE, S_MINFREE, S_INUSE, S_TRACE, S_OVERLAY };
+enum {
+	S_OVERWRITE = 1,
+	S_EFS,
+	S_LISTFILES,
+	S_ESTIMATE,
+	S_MINFREE,
+	S_INUSE,
+	S_TRACE,
+	S_OVERLAY,
+	S_FORCE
+};
 
 static const struct rtopt_ext scan_ext[] = {
     {"overwrite", 'o', false, false, S_OVERWRITE}, {"efs", 0, true, false, S_EFS},
     {"listfiles", 0, true, false, S_LISTFILES},	   {"estimate", 0, true, false, S_ESTIMATE},
     {"min-free", 0, true, false, S_MINFREE},	   {"in-use", 0, true, false, S_INUSE},
     {"trace", 0, false, false, S_TRACE},	   {"overlay", 0, true, false, S_OVERLAY},
+    {"force", 0, false, false, S_FORCE},
 };
 
 static void scan_usage(FILE *out)
@@ -36,7 +47,9 @@ static void scan_usage(FILE *out)
 	    "read-only volumes. Without --hardlink every file is copied (cloned if it can).\n"
 	    "\n"
 	    "Scan options:\n"
-	    "  -o, --overwrite       replace an existing store of ours at STORE\n"
+	    "  -o, --overwrite       replace an existing store of ours at STORE; refused (35)\n"
+	    "                        when it holds the only copy of some data, as rd would\n"
+	    "  --force               with -o: replace it even then\n"
 	    "  --efs MODE            encrypted (fscrypt) files: abort (default), skip,\n"
 	    "                        hardlink (needs --hardlink), decryptcopy\n"
 	    "  --listfiles FILE      write every captured path to FILE\n"
@@ -56,10 +69,11 @@ static void scan_usage(FILE *out)
 	fprintf(out, "\n"
 		     "Exit codes: 0 done; 2 an encrypted file under --efs abort, or interrupted;\n"
 		     "3 done but --continue skipped errors; 11 bad command line; 27 STORE exists\n"
-		     "(use -o), is not a store of ours, or another user could replace it; 29 not\n"
-		     "enough free space; 39 the plan\n"
-		     "cannot be used; 61 stopped at an error; 71 cannot start (log); 72 the store\n"
-		     "could not be written.\n");
+		     "(use -o), is not a store of ours, another user owns or can write it or\n"
+		     "could replace it; 29 not enough free space; 35 -o refused: the old store\n"
+		     "holds the only copy of some data; 39 the plan cannot be used; 61 stopped\n"
+		     "at an error; 71 cannot start (log); 72 the store could not be written; 75\n"
+		     "another migstate command is using the store.\n");
 }
 
 static int scan_opt(void *ctx, int id, const char *arg, char *err, size_t errsz)
@@ -108,6 +122,9 @@ static int scan_opt(void *ctx, int id, const char *arg, char *err, size_t errsz)
 	case S_TRACE:
 		so->trace = true;
 		break;
+	case S_FORCE:
+		so->force = true;
+		break;
 	case S_OVERLAY:
 		for (int i = 0; i < 3; i++)
 			if (!strcmp(arg, overlay_mode_names[i])) {
@@ -139,6 +156,8 @@ static const char *check_combination(const struct scan_opts *so)
 		return "--efs copyraw is not possible: the kernel offers no way to read the raw "
 		       "ciphertext of an fscrypt file; use --efs hardlink (restore on the same "
 		       "volume) or --efs decryptcopy";
+	if (so->force && !so->overwrite)
+		return "--force only goes with -o (it lets -o drop the last links of the old store)";
 	if (so->listfiles && so->estimate)
 		return "--listfiles cannot be used with --estimate";
 	return NULL;

@@ -13,8 +13,10 @@
 #include "disasm.h"
 #include "exitcodes.h"
 #include "fsutil.h"
+#include "logging.h"
 #include "sha256.h"
 #include "spill.h"
+#include "storeguard.h"
 #include "storeparent.h"
 #include "volparent.h"
 #include "testhooks.h"
@@ -34,6 +36,7 @@ struct rd_ctx {
 	struct spill pending; /* real paths refused now (NUL-terminated records) */
 	size_t npending;
 	bool pending_lost; /* one could not be kept: the record would be incomplete */
+	bool checking;	   /* rd_check: find what would be kept, remove nothing */
 };
 
 const char *rd_pending_dir(const struct rd_opts *o)
@@ -170,6 +173,8 @@ static int visit(const struct sw_visit *v, void *ctx)
 			return 0;
 		}
 	}
+	if (c->checking)
+		return 0; /* rd_check: nothing is removed */
 	if (unlinkat(v->dirfd, v->name, isdir ? AT_REMOVEDIR : 0) == 0) {
 		if (isdir)
 			c->r->dirs++;
@@ -423,6 +428,31 @@ static void remove_volume(struct rd_ctx *c, size_t i)
 	free(file_p);
 }
 
+int rd_check(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
+{
+	struct rd_ctx c = {.s = s, .o = o, .r = r, .checking = true};
+	memset(r, 0, sizeof *r);
+	spill_init(&c.pending, -1, (size_t)256 << 10);
+	sw_journal_open(s->meta_fd, s->meta_fd, &c.journal); /* unreadable: as if empty */
+	for (size_t i = 0; i < s->nvols; i++) {
+		if (s->file_fd[i] < 0)
+			continue;
+		char *file_p = path2(s->vol_real[i], STORE_META "/" STORE_PAYLOAD);
+		if (!file_p) {
+			r->errors++;
+			continue;
+		}
+		c.vol = i;
+		walk_tree(&c, s->file_fd[i], file_p, true);
+		free(file_p);
+	}
+	if (c.journal.err)
+		r->errors++; /* entries it would have shown restored were counted as kept */
+	spill_free(&c.pending);
+	sw_journal_close(&c.journal);
+	return r->kept || r->errors ? EXIT_STORE_KEPT : EXIT_OK;
+}
+
 /* --- pending records --------------------------------------------------------------- */
 
 static void put_esc(FILE *f, const char *s)
@@ -442,6 +472,44 @@ static void pending_name(const char *store_real, char out[80])
 	sha256(store_real, strlen(store_real), h);
 	sha256_hex(h, hex);
 	snprintf(out, 80, "%.32s.pending", hex);
+}
+
+static int mkdir_p(const char *path);
+
+/* Open the pending directory, made (root's, 0700) when CREATE and missing. Records
+ * there tell the boot-time rd what to remove, so the directory is checked like a store:
+ * its path by storeparent_check, itself owned by us and writable by nobody else.
+ * -1 with errno (ENOENT: absent) and WHY; *UNTRUSTED when it is not safe. */
+static int pending_dir_open(const char *dir, bool create, bool *untrusted, char *why,
+			    size_t whysz)
+{
+	*untrusted = false;
+	int rc = storeparent_check(dir, geteuid(), why, whysz);
+	if (rc > 0) {
+		*untrusted = true;
+		errno = EPERM;
+		return -1;
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0 && errno == ENOENT && create) {
+		if (mkdir_p(dir) != 0)
+			return -1;
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (dfd < 0) {
+		snprintf(why, whysz, "%s", strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	char r[160];
+	if (fstat(dfd, &st) != 0 || storeguard_unsafe_stat(&st, r, sizeof r)) {
+		snprintf(why, whysz, "%s", r);
+		close(dfd);
+		*untrusted = true;
+		errno = EPERM;
+		return -1;
+	}
+	return dfd;
 }
 
 static int mkdir_p(const char *path)
@@ -475,11 +543,15 @@ static int pending_write(struct rd_ctx *c)
 		errno = c->pending.err ? c->pending.err : ENOMEM;
 		return -1;
 	}
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 && c->npending == 0)
+	char why[400];
+	bool untrusted;
+	int dfd = pending_dir_open(dir, c->npending > 0, &untrusted, why, sizeof why);
+	if (dfd < 0 && errno == ENOENT && c->npending == 0)
 		return 0;
-	if (dfd < 0 && (mkdir_p(dir) || (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0))
+	if (dfd < 0) {
+		fprintf(stderr, "migstate rd: the pending directory %s: %s\n", dir, why);
 		return -1;
+	}
 	if (c->npending == 0) {
 		unlinkat(dfd, name, 0);
 		close(dfd);
@@ -500,6 +572,15 @@ static int pending_write(struct rd_ctx *c)
 	fputs("\nroot\t", f);
 	put_esc(f, c->s->root);
 	fputc('\n', f);
+	/* the one store instance this record is about: a later store at the same path is
+	 * another store, never removed by `rd --pending` */
+	char id[STORE_INSTANCE_HEX + 1];
+	struct stat top;
+	if (store_get_instance(c->s->meta_fd, id) == 0)
+		fprintf(f, "id\t%s\n", id);
+	if (fstat(c->s->store_fd, &top) == 0)
+		fprintf(f, "dev\t%llu\nino\t%llu\n", (unsigned long long)top.st_dev,
+			(unsigned long long)top.st_ino);
 	int rc = spill_rewind(&c->pending);
 	size_t n;
 	for (const unsigned char *p; rc == 0 && (p = spill_get(&c->pending, &n));) {
@@ -638,11 +719,33 @@ static bool unesc(char *s)
 	return true;
 }
 
-/* Read a pending record: the store's path and root (malloc'd). */
-static int pending_read(int dfd, const char *name, char **store, char **root)
+/* A pending record: the store's path and root, and which store instance it is about. */
+struct pending_rec {
+	char *store, *root;
+	char id[STORE_INSTANCE_HEX + 1]; /* "" in records written before ids */
+	bool have_top;
+	unsigned long long dev, ino; /* the store top's identity when the record was made */
+};
+
+static void pending_rec_free(struct pending_rec *p)
 {
-	*store = *root = NULL;
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	free(p->store);
+	free(p->root);
+	memset(p, 0, sizeof *p);
+}
+
+/* Read a pending record (never through a symlink, only a regular file of ours). */
+static int pending_read(int dfd, const char *name, struct pending_rec *p)
+{
+	memset(p, 0, sizeof *p);
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	char r[160];
+	if (fd >= 0 && (fstat(fd, &st) != 0 || storeguard_unsafe_stat(&st, r, sizeof r) ||
+			!S_ISREG(st.st_mode))) {
+		close(fd);
+		return -1;
+	}
 	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	if (!f) {
 		if (fd >= 0)
@@ -652,7 +755,7 @@ static int pending_read(int dfd, const char *name, char **store, char **root)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	bool magic = false;
+	bool magic = false, have_dev = false, have_ino = false;
 	while ((len = getline(&line, &cap, f)) > 0) {
 		if (line[len - 1] == '\n')
 			line[--len] = 0;
@@ -666,35 +769,101 @@ static int pending_read(int dfd, const char *name, char **store, char **root)
 		if (!tab || !unesc(tab + 1))
 			continue;
 		*tab = 0;
-		if (!strcmp(line, "store") && !*store)
-			*store = strdup(tab + 1);
-		else if (!strcmp(line, "root") && !*root)
-			*root = strdup(tab + 1);
+		const char *v = tab + 1;
+		char *end;
+		if (!strcmp(line, "store") && !p->store)
+			p->store = strdup(v);
+		else if (!strcmp(line, "root") && !p->root)
+			p->root = strdup(v);
+		else if (!strcmp(line, "id") && strlen(v) == STORE_INSTANCE_HEX)
+			memcpy(p->id, v, STORE_INSTANCE_HEX + 1);
+		else if (!strcmp(line, "dev") && *v) {
+			p->dev = strtoull(v, &end, 10);
+			have_dev = !*end;
+		} else if (!strcmp(line, "ino") && *v) {
+			p->ino = strtoull(v, &end, 10);
+			have_ino = !*end;
+		}
 	}
+	p->have_top = have_dev && have_ino;
 	free(line);
 	fclose(f);
-	if (!magic || !*store || !*root) {
-		free(*store);
-		free(*root);
-		*store = *root = NULL;
+	if (!magic || !p->store || !p->root) {
+		pending_rec_free(p);
 		return -1;
 	}
 	return 0;
+}
+
+/* Is the opened store S the very store record P was written for, still being removed?
+ * NULL when it is, else why not. */
+static const char *pending_mismatch(const struct sw_store *s, const struct pending_rec *p)
+{
+	char id[STORE_INSTANCE_HEX + 1];
+	struct stat top;
+	if (s->state != SS_REMOVING)
+		return "the store there is not being removed (a newer store at the same path?)";
+	if (p->id[0] && (store_get_instance(s->meta_fd, id) != 0 || strcmp(id, p->id) != 0))
+		return "the store there is another store than the record's (its id differs)";
+	if (p->have_top && (fstat(s->store_fd, &top) != 0 || top.st_dev != p->dev ||
+			    top.st_ino != p->ino))
+		return "the store there is another directory than the record's";
+	return NULL;
+}
+
+/* Set record NAME aside as NAME.retired (replacing an older one): it is about a store
+ * that no longer exists at its path. Kept for the administrator, never run again. */
+static int pending_retire_at(int dfd, const char *name)
+{
+	char ret[128];
+	snprintf(ret, sizeof ret, "%s.retired", name);
+	return fs_renameat(dfd, name, dfd, ret);
+}
+
+void rd_pending_retire(const char *store_real, struct rlog *log)
+{
+	const char *dir = rd_pending_dir(&(struct rd_opts){0});
+	char name[80], why[400];
+	bool untrusted;
+	pending_name(store_real, name);
+	int dfd = pending_dir_open(dir, false, &untrusted, why, sizeof why);
+	if (dfd < 0)
+		return; /* none (or untrusted: rd --pending refuses it too) */
+	struct stat st;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (pending_retire_at(dfd, name) == 0)
+			rlog_msg(log, RL_WARN,
+				 "the pending deletions recorded for an earlier store at this path "
+				 "(%s/%s) belong to the store this scan replaced: set aside as %s.retired, "
+				 "never run; remove what it lists by hand if it is still there",
+				 rlog_esc(log, dir), name, name);
+		else
+			rlog_msg(log, RL_ERROR,
+				 "cannot set aside the pending record %s/%s of an earlier store at "
+				 "this path: %s ('rd --pending' will refuse this store anyway)",
+				 rlog_esc(log, dir), name, strerror(errno));
+	}
+	close(dfd);
 }
 
 int rd_pending(const struct rd_opts *o, const char *only)
 {
 	const char *dir = rd_pending_dir(o);
 	FILE *out = o->out ? o->out : stdout;
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char why[400];
+	bool untrusted;
+	int dfd = pending_dir_open(dir, false, &untrusted, why, sizeof why);
 	if (dfd < 0) {
-		if (errno == ENOENT) {
+		if (errno == ENOENT && !untrusted) {
 			fprintf(out, "no pending deletions (%s does not exist)\n", dir);
 			return EXIT_OK;
 		}
 		int err = errno;
-		fprintf(stderr, "migstate rd: %s: %s\n", dir, strerror(err));
-		return err == EACCES || err == EPERM ? EXIT_NOT_PERMITTED : EXIT_FAILED;
+		fprintf(stderr, "migstate rd: the pending directory %s %s: %s\n", dir,
+			untrusted ? "cannot be trusted" : "cannot be opened", why);
+		return untrusted			 ? EXIT_BAD_STORE
+		       : err == EACCES || err == EPERM ? EXIT_NOT_PERMITTED
+						       : EXIT_FAILED;
 	}
 	char *only_real = only ? realpath(only, NULL) : NULL;
 	if (only && !only_real)
@@ -726,35 +895,35 @@ int rd_pending(const struct rd_opts *o, const char *only)
 		close(fd2);
 	for (size_t i = 0; i < n; i++) {
 		const char *name = names[i];
-		char *store, *root;
-		if (pending_read(dfd, name, &store, &root) != 0) {
-			fprintf(stderr, "migstate rd: %s/%s: not a pending record: left alone\n",
+		struct pending_rec p;
+		if (pending_read(dfd, name, &p) != 0) {
+			fprintf(stderr, "migstate rd: %s/%s: not a pending record of ours: left alone\n",
 				dir, name);
 			continue;
 		}
-		if (only && (!only_real || strcmp(only_real, store) != 0)) {
-			free(store);
-			free(root);
+		if (only && (!only_real || strcmp(only_real, p.store) != 0)) {
+			pending_rec_free(&p);
 			continue;
 		}
 		done++;
 		fputs("pending store ", out);
-		text_str(out, store);
+		text_str(out, p.store);
 		fputc('\n', out);
-		enum store_state st = store_probe(store);
+		enum store_state st = store_probe(p.store);
 		int ec;
 		if (st == SS_NONE || st == SS_FOREIGN) {
 			/* nothing of ours is left there */
 			unlinkat(dfd, name, 0);
 			fputs("  already gone\n", out);
-		} else if ((ec = storeparent_enforce("rd", store, o->insecure_parent)) != EXIT_OK) {
+		} else if ((ec = storeparent_enforce("rd", p.store, o->insecure_parent)) != EXIT_OK) {
 			fputs("  left alone: its path is not safe (the record stays)\n", out);
 			if (rc == EXIT_OK)
 				rc = ec;
 		} else {
 			struct sw_store s;
 			char err[512];
-			if (sw_open(&s, store, root, SW_ALLOW_PARTIAL | SW_NO_CATALOG | SW_ORDERED,
+			const char *other;
+			if (sw_open(&s, p.store, p.root, SW_ALLOW_PARTIAL | SW_NO_CATALOG | SW_ORDERED,
 				    err, sizeof err, &ec)) {
 				fprintf(stderr, "migstate rd: %s\n", err);
 				if (rc == EXIT_OK)
@@ -766,6 +935,12 @@ int rd_pending(const struct rd_opts *o, const char *only)
 				      out);
 				if (rc == EXIT_OK)
 					rc = ec;
+			} else if ((other = pending_mismatch(&s, &p))) {
+				fprintf(out, "  left alone: %s; the record is set aside as %s.retired\n",
+					other, name);
+				pending_retire_at(dfd, name);
+				if (rc == EXIT_OK)
+					rc = EXIT_BAD_STORE;
 			} else {
 				struct rd_result r;
 				int x = rd_run(&s, o, &r);
@@ -780,8 +955,7 @@ int rd_pending(const struct rd_opts *o, const char *only)
 			}
 			sw_close(&s);
 		}
-		free(store);
-		free(root);
+		pending_rec_free(&p);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);

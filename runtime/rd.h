@@ -51,8 +51,20 @@ struct rd_result {
 /* Remove the opened store S. Returns the exit code (0, 34, 35). */
 int rd_run(struct sw_store *s, const struct rd_opts *o, struct rd_result *r);
 
+/* What rd_run would keep as the last link to user data, without removing anything
+ * (scan -o runs it on the store it is about to replace). Kept entries are reported on
+ * O->out like rd_run's ("kept" lines). EXIT_OK when nothing would be kept (or with
+ * O->force), else EXIT_STORE_KEPT. */
+int rd_check(struct sw_store *s, const struct rd_opts *o, struct rd_result *r);
+
 /* Finish every pending record (or only STORE's when not NULL). Returns the exit code. */
 int rd_pending(const struct rd_opts *o, const char *store);
+
+/* A new store was made at STORE_REAL (scan): a pending record left for an earlier
+ * store at that path is set aside (NAME.retired), so `rd --pending` never runs it
+ * against the new store. Logged on LOG. */
+struct rlog;
+void rd_pending_retire(const char *store_real, struct rlog *log);
 
 /* The directory pending records live in. */
 const char *rd_pending_dir(const struct rd_opts *o);

@@ -20,6 +20,7 @@
 #include "exitcodes.h"
 #include "scan_int.h"
 #include "store.h"
+#include "storeguard.h"
 #include "users.h"
 #include "version.h"
 
@@ -326,6 +327,39 @@ static int setup_bind(struct scan *s)
 	return 0;
 }
 
+/* scan -o: lock the existing store (another verb using it: 75) and check that nobody
+ * else owns or can write it (27). The lock is kept until the scan ends. */
+static int lock_old_store(struct scan *s)
+{
+	char why[400];
+	int top = open(s->store_real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (top < 0) {
+		rlog_msg(&s->log, RL_ERROR, "store %s: %s", rlog_esc(&s->log, s->store_real),
+			 strerror(errno));
+		return EXIT_BAD_STORE;
+	}
+	if (storeguard_lock(top, why, sizeof why) != 0) {
+		int busy = errno == EWOULDBLOCK;
+		rlog_msg(&s->log, RL_ERROR, "store %s: %s", rlog_esc(&s->log, s->store_real), why);
+		close(top);
+		return busy ? EXIT_STORE_BUSY : EXIT_BAD_STORE;
+	}
+	int meta = openat(top, STORE_META, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int bad = storeguard_check(meta, why, sizeof why);
+	if (meta >= 0)
+		close(meta);
+	if (bad) {
+		rlog_msg(&s->log, RL_ERROR,
+			 "store %s cannot be trusted: %s (another user could have written what it "
+			 "holds): not overwritten",
+			 rlog_esc(&s->log, s->store_real), why);
+		close(top);
+		return EXIT_BAD_STORE;
+	}
+	s->lock_fd = top;
+	return 0;
+}
+
 static void cleanup(struct scan *s)
 {
 	if (s->cw)
@@ -362,6 +396,8 @@ static void cleanup(struct scan *s)
 	vol_free(&s->vt);
 	if (s->rootfd >= 0)
 		close(s->rootfd);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
 	free(s->root_real);
 	free(s->store_real);
 	free(s->store_logical);
@@ -376,7 +412,7 @@ int scan_run(const struct scan_opts *so, volatile sig_atomic_t *stop)
 	s.so = so;
 	s.o = &so->o;
 	s.stop = stop;
-	s.rootfd = -1;
+	s.rootfd = s.lock_fd = -1;
 	s.items.fd = s.items.tmpfd = -1;
 	raise_nofile();
 	if ((rc = setup_paths(&s)))
@@ -423,6 +459,9 @@ int scan_run(const struct scan_opts *so, volatile sig_atomic_t *stop)
 		rc = EXIT_BAD_STORE;
 		goto out;
 	}
+	/* -o: the store to replace is ours from now on, and trusted, before any work */
+	if (!so->estimate && st != SS_NONE && (rc = lock_old_store(&s)))
+		goto out;
 	if ((rc = setup_bind(&s)))
 		goto out;
 	if (scan_pass1(&s)) {

@@ -33,6 +33,7 @@ extern const char *const overlay_mode_names[3];
 struct scan_opts {
 	struct rt_opts o; /* the shared options */
 	bool overwrite;	  /* -o */
+	bool force;	  /* --force: -o may drop the last links the old store holds */
 	enum efs_mode efs;
 	const char *listfiles; /* --listfiles FILE */
 	const char *estimate;  /* --estimate FILE: write the estimate, create no store */

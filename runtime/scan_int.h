@@ -169,6 +169,7 @@ struct scan {
 	struct clone_probe *probes;
 	size_t nprobes;
 	struct counters c;
+	int lock_fd;  /* the master store's top, locked (storeguard.h): -1 until it exists */
 	int exit;     /* set when something decided to stop the run */
 	bool started; /* the walk began: a summary means something */
 };

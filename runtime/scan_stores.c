@@ -11,7 +11,10 @@
 #include <unistd.h>
 
 #include "exitcodes.h"
+#include "rd.h"
 #include "store.h"
+#include "storeguard.h"
+#include "storewalk.h"
 #include "volparent.h"
 
 /* Remove per-volume stores an earlier scan of this store made that this one will not
@@ -59,6 +62,82 @@ static void drop_old_volume_stores(struct scan *s)
 	close(meta);
 }
 
+/* scan -o: rd's guard before the old store is replaced. What rd would keep as the last
+ * link to user data (nothing restored from it yet) makes the scan stop with 35, as rd
+ * itself would, unless --force. Reads only: the reset comes after. */
+static int guard_old_store(struct scan *s)
+{
+	struct sw_store old;
+	char err[512];
+	int ec;
+	if (sw_open(&old, s->store_real, s->root_real,
+		    SW_ALLOW_PARTIAL | SW_NO_CATALOG | SW_ORDERED | SW_NO_LOCK, err, sizeof err,
+		    &ec) != 0) {
+		rlog_msg(&s->log, RL_ERROR, "store %s: %s", rlog_esc(&s->log, s->store_real), err);
+		sw_close(&old);
+		s->exit = ec;
+		return -1;
+	}
+	struct stat a, b;
+	if (fstat(old.store_fd, &a) != 0 || fstat(s->lock_fd, &b) != 0 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino) {
+		rlog_msg(&s->log, RL_ERROR, "store %s was replaced while the scan ran: refused",
+			 rlog_esc(&s->log, s->store_real));
+		sw_close(&old);
+		s->exit = EXIT_BAD_STORE;
+		return -1;
+	}
+	char *lines = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&lines, &len);
+	struct rd_opts ro = {.force = s->so->force, .out = out};
+	struct rd_result r;
+	int rc = out ? rd_check(&old, &ro, &r) : EXIT_STORE_KEPT;
+	sw_close(&old);
+	if (out)
+		fclose(out);
+	for (char *save = NULL, *l = lines ? strtok_r(lines, "\n", &save) : NULL; l;
+	     l = strtok_r(NULL, "\n", &save))
+		rlog_msg(&s->log, RL_ERROR, "old store: %s", l); /* rd's lines are escaped */
+	free(lines);
+	if (rc == EXIT_OK)
+		return 0;
+	rlog_msg(&s->log, RL_ERROR,
+		 "store %s: not overwritten: %zu entr%s of it %s the only copy of user data "
+		 "(nothing was restored from %s)%s; restore it (migstate load) or pass --force "
+		 "with -o once you are sure it is not needed",
+		 rlog_esc(&s->log, s->store_real), r.kept, r.kept == 1 ? "y" : "ies",
+		 r.kept == 1 ? "is" : "are", r.kept == 1 ? "it" : "them",
+		 r.errors ? ", or could not be checked" : "");
+	s->exit = EXIT_STORE_KEPT;
+	return -1;
+}
+
+/* Hold the master store's lock from its creation to the end of the scan: rd, load or
+ * another scan of this store fail at once instead of racing the capture. With -o the
+ * lock was taken on the old store, which the reset kept in place. */
+static int lock_master(struct scan *s, int top)
+{
+	char why[400];
+	if (s->lock_fd >= 0) {
+		struct stat a, b;
+		if (fstat(top, &a) == 0 && fstat(s->lock_fd, &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino) {
+			close(top);
+			return 0;
+		}
+		snprintf(why, sizeof why, "it was replaced while the scan ran");
+		errno = EEXIST;
+	} else if (storeguard_lock(top, why, sizeof why) == 0) {
+		s->lock_fd = top;
+		return 0;
+	}
+	rlog_msg(&s->log, RL_ERROR, "store %s: %s", rlog_esc(&s->log, s->store_real), why);
+	s->exit = errno == EWOULDBLOCK ? EXIT_STORE_BUSY : EXIT_BAD_STORE;
+	close(top);
+	return -1;
+}
+
 static int open_file_dir(struct svol *v)
 {
 	v->file_fd =
@@ -83,14 +162,22 @@ int create_stores(struct scan *s)
 		s->exit = unsafe;
 		return -1;
 	}
+	if (s->so->overwrite && s->lock_fd >= 0 && guard_old_store(s))
+		return -1;
 	if (s->so->overwrite)
 		drop_old_volume_stores(s);
-	m->meta_fd = store_create(s->store_real, s->so->overwrite, err, sizeof err);
-	if (m->meta_fd < 0 || open_file_dir(m)) {
-		rlog_msg(&s->log, RL_ERROR, "store %s: %s", rlog_esc(&s->log, s->store_real), err);
-		s->exit = EXIT_BAD_STORE;
+	int mtop = -1;
+	m->meta_fd = store_create(s->store_real, s->so->overwrite, &mtop, err, sizeof err);
+	if (m->meta_fd < 0 || lock_master(s, mtop) || open_file_dir(m)) {
+		if (!s->exit)
+			rlog_msg(&s->log, RL_ERROR, "store %s: %s",
+				 rlog_esc(&s->log, s->store_real),
+				 m->meta_fd < 0 ? err : strerror(errno));
+		if (!s->exit)
+			s->exit = EXIT_BAD_STORE;
 		return -1;
 	}
+	rd_pending_retire(s->store_real, &s->log);
 	m->has_store = true;
 	rlog_msg(&s->log, RL_INFO, "master store %s created", rlog_esc(&s->log, s->store_real));
 	for (size_t i = 1; i < s->nsv; i++) {
@@ -202,10 +289,51 @@ int open_catalog(struct scan *s)
 	return s->cw ? 0 : -1;
 }
 
-/* Flush every store, commit the catalog, then mark the stores complete (master last). */
+struct payload_count {
+	uint64_t files, other;
+};
+
+static int count_visit(const struct sw_visit *v, void *ctx)
+{
+	struct payload_count *n = ctx;
+	if (v->error || v->foreign)
+		n->other++;
+	else if (S_ISREG(v->st->st_mode))
+		n->files++;
+	else if (!S_ISDIR(v->st->st_mode))
+		n->other++;
+	return 0;
+}
+
+/* Before the store is called complete: does it hold exactly the payload this scan put
+ * there? The store lock keeps other migstate commands out; this catches anything else
+ * that removed or added entries meanwhile (a store is never "complete" short). */
+static int recount_payload(struct scan *s)
+{
+	struct payload_count n = {0, 0};
+	for (size_t i = 0; i < s->nsv; i++)
+		if (s->sv[i].file_fd >= 0 && sw_walk(s->sv[i].file_fd, count_visit, &n) != 0)
+			return store_failure(s, "counting the payload of", s->store_real, errno);
+	uint64_t want = s->c.linked + s->c.copied + s->c.reflinked;
+	if (n.files == want && n.other == 0)
+		return 0;
+	rlog_msg(&s->log, RL_ERROR,
+		 "store %s: it holds %llu payload files (and %llu other entries) where this "
+		 "scan put %llu: something changed the store while the scan ran; it is not "
+		 "marked complete (run the scan again)",
+		 rlog_esc(&s->log, s->store_real), (unsigned long long)n.files,
+		 (unsigned long long)n.other, (unsigned long long)want);
+	s->exit = EXIT_FAILED;
+	return -1;
+}
+
+/* Flush every store, check its payload, commit the catalog, then mark the stores
+ * complete (master last). */
 int scan_commit(struct scan *s)
 {
 	rlog_progress(&s->log, "PHASE", "Saving", NULL);
+	if (recount_payload(s))
+		return -1;
 	for (size_t i = 0; i < s->nsv; i++)
 		if (s->sv[i].meta_fd >= 0)
 			syncfs(s->sv[i].meta_fd);

@@ -6,6 +6,7 @@
  * with OVERWRITE, and only what store.h describes is removed (MIGSTATE's contents). */
 #include "store.h"
 #include "fsutil.h"
+#include "storeguard.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,8 +29,10 @@ static int open_dir_at(int dirfd, const char *name)
 	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-/* Read store.id of META_FD: 0 with *ST and *ROLE, -1 when absent or not ours. */
-static int read_id(int meta_fd, enum store_state *st, enum store_role *role)
+/* Read store.id of META_FD: 0 with *ST, *ROLE and ID (the instance id, "" when the
+ * store predates it), -1 when absent or not ours. */
+static int read_id_full(int meta_fd, enum store_state *st, enum store_role *role,
+			char id[STORE_INSTANCE_HEX + 1])
 {
 	char buf[ID_MAX + 1];
 	int fd = openat(meta_fd, STORE_ID_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -56,6 +60,7 @@ static int read_id(int meta_fd, enum store_state *st, enum store_role *role)
 	}
 	*st = SS_FOREIGN;
 	*role = SR_MASTER;
+	id[0] = 0;
 	for (char *save = NULL, *l = strtok_r(buf + strlen(STORE_ID_MAGIC), "\n", &save); l;
 	     l = strtok_r(NULL, "\n", &save)) {
 		if (!strcmp(l, "state: scanning"))
@@ -68,8 +73,44 @@ static int read_id(int meta_fd, enum store_state *st, enum store_role *role)
 			*role = SR_VOLUME;
 		else if (!strcmp(l, "role: master"))
 			*role = SR_MASTER;
+		else if (!strncmp(l, "id: ", 4) && strlen(l + 4) == STORE_INSTANCE_HEX &&
+			 strspn(l + 4, "0123456789abcdef") == STORE_INSTANCE_HEX)
+			memcpy(id, l + 4, STORE_INSTANCE_HEX + 1);
 	}
 	return *st == SS_FOREIGN ? -1 : 0;
+}
+
+static int read_id(int meta_fd, enum store_state *st, enum store_role *role)
+{
+	char id[STORE_INSTANCE_HEX + 1];
+	return read_id_full(meta_fd, st, role, id);
+}
+
+int store_get_instance(int meta_fd, char id[STORE_INSTANCE_HEX + 1])
+{
+	enum store_state st;
+	enum store_role role;
+	if (read_id_full(meta_fd, &st, &role, id) != 0)
+		return -1;
+	return id[0] ? 0 : (errno = ENODATA, -1);
+}
+
+/* A fresh instance id: 16 random bytes in hex. */
+static int new_instance(char id[STORE_INSTANCE_HEX + 1])
+{
+	unsigned char r[STORE_INSTANCE_HEX / 2];
+	size_t got = 0;
+	while (got < sizeof r) {
+		ssize_t k = getrandom(r + got, sizeof r - got, 0);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		got += (size_t)k;
+	}
+	for (size_t i = 0; i < sizeof r; i++)
+		snprintf(id + 2 * i, 3, "%02x", r[i]);
+	return 0;
 }
 
 /* Names in directory FD other than "." and ".." (at most MAX are counted); when ONLY
@@ -166,11 +207,12 @@ bool store_is_complete(int meta_fd)
 }
 
 /* Write store.id atomically: temp file, fsync, rename, fsync of the directory. */
-static int write_id(int meta_fd, enum store_state st, enum store_role role)
+static int write_id(int meta_fd, enum store_state st, enum store_role role, const char *id)
 {
 	char buf[ID_MAX];
-	int n = snprintf(buf, sizeof buf, "%sstate: %s\nrole: %s\n", STORE_ID_MAGIC,
-			 store_state_names[st], store_role_names[role]);
+	int n = snprintf(buf, sizeof buf, "%sstate: %s\nrole: %s\n%s%s%s", STORE_ID_MAGIC,
+			 store_state_names[st], store_role_names[role], *id ? "id: " : "", id,
+			 *id ? "\n" : "");
 	int fd =
 	    openat(meta_fd, ID_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -203,15 +245,16 @@ int store_set_state(int meta_fd, enum store_state st)
 {
 	enum store_state cur;
 	enum store_role role;
-	/* Keep the role store.id has. Guess "master" only when there is no store.id yet:
-	 * a store.id that cannot be read right now (EIO) must not turn a per-volume store
-	 * into a master. */
-	if (read_id(meta_fd, &cur, &role) != 0) {
+	char id[STORE_INSTANCE_HEX + 1] = "";
+	/* Keep the role and the instance id store.id has. Guess "master" only when there
+	 * is no store.id yet: a store.id that cannot be read right now (EIO) must not turn
+	 * a per-volume store into a master. */
+	if (read_id_full(meta_fd, &cur, &role, id) != 0) {
 		if (errno != ENOENT)
 			return -1;
 		role = SR_MASTER;
 	}
-	return write_id(meta_fd, st, role);
+	return write_id(meta_fd, st, role, id);
 }
 
 size_t store_rmtree_at(int dirfd, const char *name, dev_t dev)
@@ -310,12 +353,21 @@ static int reset_meta(int meta, char *err, size_t errsz)
 	return 0;
 }
 
-/* Create or reset the store NAME in PARENT. Returns the MIGSTATE fd, *TOPFD the top. */
+/* Create or reset the store NAME in PARENT. Returns the MIGSTATE fd, *TOPFD the top.
+ *
+ * Never adopts what someone else made: a store directory that is already there (an
+ * empty one, or a store of ours to reset) must be owned by us and writable by nobody
+ * else, and a new store's MIGSTATE and File are made with mkdir, never accepted when
+ * they appear meanwhile (EEXIST). Otherwise a user who can create entries next to the
+ * store (a sticky /tmp) could plant a MIGSTATE of hers and rewrite the catalog that
+ * load later restores as root. Refusals set errno EEXIST (ENOTEMPTY: foreign). */
 static int create_at(int parent, const char *name, bool overwrite, enum store_role role, int *topfd,
 		     char *err, size_t errsz)
 {
 	enum store_state st = store_probe_at(parent, name);
 	int top = -1, meta = -1;
+	char why[200], id[STORE_INSTANCE_HEX + 1];
+	struct stat sb;
 	if (st == SS_FOREIGN) {
 		snprintf(err, errsz, "exists and is not a migstate store: left untouched");
 		errno = ENOTEMPTY;
@@ -327,20 +379,53 @@ static int create_at(int parent, const char *name, bool overwrite, enum store_ro
 		errno = EEXIST;
 		return -1;
 	}
-	if (st == SS_NONE && fs_mkdirat(parent, name, 0700) != 0 && errno != EEXIST) {
-		snprintf(err, errsz, "cannot create the store directory: %s", strerror(errno));
+	if (new_instance(id) != 0) {
+		snprintf(err, errsz, "cannot draw a store id: %s", strerror(errno));
 		return -1;
 	}
+	bool made = false;
+	if (st == SS_NONE) {
+		if (fs_mkdirat(parent, name, 0700) == 0)
+			made = true;
+		else if (errno != EEXIST) {
+			snprintf(err, errsz, "cannot create the store directory: %s",
+				 strerror(errno));
+			return -1;
+		}
+	}
 	top = open_dir_at(parent, name);
-	if (top < 0 || fchown(top, geteuid(), getegid()) != 0 || fchmod(top, 0700) != 0) {
+	if (top < 0 || fstat(top, &sb) != 0) {
+		snprintf(err, errsz, "cannot open the store directory: %s", strerror(errno));
+		goto fail;
+	}
+	if (storeguard_unsafe_stat(&sb, why, sizeof why)) {
+		snprintf(err, errsz, "the store directory was %s by another user: %s; refused",
+			 made ? "replaced" : "made", why);
+		errno = EEXIST;
+		goto fail;
+	}
+	if (fchmod(top, 0700) != 0) {
 		snprintf(err, errsz, "cannot set up the store directory: %s", strerror(errno));
 		goto fail;
 	}
-	if (fs_mkdirat(top, STORE_META, 0700) != 0 && errno != EEXIST) {
-		snprintf(err, errsz, "cannot create %s: %s", STORE_META, strerror(errno));
-		goto fail;
+	if (st == SS_NONE) {
+		if (fs_mkdirat(top, STORE_META, 0700) != 0) {
+			int e = errno;
+			snprintf(err, errsz, "cannot create %s: %s%s", STORE_META, strerror(e),
+				 e == EEXIST ? " (it appeared while the store was made: refused)"
+					     : "");
+			errno = e;
+			goto fail;
+		}
+		meta = open_dir_at(top, STORE_META);
+	} else {
+		meta = open_dir_at(top, STORE_META);
+		if (meta >= 0 && storeguard_check(meta, why, sizeof why) != 0) {
+			snprintf(err, errsz, "the old store cannot be trusted: %s; refused", why);
+			errno = EEXIST;
+			goto fail;
+		}
 	}
-	meta = open_dir_at(top, STORE_META);
 	if (meta < 0) {
 		snprintf(err, errsz, "cannot open %s: %s", STORE_META, strerror(errno));
 		goto fail;
@@ -349,13 +434,15 @@ static int create_at(int parent, const char *name, bool overwrite, enum store_ro
 		goto fail;
 	if (st != SS_NONE)
 		unlinkat(meta, ID_TMP, 0);
-	if (write_id(meta, SS_SCANNING, role) != 0) {
+	if (write_id(meta, SS_SCANNING, role, id) != 0) {
 		snprintf(err, errsz, "cannot write %s: %s", STORE_ID_FILE, strerror(errno));
 		goto fail;
 	}
-	if (fs_mkdirat(meta, STORE_PAYLOAD, 0700) != 0 && errno != EEXIST) {
+	if (fs_mkdirat(meta, STORE_PAYLOAD, 0700) != 0) {
+		int e = errno;
 		snprintf(err, errsz, "cannot create %s/%s: %s", STORE_META, STORE_PAYLOAD,
-			 strerror(errno));
+			 strerror(e));
+		errno = e;
 		goto fail;
 	}
 	if (topfd)
@@ -415,7 +502,7 @@ static int mkdirs_at(int dirfd, const char *rel, size_t len)
 	return fd;
 }
 
-int store_create(const char *path, bool overwrite, char *err, size_t errsz)
+int store_create(const char *path, bool overwrite, int *topfd, char *err, size_t errsz)
 {
 	size_t len = strlen(path);
 	while (len > 1 && path[len - 1] == '/')
@@ -449,7 +536,7 @@ int store_create(const char *path, bool overwrite, char *err, size_t errsz)
 		snprintf(err, errsz, "cannot create the parent directory: %s", strerror(errno));
 		return -1;
 	}
-	int meta = create_at(parent, leaf, overwrite, SR_MASTER, NULL, err, errsz);
+	int meta = create_at(parent, leaf, overwrite, SR_MASTER, topfd, err, errsz);
 	int saved = errno;
 	close(parent);
 	errno = saved;

@@ -13,7 +13,8 @@
  * atomically at each transition, so every command can tell what a previous run left.
  * A third line "role: master" or "role: volume" tells the master store (the one named
  * on the command line, holding the catalog) from a per-volume store. Readers ignore
- * lines they do not know. A store is complete only when its state says so AND (master)
+ * lines they do not know. A fourth line "id: <32 hex digits>" is the store's instance id
+ * (store_get_instance). A store is complete only when its state says so AND (master)
  * MIGSTATE/catalog exists; "scanning" with catalog.partial is an interrupted scan.
  * docs/store-format.md has the whole format and the recovery rules. */
 #ifndef MIGRT_STORE_H
@@ -36,13 +37,21 @@ extern const char *const store_state_names[];
 enum store_state store_probe(const char *path);
 
 /* Create (or, with OVERWRITE, reset a store of ours) the master store at PATH: mode
- * 0700, owned by the caller. Returns an fd of STORE/MIGSTATE or -1 with ERR. */
-int store_create(const char *path, bool overwrite, char *err, size_t errsz);
+ * 0700, owned by the caller, with a fresh instance id. Returns an fd of STORE/MIGSTATE
+ * and, when TOPFD is given, an fd of STORE in *TOPFD; or -1 with ERR. Nothing another
+ * user made is adopted (see create_at in store.c): errno EEXIST then. */
+int store_create(const char *path, bool overwrite, int *topfd, char *err, size_t errsz);
 /* Open an existing store's MIGSTATE directory (no state check). */
 int store_open_meta(const char *path, char *err, size_t errsz);
 /* Atomically rewrite store.id with STATE. */
 int store_set_state(int meta_fd, enum store_state st);
 enum store_state store_get_state(int meta_fd);
+
+/* The instance id of a store: 32 hex digits drawn when scan made (or reset) it, kept
+ * across state changes ("id: ..." in store.id). It tells one store from a later one
+ * at the same path (pending records). -1 (errno ENODATA) for a store made before ids. */
+#define STORE_INSTANCE_HEX 32
+int store_get_instance(int meta_fd, char id[STORE_INSTANCE_HEX + 1]);
 
 /* --- additions (scan) ------------------------------------------------------------ */
 

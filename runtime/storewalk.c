@@ -13,6 +13,7 @@
 
 #include "exitcodes.h"
 #include "fsutil.h"
+#include "storeguard.h"
 
 void sw_hex(const unsigned char h[32], char out[65])
 {
@@ -320,6 +321,32 @@ static int check_order(struct sw_store *s, bool *ordered)
 	return 0;
 }
 
+/* Every per-volume store opened must be as trustworthy as the master (storeguard.h).
+ * One whose MIGSTATE is gone (an rd finished all but its directory) holds nothing. */
+static int check_volume_stores(struct sw_store *s, char *err, size_t errsz)
+{
+	for (size_t i = 0; i < s->nvols; i++) {
+		if (i == s->master || s->vol_fd[i] < 0)
+			continue;
+		int meta = openat(s->vol_fd[i], STORE_META,
+				  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (meta < 0 && errno == ENOENT)
+			continue;
+		char why[400];
+		int bad = storeguard_check(meta, why, sizeof why);
+		if (meta >= 0)
+			close(meta);
+		if (bad) {
+			snprintf(err, errsz,
+				 "the store of the volume mounted at %s (%s) cannot be trusted: %s "
+				 "(another user could have written what it holds): nothing touched",
+				 s->cat.vols[i].mount, s->vol_real[i], why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int open_volumes(struct sw_store *s)
 {
 	s->nvols = s->have_cat ? s->cat.nvols : 0;
@@ -412,6 +439,22 @@ int sw_open(struct sw_store *s, const char *path, const char *root, unsigned fla
 			*exit_code = EXIT_NOT_PERMITTED;
 		return -1;
 	}
+	/* from here on the store is used through these descriptors: lock and check them */
+	char why[400];
+	if (!(flags & SW_NO_LOCK) && storeguard_lock(s->store_fd, why, sizeof why) != 0) {
+		snprintf(err, errsz, "%s: %s", path, why);
+		if (errno == EWOULDBLOCK)
+			*exit_code = EXIT_STORE_BUSY;
+		return -1;
+	}
+	if (storeguard_check(s->meta_fd, why, sizeof why) != 0) {
+		snprintf(err, errsz, "%s cannot be trusted: %s (another user could have written "
+			 "what it holds): nothing touched", path, why);
+		return -1;
+	}
+	enum store_state held = store_get_state(s->meta_fd);
+	if (held != SS_FOREIGN)
+		s->state = held; /* what the opened store says (the probe went by name) */
 	s->cat_name = "catalog";
 	if (catr_open(s->meta_fd, "catalog", &s->cat, cerr, sizeof cerr) == 0) {
 		s->have_cat = true;
@@ -456,6 +499,8 @@ int sw_open(struct sw_store *s, const char *path, const char *root, unsigned fla
 		snprintf(err, errsz, "out of memory");
 		return -1;
 	}
+	if (check_volume_stores(s, err, errsz))
+		return -1;
 	*exit_code = EXIT_OK;
 	return 0;
 }

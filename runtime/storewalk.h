@@ -63,8 +63,12 @@ struct sw_store {
 	      sw_cursor_* reads them in order, finds them in walk order.                           \
 	      A catalog out of that order is read and indexed as before */
 
+#define SW_NO_LOCK 16u /* the caller already holds the store's lock (scan -o) */
+
 /* Open the store at PATH. ROOT NULL: derived as described above. Returns 0, or -1
- * with ERR and *EXIT_CODE (27 not a store of ours or unusable, 34 not permitted). */
+ * with ERR and *EXIT_CODE (27 not a store of ours, unusable, or not trusted: owned or
+ * writable by another user (storeguard.h); 34 not permitted; 75 another migstate
+ * command holds the store's lock). The lock is held until sw_close. */
 int sw_open(struct sw_store *s, const char *path, const char *root, unsigned flags, char *err,
 	    size_t errsz, int *exit_code);
 void sw_close(struct sw_store *s);

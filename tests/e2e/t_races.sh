@@ -87,30 +87,6 @@ safe() {
 	[ "$(stat -c %a "$OUTSIDE")" = 700 ] || fail "$1: outside mode"
 }
 
-# start_stopped RULE VERB ARGS...: run migstate under the shim in the background until
-# the rule stops it (SIGSTOP right before the call). PID in $PID.
-start_stopped() {
-	local rule=$1 i st
-	shift
-	: >"$FLOG"
-	LD_PRELOAD=$FI_SO MIGSTATE_FAULT=$rule MIGSTATE_FAULT_LOG=$FLOG "$MIGSTATE" "$@" \
-		>"$WORK/out" 2>&1 &
-	PID=$!
-	at_exit "kill -9 $PID"
-	for i in $(seq 200); do
-		st=$(awk '{ print $3 }' "/proc/$PID/stat" 2>/dev/null || echo gone)
-		[ "$st" = T ] && return 0
-		[ "$st" = gone ] || [ "$st" = Z ] && fail "'$*' ended before the stop ($rule): $(cat "$WORK/out")"
-		sleep 0.05
-	done
-	fail "'$*' never stopped at $rule"
-}
-resume() { # exit code in RC, output in OUT
-	kill -CONT "$PID"
-	RC=0
-	wait "$PID" || RC=$?
-	OUT=$(cat "$WORK/out")
-}
 scan_args() { echo scan "$S" --plan "$P" --root "$R" --min-free 1 --log "$WORK/scan.log"; }
 fresh() { rm -rf "$S"; }
 

@@ -96,7 +96,12 @@ expect_rc 27 "$MIGSTATE" scan "$S" --plan "$T/user.plan" --hardlink --nocompress
 assert_contains "$OUT" "-o overwrites it" "27 message"
 assert_eq complete "$(store_state "$S")" "refused scan leaves the store"
 rm "$R/home/alice/Desktop/todo.txt"
-expect_rc 0 "$MIGSTATE" scan "$S" -o --plan "$T/user.plan" --hardlink --nocompress --root "$R" --min-free 1
+# -o keeps rd's guard: the store holds the only copy of todo.txt now (35, untouched)
+expect_rc 35 "$MIGSTATE" scan "$S" -o --plan "$T/user.plan" --hardlink --nocompress --root "$R" --min-free 1
+assert_contains "$OUT" "home/alice/Desktop/todo.txt" "the entry kept is named"
+assert_eq complete "$(store_state "$S")" "a refused -o leaves the store"
+[ -f "$P/home/alice/Desktop/todo.txt" ] || fail "a refused -o removed the only copy"
+expect_rc 0 "$MIGSTATE" scan "$S" -o --force --plan "$T/user.plan" --hardlink --nocompress --root "$R" --min-free 1
 assert_no_path "$P/home/alice/Desktop/todo.txt"
 assert_eq 1 "$(nlink "$R/home/alice/Documents/report.txt" | awk '{print $1 - 1}')" "one store link after -o"
 

@@ -118,3 +118,33 @@ declare -F store_state >/dev/null || store_state() { sed -n 's/^state: //p' "$1/
 rt_helper manifest >/dev/null
 _XM=$_RTH_DIR/manifest
 xmanifest() { "$_XM" "$@"; }
+
+# start_stopped RULE VERB ARGS...: run migstate under the shim in the background until
+# the rule stops it (SIGSTOP right before the call). PID in $PID; its output goes to
+# $WORK/out, the shim's log to $FLOG (default $WORK/fault.log).
+start_stopped() {
+	local rule=$1 i st
+	shift
+	fi_init
+	: "${FLOG:=$WORK/fault.log}"
+	: >"$FLOG"
+	LD_PRELOAD=$FI_SO MIGSTATE_FAULT=$rule MIGSTATE_FAULT_LOG=$FLOG "$MIGSTATE" "$@" \
+		>"$WORK/out" 2>&1 &
+	PID=$!
+	at_exit "kill -9 $PID"
+	for i in $(seq 200); do
+		st=$(awk '{ print $3 }' "/proc/$PID/stat" 2>/dev/null || echo gone)
+		[ "$st" = T ] && return 0
+		[ "$st" = gone ] || [ "$st" = Z ] && fail "'$*' ended before the stop ($rule): $(cat "$WORK/out")"
+		sleep 0.05
+	done
+	fail "'$*' never stopped at $rule"
+}
+
+# resume: let the stopped run go on and wait for it (exit code in RC, output in OUT).
+resume() {
+	kill -CONT "$PID"
+	RC=0
+	wait "$PID" || RC=$?
+	OUT=$(cat "$WORK/out")
+}

@@ -95,7 +95,7 @@ Test(store, interrupted_creation_is_ours)
 	cr_expect_eq(store_probe(at("s")), SS_FOREIGN, "anything else next to it");
 	char err[256];
 	unlink(at("s/other"));
-	int m = store_create(at("s"), true, err, sizeof err);
+	int m = store_create(at("s"), true, NULL, err, sizeof err);
 	cr_assert_geq(m, 0, "%s", err);
 	cr_expect_eq(store_get_state(m), SS_SCANNING);
 	close(m);
@@ -104,7 +104,7 @@ Test(store, interrupted_creation_is_ours)
 Test(store, create_sets_up_the_layout)
 {
 	char err[256];
-	int m = store_create(at("deep/parents/store/"), false, err, sizeof err);
+	int m = store_create(at("deep/parents/store/"), false, NULL, err, sizeof err);
 	cr_assert_geq(m, 0, "%s", err);
 	struct stat st;
 	cr_assert_eq(stat(at("deep/parents/store"), &st), 0);
@@ -112,8 +112,12 @@ Test(store, create_sets_up_the_layout)
 	cr_expect_eq(st.st_uid, geteuid());
 	cr_assert_eq(stat(at("deep/parents/store/MIGSTATE/File"), &st), 0);
 	cr_expect(S_ISDIR(st.st_mode));
-	cr_expect_str_eq(read_file(at("deep/parents/store/MIGSTATE/store.id")),
-			 "migstate-store 1\nstate: scanning\nrole: master\n");
+	char id[STORE_INSTANCE_HEX + 1], want[256];
+	cr_assert_eq(store_get_instance(m, id), 0);
+	cr_expect_eq(strspn(id, "0123456789abcdef"), STORE_INSTANCE_HEX, "%s", id);
+	snprintf(want, sizeof want, "migstate-store 1\nstate: scanning\nrole: master\nid: %s\n",
+		 id);
+	cr_expect_str_eq(read_file(at("deep/parents/store/MIGSTATE/store.id")), want);
 	cr_expect_eq(store_get_state(m), SS_SCANNING);
 	cr_expect_eq(store_get_role(m), SR_MASTER);
 	cr_expect(!store_is_complete(m));
@@ -124,8 +128,10 @@ Test(store, create_sets_up_the_layout)
 	cr_expect_eq(store_probe(at("deep/parents/store")), SS_COMPLETE);
 	cr_expect_eq(store_set_state(m, SS_REMOVING), 0);
 	cr_expect_eq(store_probe(at("deep/parents/store")), SS_REMOVING);
-	cr_expect_str_eq(read_file(at("deep/parents/store/MIGSTATE/store.id")),
-			 "migstate-store 1\nstate: removing\nrole: master\n");
+	snprintf(want, sizeof want, "migstate-store 1\nstate: removing\nrole: master\nid: %s\n",
+		 id);
+	cr_expect_str_eq(read_file(at("deep/parents/store/MIGSTATE/store.id")), want,
+			 "the id survives a state change");
 	close(m);
 	int m2 = store_open_meta(at("deep/parents/store"), err, sizeof err);
 	cr_expect_geq(m2, 0, "%s", err);
@@ -136,7 +142,7 @@ Test(store, create_sets_up_the_layout)
 Test(store, existing_and_foreign)
 {
 	char err[256];
-	int m = store_create(at("s"), false, err, sizeof err);
+	int m = store_create(at("s"), false, NULL, err, sizeof err);
 	cr_assert_geq(m, 0, "%s", err);
 	close(m);
 	write_file(at("s/MIGSTATE/File/old"), "old payload");
@@ -144,11 +150,11 @@ Test(store, existing_and_foreign)
 	write_file(at("s/MIGSTATE/File/dir/f"), "x");
 	write_file(at("s/MIGSTATE/catalog.partial"), "partial");
 	errno = 0;
-	cr_expect_lt(store_create(at("s"), false, err, sizeof err), 0, "exists without overwrite");
+	cr_expect_lt(store_create(at("s"), false, NULL, err, sizeof err), 0, "exists without overwrite");
 	cr_expect_eq(errno, EEXIST);
 	cr_expect(strstr(err, "-o") != NULL, "%s", err);
 	cr_expect_str_eq(read_file(at("s/MIGSTATE/File/old")), "old payload", "kept");
-	m = store_create(at("s"), true, err, sizeof err);
+	m = store_create(at("s"), true, NULL, err, sizeof err);
 	cr_assert_geq(m, 0, "%s", err);
 	cr_expect_null(read_file(at("s/MIGSTATE/File/old")), "reset removes the payload");
 	cr_expect_null(read_file(at("s/MIGSTATE/catalog.partial")), "and the catalog");
@@ -160,10 +166,10 @@ Test(store, existing_and_foreign)
 	mkdir(at("f"), 0755);
 	write_file(at("f/precious"), "data");
 	errno = 0;
-	cr_expect_lt(store_create(at("f"), true, err, sizeof err), 0);
+	cr_expect_lt(store_create(at("f"), true, NULL, err, sizeof err), 0);
 	cr_expect_eq(errno, ENOTEMPTY);
 	cr_expect_str_eq(read_file(at("f/precious")), "data");
-	cr_expect_lt(store_create("/", true, err, sizeof err), 0, "never a filesystem root");
+	cr_expect_lt(store_create("/", true, NULL, err, sizeof err), 0, "never a filesystem root");
 }
 
 Test(store, volume_stores)
@@ -176,8 +182,8 @@ Test(store, volume_stores)
 	cr_assert_geq(m, 0, "%s", err);
 	cr_expect_geq(top, 0);
 	cr_expect_eq(store_get_role(m), SR_VOLUME);
-	cr_expect_str_eq(read_file(at("mnt/a/b/store/MIGSTATE/store.id")),
-			 "migstate-store 1\nstate: scanning\nrole: volume\n");
+	cr_expect(!strncmp(read_file(at("mnt/a/b/store/MIGSTATE/store.id")),
+			   "migstate-store 1\nstate: scanning\nrole: volume\nid: ", 50));
 	cr_expect(!store_is_complete(m), "a volume store never holds the catalog");
 	struct stat a, b;
 	fstat(top, &a);
@@ -215,4 +221,64 @@ Test(store, rmtree_stays_inside)
 	cr_expect_str_eq(read_file(at("t2/f")), "x");
 	cr_expect_eq(store_rmtree_at(fd, "absent", st.st_dev), 0);
 	close(fd);
+}
+
+Test(store, reset_draws_a_new_instance_id)
+{
+	char err[256], a[STORE_INSTANCE_HEX + 1], b[STORE_INSTANCE_HEX + 1];
+	int m = store_create(at("s"), false, NULL, err, sizeof err);
+	cr_assert_geq(m, 0, "%s", err);
+	cr_assert_eq(store_get_instance(m, a), 0);
+	close(m);
+	m = store_create(at("s"), true, NULL, err, sizeof err);
+	cr_assert_geq(m, 0, "%s", err);
+	cr_assert_eq(store_get_instance(m, b), 0);
+	cr_expect_str_neq(a, b, "a store made again at the same path is another instance");
+	close(m);
+	/* a store made before ids: no instance, still ours */
+	mkdir(at("old"), 0700);
+	mkdir(at("old/MIGSTATE"), 0700);
+	write_file(at("old/MIGSTATE/store.id"), "migstate-store 1\nstate: complete\nrole: master\n");
+	int o = open(at("old/MIGSTATE"), O_RDONLY | O_DIRECTORY);
+	errno = 0;
+	cr_expect_eq(store_get_instance(o, a), -1);
+	cr_expect_eq(errno, ENODATA);
+	cr_expect_eq(store_get_state(o), SS_COMPLETE);
+	close(o);
+}
+
+/* A directory another user made at the store's place (or inside it) is never adopted:
+ * a sticky /tmp lets anyone create the name before scan does. */
+Test(store, never_adopts_what_another_user_made)
+{
+	char err[256];
+	/* an empty directory of uid 4242 at the store path */
+	mkdir(at("planted"), 0777);
+	cr_assert_eq(chown(at("planted"), 4242, 4242), 0);
+	errno = 0;
+	cr_expect_lt(store_create(at("planted"), false, NULL, err, sizeof err), 0);
+	cr_expect_eq(errno, EEXIST);
+	cr_expect(strstr(err, "uid 4242") != NULL, "%s", err);
+	struct stat st;
+	cr_expect_eq(stat(at("planted/MIGSTATE"), &st), -1, "nothing made inside it");
+	/* ours but writable by others */
+	mkdir(at("wide"), 0700);
+	chmod(at("wide"), 0777);
+	cr_expect_lt(store_create(at("wide"), false, NULL, err, sizeof err), 0);
+	cr_expect(strstr(err, "writable") != NULL, "%s", err);
+	/* a store of ours whose MIGSTATE another user owns: -o refuses it */
+	int m = store_create(at("s"), false, NULL, err, sizeof err);
+	cr_assert_geq(m, 0, "%s", err);
+	close(m);
+	cr_assert_eq(chown(at("s/MIGSTATE/File"), 4242, 4242), 0);
+	cr_expect_lt(store_create(at("s"), true, NULL, err, sizeof err), 0);
+	cr_expect(strstr(err, "MIGSTATE/File") != NULL, "%s", err);
+	cr_expect_eq(stat(at("s/MIGSTATE/File"), &st), 0, "left as it was");
+	/* an empty directory of ours is fine (an administrator made it beforehand) */
+	mkdir(at("mine"), 0755);
+	m = store_create(at("mine"), false, NULL, err, sizeof err);
+	cr_assert_geq(m, 0, "%s", err);
+	stat(at("mine"), &st);
+	cr_expect_eq(st.st_mode & 07777, 0700);
+	close(m);
 }
