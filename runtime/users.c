@@ -9,64 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fsutil.h"
-
-#define SMALL_FILE_MAX (4u << 20)
-
-/* Read a small file beneath ROOTFD into a NUL-terminated buffer. */
-static char *read_small(int rootfd, const char *logical)
-{
-	const char *leaf;
-	int dfd = fs_open_parent(rootfd, logical, &leaf);
-	if (dfd < 0)
-		return NULL;
-	int fd = openat(dfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	close(dfd);
-	if (fd < 0)
-		return NULL;
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	int err = 0;
-	while (buf) {
-		if (len + 1 >= cap) {
-			if (cap >= SMALL_FILE_MAX) {
-				err = EFBIG; /* never half a passwd: users would be dropped */
-				break;
-			}
-			char *q = realloc(buf, cap * 2);
-			if (!q) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = q;
-			cap *= 2;
-		}
-		ssize_t n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			err = errno; /* a read error is not the end of the file */
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (buf && err) {
-		free(buf);
-		errno = err;
-		return NULL;
-	}
-	if (buf)
-		buf[len] = 0;
-	return buf;
-}
+#include "smallfile.h"
 
 void users_uid_range(int rootfd, uint32_t *min, uint32_t *max)
 {
 	*min = 1000;
 	*max = 60000;
-	char *s = read_small(rootfd, "/etc/login.defs");
+	char *s = small_file_read(rootfd, "/etc/login.defs", NULL);
 	if (!s)
 		return;
 	for (char *line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
@@ -121,7 +70,7 @@ int users_read(int rootfd, struct user_list *out, char *err, size_t errsz)
 	out->v = NULL;
 	out->n = 0;
 	users_uid_range(rootfd, &min, &max);
-	char *s = read_small(rootfd, "/etc/passwd");
+	char *s = small_file_read(rootfd, "/etc/passwd", NULL);
 	if (!s) {
 		snprintf(err, errsz, "cannot read etc/passwd beneath the root: %s", strerror(errno));
 		return -1;
@@ -149,7 +98,7 @@ int users_read(int rootfd, struct user_list *out, char *err, size_t errsz)
 
 int users_lookup(int rootfd, const char *name, struct rt_user *out)
 {
-	char *s = read_small(rootfd, "/etc/passwd");
+	char *s = small_file_read(rootfd, "/etc/passwd", NULL);
 	int rc = -1;
 	if (!s)
 		return -1;
@@ -173,7 +122,7 @@ void users_load_xdg(int rootfd, struct rt_user *u)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/.config/user-dirs.dirs", u->home);
-	char *s = read_small(rootfd, path);
+	char *s = small_file_read(rootfd, path, NULL);
 	if (!s)
 		return;
 	for (char *line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
