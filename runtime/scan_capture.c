@@ -263,7 +263,8 @@ static int capture_file(struct scan *s, struct item *it, int sfd, const struct s
 	bool store_side;
 	int e, h = s->sv[it->vol].home;
 	if (it->act == A_REFLINK && h > 0 && s->sv[h].has_store) {
-		if (do_copy(s, it, sfd, x, r, &store_side, (size_t)h, COPY_CLONE_ONLY) == 0)
+		if (do_copy(s, it, sfd, x, r, &store_side, (size_t)h,
+			    COPY_CLONE_ONLY | scan_copy_flags(s, it)) == 0)
 			return 1;
 		e = errno;
 		if (store_side && (e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS))
@@ -272,7 +273,8 @@ static int capture_file(struct scan *s, struct item *it, int sfd, const struct s
 			 rlog_esc(&s->log, it->path), rlog_esc(&s->log, s->sv[h].store_real),
 			 strerror(e));
 	}
-	if (do_copy(s, it, sfd, x, r, &store_side, 0, it->plain ? COPY_NO_CLONE : 0) == 0)
+	if (do_copy(s, it, sfd, x, r, &store_side, 0,
+		    (it->plain ? COPY_NO_CLONE : 0) | scan_copy_flags(s, it)) == 0)
 		return 1;
 	e = errno;
 	if (store_side && (e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS))
@@ -418,6 +420,7 @@ static int capture(struct scan *s, struct item *it)
 		s->c.recorded++;
 	}
 record:
+	scan_mount_flags(s, it, sfd, &r);
 	if (catw_add_ex(s->cw, &r, it->path, target) != 0) {
 		free(target);
 		rc = store_failure(s, "writing the catalog entry of", it->path, errno);

@@ -125,6 +125,21 @@ static int parse_superopts(char *opts, struct vol *v)
 	return 0;
 }
 
+/* Per-mount options (field 6): ro, nosuid, nodev. */
+static void parse_mntopts(const char *opts, struct vol *v)
+{
+	for (const char *t = opts; *t;) {
+		size_t n = strcspn(t, ",");
+		if (n == 2 && !strncmp(t, "ro", 2))
+			v->readonly = true;
+		else if (n == 6 && !strncmp(t, "nosuid", 6))
+			v->nosuid = true;
+		else if (n == 5 && !strncmp(t, "nodev", 5))
+			v->nodev = true;
+		t += n + (t[n] == ',');
+	}
+}
+
 static int parse_line(char *line, struct vol *v)
 {
 	char *f[64];
@@ -152,7 +167,7 @@ static int parse_line(char *line, struct vol *v)
 	v->mnt = strdup(f[4]);
 	v->fstype = strdup(f[dash + 1]);
 	v->source = strdup(f[dash + 2]);
-	v->readonly = !strncmp(f[5], "ro", 2) && (f[5][2] == 0 || f[5][2] == ',');
+	parse_mntopts(f[5], v);
 	if (!v->fsroot || !v->mnt || !v->fstype || !v->source)
 		return -1;
 	if (dash + 3 < n && parse_superopts(f[dash + 3], v))

@@ -24,6 +24,8 @@ struct vol {
 	bool pseudo;   /* proc, sysfs, devtmpfs, cgroup ...: never walked */
 	bool no_links; /* FAT and friends: cannot hold hard links */
 	bool readonly; /* mounted ro, or its filesystem is (squashfs, erofs: super option ro) */
+	bool nosuid;   /* mount option nosuid: set-id bits and file capabilities ignored */
+	bool nodev;    /* mount option nodev: device nodes cannot be opened */
 	char *upperdir; /* overlayfs: the upper layer's directory as mounted (NULL: none) */
 };
 
