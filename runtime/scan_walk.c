@@ -209,6 +209,17 @@ static void p1_skipped(void *ctx, const char *path, const char *why)
 	rlog_msg(&s->log, RL_DEBUG, "not entered: %s (%s)", rlog_esc(&s->log, path), why);
 }
 
+static void p1_mount_denied(void *ctx, const char *path, int err)
+{
+	struct scan *s = ctx;
+	s->c.volumes_skipped++;
+	rlog_msg(&s->log, RL_WARN,
+		 "%s: the root of a mount that refuses access (%s): not entered, nothing in it is "
+		 "captured (a FUSE mount without allow_other refuses every other user, root "
+		 "included)",
+		 rlog_esc(&s->log, path), strerror(err));
+}
+
 int scan_pass1(struct scan *s)
 {
 	struct walk_skip *skip;
@@ -224,7 +235,7 @@ int scan_pass1(struct scan *s)
 				 nskip,	 (const char *const *)paths,
 				 npaths, s->so->trace ? stderr : NULL,
 				 s->stop};
-	struct walk_ops ops = {p1_object, p1_error, p1_skipped};
+	struct walk_ops ops = {p1_object, p1_error, p1_skipped, p1_mount_denied};
 	struct walk_stats ws;
 	rlog_progress(&s->log, "PHASE", "Scanning", NULL);
 	s->started = true;
