@@ -364,6 +364,7 @@ static void cleanup(struct scan *s)
 		close(s->rootfd);
 	free(s->root_real);
 	free(s->store_real);
+	free(s->refused);
 	free(s->store_logical);
 	free(s->store_rel);
 }

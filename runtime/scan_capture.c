@@ -365,7 +365,13 @@ static int capture(struct scan *s, struct item *it)
 			s->c.vanished++;
 			goto out;
 		}
-		rc = scan_error(s, dir, NULL, errno, "opening the directory");
+		int e = errno;
+		size_t at = e == EACCES || e == EPERM ? vol_refusing_mount_on(s->rootfd, dir) : 0;
+		if (at) { /* mounted there since pass 1 by a user who keeps us out */
+			scan_mount_refused(s, dir, at, e);
+			goto out;
+		}
+		rc = scan_error(s, dir, NULL, e, "opening the directory");
 		goto out;
 	}
 	if (it->type == CT_FILE && (rc = link_first(s, it, sfd, &r)) != 0) {
@@ -384,7 +390,13 @@ static int capture(struct scan *s, struct item *it)
 			s->c.vanished++;
 			goto out;
 		}
-		rc = scan_error(s, dir, name, errno, "examining");
+		int e = errno;
+		uint32_t dmnt;
+		if (vol_fd_mnt_id(sfd, &dmnt) == 0 && vol_mount_refuses(sfd, name, dmnt, e)) {
+			scan_mount_refused(s, it->path, strlen(it->path), e); /* mounted since */
+			goto out;
+		}
+		rc = scan_error(s, dir, name, e, "examining");
 		goto out;
 	}
 	if (cat_type_of(x.stx_mode) != it->type) {

@@ -174,6 +174,7 @@ struct scan {
 	struct clone_probe *probes;
 	size_t nprobes;
 	struct counters c;
+	char *refused; /* the last mount root found refusing us (scan_mount_refused) */
 	int exit;     /* set when something decided to stop the run */
 	bool started; /* the walk began: a summary means something */
 };
@@ -226,6 +227,9 @@ uint8_t cat_type_of(unsigned mode);
 int scan_error(struct scan *s, const char *dir, const char *name, int err, const char *what);
 /* A store-side failure: the store cannot be written (exit EXIT_FAILED). -1. */
 int store_failure(struct scan *s, const char *what, const char *path, int err);
+/* PATH[0..LEN) is the root of a mount that refuses us (ERR): a warning and a skipped
+ * volume, once (pass 2 may meet it for every object beneath it). */
+void scan_mount_refused(struct scan *s, const char *path, size_t len, int err);
 
 /* --- scan_items.c ---------------------------------------------------------------- */
 

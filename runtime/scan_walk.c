@@ -211,13 +211,7 @@ static void p1_skipped(void *ctx, const char *path, const char *why)
 
 static void p1_mount_denied(void *ctx, const char *path, int err)
 {
-	struct scan *s = ctx;
-	s->c.volumes_skipped++;
-	rlog_msg(&s->log, RL_WARN,
-		 "%s: the root of a mount that refuses access (%s): not entered, nothing in it is "
-		 "captured (a FUSE mount without allow_other refuses every other user, root "
-		 "included)",
-		 rlog_esc(&s->log, path), strerror(err));
+	scan_mount_refused(ctx, path, strlen(path), err);
 }
 
 int scan_pass1(struct scan *s)

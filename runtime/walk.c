@@ -283,27 +283,12 @@ static bool skip_path(const struct walk_config *c, const char *p)
 
 static int walk_dir(struct walker *w);
 
-/* After ERR (EACCES, EPERM) examining or opening NAME in the top frame's directory: is
- * NAME the root of another mount that refuses us? A statx asking for nothing still
- * answers there (FUSE reports only the device and the mount) and says which mount. */
-static bool mount_refuses(struct walker *w, const char *name, int err)
-{
-	const struct frame *top = &w->fr[w->nfr - 1];
-	struct statx x;
-	if ((err != EACCES && err != EPERM) ||
-	    statx(top->fd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, 0, &x) != 0)
-		return false;
-	if (x.stx_mask & STATX_MNT_ID)
-		return (uint32_t)x.stx_mnt_id != top->mnt_id;
-	return x.stx_dev_major != top->stx.stx_dev_major ||
-	       x.stx_dev_minor != top->stx.stx_dev_minor;
-}
-
 /* NAME (path in w->path) could not be examined or opened (ERR): a mount root that
  * refuses us is reported as such (1), anything else is for the caller (0). */
 static int mount_denied(struct walker *w, const char *name, int err)
 {
-	if (!w->ops->mount_denied || !mount_refuses(w, name, err))
+	if (!w->ops->mount_denied ||
+	    !vol_mount_refuses(w->fr[w->nfr - 1].fd, name, w->fr[w->nfr - 1].mnt_id, err))
 		return 0;
 	w->ops->mount_denied(w->ctx, w->path, err);
 	return 1;

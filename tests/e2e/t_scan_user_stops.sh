@@ -5,7 +5,8 @@
 #      image with fusefat in her own Documents, without allow_other: the kernel denies
 #      every other uid, root included, even a stat of the mount root (EACCES). The scan
 #      reports that mount as a volume it did not enter (volumes_skipped, one warning;
-#      the same for her FUSE mount on a file, which the directory lists as a file),
+#      the same for her FUSE mount on a file, which the directory lists as a file, and
+#      for both mounted between the walk and the capture),
 #      captures everything else and exits 0; the same with a plan without ErrorControl.
 #   2. alice makes a path longer than the catalog's 65,535-byte limit (260 levels of
 #      255-byte names) in her Documents: that one object is an error ErrorControl
@@ -100,6 +101,53 @@ assert_eq 0 "$RC" "the same without ErrorControl: $(tail -3 "$WORK/s2.log")"
 umount "$R/home/eve/Documents/usb" "$R/home/eve/Documents/note.txt"
 "$MIGSTATE" rd "$R/s1" -y >/dev/null 2>&1 || fail "rd s1"
 "$MIGSTATE" rd "$R/s2" -y >/dev/null 2>&1 || fail "rd s2"
+
+# the same mounts made between the walk and the capture: the fault shim stops the scan at
+# its first link (pass 2), eve mounts over a directory and a file pass 1 included
+case "$(nm -D "$MIGSTATE" 2>/dev/null; ldd "$MIGSTATE" 2>/dev/null)" in
+*__asan_init* | *libasan*) note "sanitizer build: no fault shim, the race is not played" ;;
+*)
+	. "$REPO/tests/helpers/fault_lib.sh"
+	fi_init
+	mkdir "$R/home/eve/Documents/later"
+	echo 'later' >"$R/home/eve/Documents/later/inner.txt"
+	chown -R "$EVE:$EVE" "$R/home/eve/Documents/later"
+	LD_PRELOAD=$FI_SO MIGSTATE_FAULT="linkat:1:stop:/home/alice/" MIGSTATE_FAULT_LOG=$WORK/fault.log \
+		"$MIGSTATE" scan "$R/s7" --plan "$WORK/site.plan" --root "$R" --hardlink --nocompress \
+		--min-free 1 --log "$WORK/s7.log" --json >"$WORK/s7.out" 2>/dev/null &
+	PID=$!
+	at_exit "kill -9 $PID"
+	for i in $(seq 200); do
+		st=$(awk '{ print $3 }' "/proc/$PID/stat" 2>/dev/null || echo gone)
+		[ "$st" = T ] && break
+		[ "$st" != gone ] && [ "$st" != Z ] || fail "the scan ended before the stop: $(cat "$WORK/s7.out")"
+		sleep 0.05
+	done
+	[ "$st" = T ] || fail "the scan never stopped at its first link"
+	setpriv --reuid=$EVE --regid=$EVE --clear-groups fusefat -o rw+,nonempty "$WORK/eve.img" \
+		"$R/home/eve/Documents/later" >/dev/null 2>&1
+	setpriv --reuid=$EVE --regid=$EVE --clear-groups fusefat -o rw+ "$WORK/eve2.img" \
+		"$R/home/eve/Documents/note.txt" >/dev/null 2>&1
+	for i in $(seq 50); do
+		[ "$(grep -c " $R/home/eve/Documents/\(later\|note.txt\) " /proc/self/mountinfo)" = 2 ] && break
+		sleep 0.1
+	done
+	[ "$(grep -c " $R/home/eve/Documents/\(later\|note.txt\) " /proc/self/mountinfo)" = 2 ] ||
+		fail "eve's late mounts did not appear"
+	kill -CONT "$PID"
+	RC=0
+	wait "$PID" || RC=$?
+	assert_eq 0 "$RC" "mounts made during the capture: $(grep -E 'error|warn' "$WORK/s7.log" | cut -c1-200)"
+	assert_eq 2 "$(json volumes_skipped <"$WORK/s7.out")" "volumes_skipped (during the capture)"
+	assert_eq 1 "$(grep -c '/home/eve/Documents/later: the root of a mount that refuses access' "$WORK/s7.log")" \
+		"one warning for the directory mounted during the capture"
+	grep -q '/home/eve/Documents/note.txt: the root of a mount that refuses access' "$WORK/s7.log" ||
+		fail "no warning for the file mounted during the capture"
+	assert_file "$R/s7/MIGSTATE/File/home/eve/Documents/report.txt"
+	umount "$R/home/eve/Documents/later" "$R/home/eve/Documents/note.txt"
+	"$MIGSTATE" rd "$R/s7" -y >/dev/null 2>&1 || fail "rd s7"
+	;;
+esac
 
 # --- 2. a path longer than the catalog holds -------------------------------------------------
 N=$(printf 'd%.0s' $(seq 255))
