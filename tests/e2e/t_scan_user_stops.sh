@@ -6,7 +6,8 @@
 #      every other uid, root included, even a stat of the mount root (EACCES). The scan
 #      reports that mount as a volume it did not enter (volumes_skipped, one warning;
 #      the same for her FUSE mount on a file, which the directory lists as a file, and
-#      for both mounted between the walk and the capture),
+#      for both mounted between the walk and the capture, and over her whole home:
+#      she stays a selected user, exit 0 where it was 71),
 #      captures everything else and exits 0; the same with a plan without ErrorControl.
 #   2. alice makes a path longer than the catalog's 65,535-byte limit (260 levels of
 #      255-byte names) in her Documents: that one object is an error ErrorControl
@@ -101,6 +102,21 @@ assert_eq 0 "$RC" "the same without ErrorControl: $(tail -3 "$WORK/s2.log")"
 umount "$R/home/eve/Documents/usb" "$R/home/eve/Documents/note.txt"
 "$MIGSTATE" rd "$R/s1" -y >/dev/null 2>&1 || fail "rd s1"
 "$MIGSTATE" rd "$R/s2" -y >/dev/null 2>&1 || fail "rd s2"
+# over her whole home: she stays a user, her home is the mount not entered
+setpriv --reuid=$EVE --regid=$EVE --clear-groups fusefat -o rw+,nonempty "$WORK/eve2.img" \
+	"$R/home/eve" >/dev/null 2>&1
+for i in $(seq 50); do
+	grep -q " $R/home/eve " /proc/self/mountinfo && break
+	sleep 0.1
+done
+grep -q " $R/home/eve " /proc/self/mountinfo || fail "eve's mount over her home did not appear"
+scan_json "$WORK/site.plan" "$R/s8" "$WORK/s8.log"
+assert_eq 0 "$RC" "eve's FUSE mount over her home: $(grep -E 'error|warn' "$WORK/s8.log")"
+assert_eq 1 "$(echo "$J" | json volumes_skipped)" "volumes_skipped (home)"
+grep -q "/home/eve: the root of a mount that refuses access" "$WORK/s8.log" || fail "no warning for eve's home"
+assert_file "$R/s8/MIGSTATE/File/home/alice/Documents/report.odt"
+umount "$R/home/eve"
+"$MIGSTATE" rd "$R/s8" -y >/dev/null 2>&1 || fail "rd s8"
 
 # the same mounts made between the walk and the capture: the fault shim stops the scan at
 # its first link (pass 2), eve mounts over a directory and a file pass 1 included
