@@ -61,6 +61,7 @@ scan_json() { # scan_json PLAN STORE LOG [options]: stdout in $J, exit code in $
 # /dev/fuse usable by eve in this mount namespace only; fusermount3 (set-uid) mounts for her
 mknod -m 0666 "$WORK/fuse" c 10 229
 mount --bind "$WORK/fuse" /dev/fuse
+at_exit "umount /dev/fuse"
 for img in eve eve2; do
 	truncate -s 8M "$WORK/$img.img"
 	mkfs.vfat "$WORK/$img.img" >/dev/null
