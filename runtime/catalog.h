@@ -53,6 +53,11 @@ enum cat_action {
 			     inode: the payload is a hard link to that copy */
 #define CF_COPIED_UP 64u  /* CA_LINKED on overlayfs: the file's data was in a lower layer
 			     and the kernel copied it up into the upper layer to link it */
+#define CF_NOSUID 128u    /* captured from a nosuid mount: `mode` has no set-id bits and
+			     load never gives the restored file set-id bits or file
+			     capabilities (a linked payload may still have them) */
+#define CF_NODEV 256u     /* captured from a nodev mount: a device node is recorded but
+			     never recreated */
 
 struct cat_volume {        /* 32 bytes + strings */
 	uint64_t dev;          /* st_dev at capture */

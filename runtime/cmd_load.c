@@ -65,11 +65,13 @@ static void print_summary(const struct load_stats *s, bool json, bool dry)
 		    "\"present\":%zu,\"excluded\":%zu,\"cleaned\":%zu,\"skipped\":%zu,"
 		    "\"users_missing\":%zu,\"dirs_tightened\":%zu,\"dirs_wider_kept\":%zu,"
 		    "\"dirs_owner_differs\":%zu,\"dirs_acl_tightened\":%zu,\"dirs_acl_kept\":%zu,"
+		    "\"setid_stripped\":%zu,\"devices_skipped\":%zu,"
 		    "\"ruleset_differs\":%s,\"stopped\":%s}\n",
 		    dry ? "true" : "false", s->objects, s->linked, s->copied, s->reflinked,
 		    s->special, s->dirs, s->renamed, s->replaced, s->kept, s->diverged, s->present,
 		    s->excluded, s->cleaned, s->skipped, s->users_missing, s->dirs_tightened,
-		    s->dirs_wide, s->dirs_owner, s->dirs_acl, s->dirs_acl_kept,
+		    s->dirs_wide, s->dirs_owner, s->dirs_acl, s->dirs_acl_kept, s->setid_stripped,
+		    s->devices_skipped,
 		    s->ruleset_differs ? "true" : "false", s->stopped ? "true" : "false");
 		return;
 	}
@@ -86,6 +88,10 @@ static void print_summary(const struct load_stats *s, bool json, bool dry)
 		       "wider than captured, %zu owned by another user than captured (see the "
 		       "log)\n",
 		       s->dirs_tightened, s->dirs_wide, s->dirs_owner);
+	if (s->setid_stripped || s->devices_skipped)
+		printf("load: %zu files restored without set-id bits or capabilities, %zu device "
+		       "nodes not restored (captured on nosuid/nodev mounts, see the log)\n",
+		       s->setid_stripped, s->devices_skipped);
 	if (s->dirs_acl || s->dirs_acl_kept)
 		printf("load: existing directories: %zu with ACL entries granting beyond the "
 		       "captured mode removed, %zu left with them (see the log)\n",

@@ -2,6 +2,7 @@
  * (see copyfile.h). */
 #include "copyfile.h"
 #include "fsutil.h"
+#include "setid.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -131,8 +132,9 @@ static int copy_data(int src, int dst, off_t size, struct copy_result *res, bool
 	return rc;
 }
 
-/* Every xattr of SRC onto DST; a destination that cannot hold one is not an error. */
-static void copy_xattrs(int src, int dst)
+/* Every xattr of SRC onto DST (without file capabilities under NO_CAPS, *DROPPED set
+ * when there were some); a destination that cannot hold one is not an error. */
+static void copy_xattrs(int src, int dst, bool no_caps, bool *dropped)
 {
 	ssize_t n = flistxattr(src, NULL, 0);
 	if (n <= 0 || (size_t)n > XATTR_LIST_MAX_)
@@ -143,6 +145,10 @@ static void copy_xattrs(int src, int dst)
 	n = flistxattr(src, names, (size_t)n);
 	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(names + i) + 1) {
 		const char *k = names + i;
+		if (no_caps && !strcmp(k, SETID_CAPS_XATTR)) {
+			*dropped = true;
+			continue;
+		}
 		ssize_t vl = fgetxattr(src, k, NULL, 0);
 		if (vl < 0)
 			continue;
@@ -238,8 +244,18 @@ int copy_file(int srcdir, const char *srcname, int dstdir, const char *dstname, 
 		wside = true;
 		goto fail_tmp;
 	}
-	copy_xattrs(src, dst);
-	if (fchmod(dst, st.st_mode & 07777) != 0 && !unsupported(errno)) {
+	copy_xattrs(src, dst, flags & COPY_DROP_CAPS, &res->dropped);
+	/* set-id bits only with the owner they were given for: never on a copy that kept
+	 * the running user's owner, never where the caller says no */
+	struct stat now;
+	bool known = fstat(dst, &now) == 0;
+	mode_t drop = 0;
+	if ((flags & COPY_DROP_SUID) || !known || now.st_uid != st.st_uid)
+		drop |= S_ISUID;
+	if ((flags & COPY_DROP_SGID) || !known || now.st_gid != st.st_gid)
+		drop |= S_ISGID;
+	res->dropped |= (st.st_mode & drop) != 0;
+	if (fchmod(dst, st.st_mode & 07777 & ~drop) != 0 && !unsupported(errno)) {
 		wside = true;
 		goto fail_tmp;
 	}

@@ -27,14 +27,21 @@ struct copy_result {
 	enum copy_how how;
 	uint64_t bytes;	 /* data bytes written (0 for a clone) */
 	bool store_side; /* the failure was writing the destination (ENOSPC ...) */
+	bool dropped;	 /* the source had a set-id bit or a capability the copy has not */
 };
 
 #define COPY_NO_CLONE 1u   /* never FICLONE (the caller wants real copies) */
 #define COPY_CLONE_ONLY 2u /* FICLONE or nothing: fails (errno from the kernel, EXDEV,
 			      EOPNOTSUPP, EINVAL ...) rather than copy any data */
+#define COPY_DROP_SUID 4u  /* the copy gets no set-uid bit */
+#define COPY_DROP_SGID 8u  /* ... no set-gid bit */
+#define COPY_DROP_CAPS 16u /* ... no security.capability (file capabilities) */
+#define COPY_NOSUID (COPY_DROP_SUID | COPY_DROP_SGID | COPY_DROP_CAPS) /* all three */
 
 /* Copy SRCDIR/SRCNAME to DSTDIR/DSTNAME. When EXPECT_INO is non-zero the opened source
- * must have that inode (and EXPECT_DEV that device). Returns 0, or -1 with errno and
+ * must have that inode (and EXPECT_DEV that device). The mode is given masked, never a
+ * set-id bit the flags drop, nor one whose owner (set-uid) or group (set-gid) the copy
+ * did not get (a destination refusing the chown). Returns 0, or -1 with errno and
  * RES->store_side telling whose side failed. */
 int copy_file(int srcdir, const char *srcname, int dstdir, const char *dstname, dev_t expect_dev,
 	      ino_t expect_ino, unsigned flags, struct copy_result *res);

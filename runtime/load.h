@@ -55,6 +55,9 @@ struct load_stats {
 	size_t dirs_owner;     /* existing directories owned by another uid than captured */
 	size_t dirs_acl;       /* existing directories whose ACL granting beyond capture went */
 	size_t dirs_acl_kept;  /* ... left so (--keep-dir-modes, the change failed) */
+	size_t setid_stripped; /* files restored without the set-id bits or capabilities
+				  their store entry has (nosuid mount, owner not as captured) */
+	size_t devices_skipped; /* device nodes captured on a nodev mount: not restored */
 	bool ruleset_differs;
 	bool stopped; /* an error stopped the run */
 };

@@ -15,6 +15,7 @@
 #include "errpolicy.h"
 #include "exitcodes.h"
 #include "fsutil.h"
+#include "setid.h"
 #include "sha256.h"
 #include "testhooks.h"
 
@@ -130,6 +131,41 @@ static int make_special(struct obj *ob, int dfd, const char *tmp)
 	return 0;
 }
 
+/* copy_file() flags for OB's payload: what it must not pass on. Off a nosuid mount: set-id
+ * bits and capabilities (a linked payload is the original inode and may still have
+ * them); a set-id bit whose owner or group is not the captured one, nor capabilities
+ * then. */
+static unsigned setid_drops(const struct obj *ob)
+{
+	const struct cat_record *r = &ob->r->r;
+	unsigned f = r->flags & CF_NOSUID ? COPY_NOSUID : 0;
+	if (ob->pst.st_uid != r->uid)
+		f |= COPY_DROP_SUID | COPY_DROP_CAPS;
+	if (ob->pst.st_gid != r->gid)
+		f |= COPY_DROP_SGID;
+	return f;
+}
+
+/* Would a link of the payload pass on something DROPS says must go? Then it is copied
+ * without it instead. */
+static bool link_passes_privilege(const struct obj *ob, unsigned drops)
+{
+	mode_t m = ob->pst.st_mode;
+	return ((drops & COPY_DROP_SUID) && (m & S_ISUID)) ||
+	       ((drops & COPY_DROP_SGID) && (m & S_ISGID)) ||
+	       ((drops & COPY_DROP_CAPS) && setid_has_caps(ob->sfd, ob->sleaf) != 0);
+}
+
+static void note_stripped(struct obj *ob)
+{
+	struct loader *L = ob->L;
+	L->st->setid_stripped++;
+	rlog_msg(L->log, RL_WARN, "%s: %s: restored without its set-id bits and file capabilities",
+		 rlog_esc(L->log, ob->r->path),
+		 ob->r->r.flags & CF_NOSUID ? "from a nosuid mount at capture"
+					    : "its store entry is not owned as captured");
+}
+
 /* Put the object at DFD/NAME. With REPLACE an existing entry there is replaced
  * atomically (rename over it); without, EEXIST says something appeared there. */
 int load_place_object(struct obj *ob, int dfd, const char *name, bool replace, enum placed *how)
@@ -145,7 +181,8 @@ int load_place_object(struct obj *ob, int dfd, const char *name, bool replace, e
 		*how = P_SPECIAL;
 	} else {
 		bool linked = false;
-		if (!L->o->copy_only) {
+		unsigned drops = setid_drops(ob);
+		if (!L->o->copy_only && !(drops && link_passes_privilege(ob, drops))) {
 			if (!replace && fs_linkat(ob->sfd, ob->sleaf, dfd, name, 0) == 0) {
 				*how = P_LINKED;
 				return 0;
@@ -170,8 +207,10 @@ int load_place_object(struct obj *ob, int dfd, const char *name, bool replace, e
 			 * entry back into its btrfs subvolume: free), else a copy; FAT and other
 			 * filesystems without owners or modes get the data (copyfile.h) */
 			if (copy_file(ob->sfd, ob->sleaf, dfd, target, ob->pst.st_dev,
-				      ob->pst.st_ino, 0, &cr) != 0)
+				      ob->pst.st_ino, drops, &cr) != 0)
 				return -1;
+			if (cr.dropped)
+				note_stripped(ob);
 			*how = P_COPIED;
 			if (cr.how == COPY_CLONE)
 				L->st->reflinked++;
@@ -330,6 +369,12 @@ void apply_action(struct loader *L, const struct sw_rec *r, const struct action 
 				on_error(L, a->dest[i], errno,
 					 L->in_refused ? REFUSED_WHAT
 						       : "cannot make the directory");
+		return;
+	}
+	if ((r->r.type == CT_CHR || r->r.type == CT_BLK) && (r->r.flags & CF_NODEV)) {
+		L->st->devices_skipped++;
+		rlog_msg(L->log, RL_WARN, "%s: a device node from a nodev mount at capture: not restored",
+			 rlog_esc(L->log, r->path));
 		return;
 	}
 	if (r->r.type == CT_SOCKET) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "volumes.h"
 
 enum {
 	O_PLAN = 1000,
@@ -476,9 +477,13 @@ int rtopts_select_users(const struct rt_opts *o, int rootfd, struct user_list *o
 	for (size_t i = 0; i < all.n; i++) {
 		struct rt_user *u = &all.v[i];
 		int hfd = fs_open_dir(rootfd, u->home);
-		if (hfd < 0 && errno != ENOENT && errno != ENOTDIR && errno != ELOOP) {
-			/* a home that exists but cannot be opened now (EACCES on a root-squashed
-			 * NFS home, EIO): never drop the user silently */
+		bool refused = hfd < 0 && (errno == EACCES || errno == EPERM) &&
+			       vol_refusing_mount_on(rootfd, u->home) != 0;
+		if (hfd < 0 && errno != ENOENT && errno != ENOTDIR && errno != ELOOP && !refused) {
+			/* a home that exists but cannot be opened now (EIO): never drop the user
+			 * silently. A mount on the way that refuses us (her own FUSE mount over her
+			 * home) is her choice, not an error: the user stays, the walk reports the
+			 * mount it cannot enter. */
 			snprintf(err, errsz, "cannot open the home directory %s of %s: %s", u->home,
 				 u->name, strerror(errno));
 			users_free(out);
@@ -486,14 +491,15 @@ int rtopts_select_users(const struct rt_opts *o, int rootfd, struct user_list *o
 			rtopts_choices_free(cv, cn);
 			return -1;
 		}
-		if (hfd < 0) {
+		if (hfd < 0 && !refused) {
 			add_choice(&cv, &cn, u, false,
 				   errno == ELOOP ? "home directory is a symbolic link (not followed)"
 						  : "no home directory");
 			users_free_one(u);
 			continue;
 		}
-		close(hfd);
+		if (hfd >= 0)
+			close(hfd);
 		bool active = rtopts_user_active(o, rootfd, u);
 		bool sel = rtopts_user_wanted(o, u->name, active);
 		add_choice(&cv, &cn, u, sel,

@@ -400,6 +400,7 @@ static void cleanup(struct scan *s)
 		close(s->lock_fd);
 	free(s->root_real);
 	free(s->store_real);
+	free(s->refused);
 	free(s->store_logical);
 	free(s->store_rel);
 }

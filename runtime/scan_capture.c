@@ -263,7 +263,8 @@ static int capture_file(struct scan *s, struct item *it, int sfd, const struct s
 	bool store_side;
 	int e, h = s->sv[it->vol].home;
 	if (it->act == A_REFLINK && h > 0 && s->sv[h].has_store) {
-		if (do_copy(s, it, sfd, x, r, &store_side, (size_t)h, COPY_CLONE_ONLY) == 0)
+		if (do_copy(s, it, sfd, x, r, &store_side, (size_t)h,
+			    COPY_CLONE_ONLY | scan_copy_flags(s, it)) == 0)
 			return 1;
 		e = errno;
 		if (store_side && (e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS))
@@ -272,7 +273,8 @@ static int capture_file(struct scan *s, struct item *it, int sfd, const struct s
 			 rlog_esc(&s->log, it->path), rlog_esc(&s->log, s->sv[h].store_real),
 			 strerror(e));
 	}
-	if (do_copy(s, it, sfd, x, r, &store_side, 0, it->plain ? COPY_NO_CLONE : 0) == 0)
+	if (do_copy(s, it, sfd, x, r, &store_side, 0,
+		    (it->plain ? COPY_NO_CLONE : 0) | scan_copy_flags(s, it)) == 0)
 		return 1;
 	e = errno;
 	if (store_side && (e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS))
@@ -363,7 +365,13 @@ static int capture(struct scan *s, struct item *it)
 			s->c.vanished++;
 			goto out;
 		}
-		rc = scan_error(s, dir, NULL, errno, "opening the directory");
+		int e = errno;
+		size_t at = e == EACCES || e == EPERM ? vol_refusing_mount_on(s->rootfd, dir) : 0;
+		if (at) { /* mounted there since pass 1 by a user who keeps us out */
+			scan_mount_refused(s, dir, at, e);
+			goto out;
+		}
+		rc = scan_error(s, dir, NULL, e, "opening the directory");
 		goto out;
 	}
 	if (it->type == CT_FILE && (rc = link_first(s, it, sfd, &r)) != 0) {
@@ -382,7 +390,13 @@ static int capture(struct scan *s, struct item *it)
 			s->c.vanished++;
 			goto out;
 		}
-		rc = scan_error(s, dir, name, errno, "examining");
+		int e = errno;
+		uint32_t dmnt;
+		if (vol_fd_mnt_id(sfd, &dmnt) == 0 && vol_mount_refuses(sfd, name, dmnt, e)) {
+			scan_mount_refused(s, it->path, strlen(it->path), e); /* mounted since */
+			goto out;
+		}
+		rc = scan_error(s, dir, name, e, "examining");
 		goto out;
 	}
 	if (cat_type_of(x.stx_mode) != it->type) {
@@ -418,6 +432,7 @@ static int capture(struct scan *s, struct item *it)
 		s->c.recorded++;
 	}
 record:
+	scan_mount_flags(s, it, sfd, &r);
 	if (catw_add_ex(s->cw, &r, it->path, target) != 0) {
 		free(target);
 		rc = store_failure(s, "writing the catalog entry of", it->path, errno);

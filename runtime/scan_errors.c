@@ -1,8 +1,10 @@
 /* scan_errors.c - the scan's two kinds of failure: an object's (ErrorControl, then
- * --continue) and the store's (the capture fails). */
+ * --continue) and the store's (the capture fails); and what is neither, a mount that
+ * refuses us (its owner's choice: skipped, never an error). */
 #include "scan_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "errpolicy.h"
@@ -43,6 +45,23 @@ int scan_error(struct scan *s, const char *dir, const char *name, int err, const
 	if (!s->exit)
 		s->exit = EXIT_STOPPED;
 	return -1;
+}
+
+void scan_mount_refused(struct scan *s, const char *path, size_t len, int err)
+{
+	if (s->refused && strlen(s->refused) == len && !memcmp(s->refused, path, len))
+		return; /* pass 2 meets it once per object beneath it */
+	char *p = strndup(path, len);
+	if (p) {
+		free(s->refused);
+		s->refused = p;
+	}
+	s->c.volumes_skipped++;
+	rlog_msg(&s->log, RL_WARN,
+		 "%s: the root of a mount that refuses access (%s): not entered, nothing in it is "
+		 "captured (a FUSE mount without allow_other refuses every other user, root "
+		 "included)",
+		 rlog_esc(&s->log, p ? p : path), strerror(err));
 }
 
 /* A store-side failure: the store cannot be written. */

@@ -66,6 +66,8 @@ struct svol {
 	bool overlay;	   /* overlayfs: linking a lower-layer file copies its data up */
 	bool no_copyup;	   /* overlay, --overlay auto: no room for copy-ups, copy instead */
 	bool readonly;	   /* read-only mount or filesystem (squashfs, erofs ...) */
+	bool nosuid;	   /* mounted nosuid (or unknown): no set-id bit, no capability kept */
+	bool nodev;	   /* mounted nodev (or unknown): its device nodes are never restored */
 	char *upper;	   /* overlayfs upper layer directory (NULL: none or not visible) */
 	int home;	   /* the svol whose store takes its links and clones; -1: none */
 	int probe_fd;	   /* O_PATH fd of the deepest existing directory of its store */
@@ -105,6 +107,9 @@ struct counters {
 	uint64_t linked, copied, reflinked, recorded, bytes_copied;
 	uint64_t copied_up, bytes_copied_up; /* overlayfs links that copied data up */
 	uint64_t skipped_continue, skipped_rule, efs_skipped, parents, vanished;
+	uint64_t setid_stripped;  /* files from nosuid mounts that lost set-id bits or caps */
+	uint64_t devices_skipped; /* device nodes from nodev mounts: recorded, never restored */
+	uint64_t volumes_skipped; /* mount roots the walk cannot enter (a user's FUSE mount) */
 };
 /* The item list: every object pass 1 found, in walk order (see "the item list" below). */
 struct items {
@@ -169,7 +174,8 @@ struct scan {
 	struct clone_probe *probes;
 	size_t nprobes;
 	struct counters c;
-	int lock_fd;  /* the master store's top, locked (storeguard.h): -1 until it exists */
+	int lock_fd;   /* the master store's top, locked (storeguard.h): -1 until it exists */
+	char *refused; /* the last mount root found refusing us (scan_mount_refused) */
 	int exit;     /* set when something decided to stop the run */
 	bool started; /* the walk began: a summary means something */
 };
@@ -222,6 +228,9 @@ uint8_t cat_type_of(unsigned mode);
 int scan_error(struct scan *s, const char *dir, const char *name, int err, const char *what);
 /* A store-side failure: the store cannot be written (exit EXIT_FAILED). -1. */
 int store_failure(struct scan *s, const char *what, const char *path, int err);
+/* PATH[0..LEN) is the root of a mount that refuses us (ERR): a warning and a skipped
+ * volume, once (pass 2 may meet it for every object beneath it). */
+void scan_mount_refused(struct scan *s, const char *path, size_t len, int err);
 
 /* --- scan_items.c ---------------------------------------------------------------- */
 
@@ -299,6 +308,15 @@ int scan_commit(struct scan *s);
 
 /* Pass 2: capture every item in walk order, streaming the catalog. 0, or -1. */
 int scan_pass2(struct scan *s);
+
+/* --- scan_mountflags.c ---------------------------------------------------------- */
+
+/* copy_file() flags for a copy of IT (COPY_NOSUID off a nosuid mount). */
+unsigned scan_copy_flags(const struct scan *s, const struct item *it);
+/* What IT's mount means for its record R (SFD: its directory): CF_NOSUID and the mode
+ * without set-id bits off a nosuid mount, CF_NODEV for a device node off a nodev one;
+ * each file stripped and each such device is counted and logged. */
+void scan_mount_flags(struct scan *s, const struct item *it, int sfd, struct cat_record *r);
 
 /* --- scan_ahead.c ---------------------------------------------------------------- */
 

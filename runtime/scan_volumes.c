@@ -89,6 +89,8 @@ int svol_of(struct scan *s, uint32_t mnt_id, dev_t dev)
 		n->fstype = strdup(v->fstype);
 		n->no_links = v->no_links;
 		n->readonly = v->readonly;
+		n->nosuid = v->nosuid;
+		n->nodev = v->nodev;
 		n->overlay = !strcmp(v->fstype, "overlay");
 		if (n->overlay && v->upperdir && !(n->upper = strdup(v->upperdir)))
 			return -1;
@@ -98,6 +100,7 @@ int svol_of(struct scan *s, uint32_t mnt_id, dev_t dev)
 		n->mnt_real = strdup("?");
 		n->fstype = strdup("?");
 		n->no_links = true; /* unknown mount: never link, copy */
+		n->nosuid = n->nodev = true; /* nor trust what it holds */
 	}
 	n->mnt_logical = n->mnt_real ? logical_of(s, n->mnt_real) : NULL;
 	if (!n->mnt_logical && n->mnt_real && scan_within(s->root_real, n->mnt_real))
@@ -110,6 +113,10 @@ int svol_of(struct scan *s, uint32_t mnt_id, dev_t dev)
 		n->link_max = vol_link_max(n->fs_magic);
 		if (sf.f_flags & ST_RDONLY)
 			n->readonly = true;
+		if (sf.f_flags & ST_NOSUID)
+			n->nosuid = true;
+		if (sf.f_flags & ST_NODEV)
+			n->nodev = true;
 		if (n->fs_magic == VOL_OVERLAYFS_MAGIC)
 			n->overlay = true; /* whatever mountinfo calls it */
 	}

@@ -209,6 +209,11 @@ static void p1_skipped(void *ctx, const char *path, const char *why)
 	rlog_msg(&s->log, RL_DEBUG, "not entered: %s (%s)", rlog_esc(&s->log, path), why);
 }
 
+static void p1_mount_denied(void *ctx, const char *path, int err)
+{
+	scan_mount_refused(ctx, path, strlen(path), err);
+}
+
 int scan_pass1(struct scan *s)
 {
 	struct walk_skip *skip;
@@ -224,7 +229,7 @@ int scan_pass1(struct scan *s)
 				 nskip,	 (const char *const *)paths,
 				 npaths, s->so->trace ? stderr : NULL,
 				 s->stop};
-	struct walk_ops ops = {p1_object, p1_error, p1_skipped};
+	struct walk_ops ops = {p1_object, p1_error, p1_skipped, p1_mount_denied};
 	struct walk_stats ws;
 	rlog_progress(&s->log, "PHASE", "Scanning", NULL);
 	s->started = true;

@@ -125,6 +125,21 @@ static int parse_superopts(char *opts, struct vol *v)
 	return 0;
 }
 
+/* Per-mount options (field 6): ro, nosuid, nodev. */
+static void parse_mntopts(const char *opts, struct vol *v)
+{
+	for (const char *t = opts; *t;) {
+		size_t n = strcspn(t, ",");
+		if (n == 2 && !strncmp(t, "ro", 2))
+			v->readonly = true;
+		else if (n == 6 && !strncmp(t, "nosuid", 6))
+			v->nosuid = true;
+		else if (n == 5 && !strncmp(t, "nodev", 5))
+			v->nodev = true;
+		t += n + (t[n] == ',');
+	}
+}
+
 static int parse_line(char *line, struct vol *v)
 {
 	char *f[64];
@@ -152,7 +167,7 @@ static int parse_line(char *line, struct vol *v)
 	v->mnt = strdup(f[4]);
 	v->fstype = strdup(f[dash + 1]);
 	v->source = strdup(f[dash + 2]);
-	v->readonly = !strncmp(f[5], "ro", 2) && (f[5][2] == 0 || f[5][2] == ',');
+	parse_mntopts(f[5], v);
 	if (!v->fsroot || !v->mnt || !v->fstype || !v->source)
 		return -1;
 	if (dash + 3 < n && parse_superopts(f[dash + 3], v))
@@ -249,6 +264,53 @@ int vol_fd_mnt_id(int fd, uint32_t *mnt_id)
 		return -1;
 	*mnt_id = (uint32_t)strtoul(m + 7, NULL, 10);
 	return 0;
+}
+
+bool vol_mount_refuses(int dirfd, const char *name, uint32_t dir_mnt, int err)
+{
+	struct statx x;
+	if ((err != EACCES && err != EPERM) ||
+	    statx(dirfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, 0, &x) != 0)
+		return false;
+	if (x.stx_mask & STATX_MNT_ID)
+		return (uint32_t)x.stx_mnt_id != dir_mnt;
+	struct stat d; /* kernels before 5.8: another device is another mount */
+	return fstat(dirfd, &d) == 0 &&
+	       makedev(x.stx_dev_major, x.stx_dev_minor) != d.st_dev;
+}
+
+size_t vol_refusing_mount_on(int rootfd, const char *logical)
+{
+	int fd = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	size_t found = 0;
+	char name[256];
+	for (const char *p = logical; fd >= 0 && *p;) {
+		while (*p == '/')
+			p++;
+		size_t n = strcspn(p, "/");
+		if (!n || n >= sizeof name)
+			break;
+		memcpy(name, p, n);
+		name[n] = 0;
+		p += n;
+		uint32_t mnt;
+		int sub = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int e = errno;
+		struct statx x;
+		/* O_PATH crosses into a mount without asking it: a stat is what it refuses */
+		if (sub >= 0 && statx(sub, "", AT_EMPTY_PATH | AT_NO_AUTOMOUNT, STATX_MODE, &x) != 0) {
+			e = errno;
+			close(sub);
+			sub = -1;
+		}
+		if (sub < 0 && vol_fd_mnt_id(fd, &mnt) == 0 && vol_mount_refuses(fd, name, mnt, e))
+			found = (size_t)(p - logical);
+		close(fd);
+		fd = sub;
+	}
+	if (fd >= 0)
+		close(fd);
+	return found;
 }
 
 int vol_statx(int dirfd, const char *name, struct statx *stx, uint32_t *mnt_id)

@@ -24,6 +24,8 @@ struct vol {
 	bool pseudo;   /* proc, sysfs, devtmpfs, cgroup ...: never walked */
 	bool no_links; /* FAT and friends: cannot hold hard links */
 	bool readonly; /* mounted ro, or its filesystem is (squashfs, erofs: super option ro) */
+	bool nosuid;   /* mount option nosuid: set-id bits and file capabilities ignored */
+	bool nodev;    /* mount option nodev: device nodes cannot be opened */
 	char *upperdir; /* overlayfs: the upper layer's directory as mounted (NULL: none) */
 };
 
@@ -68,5 +70,15 @@ int vol_statx(int dirfd, const char *name, struct statx *stx, uint32_t *mnt_id);
 
 /* Mount id of an open file descriptor. 0 or -1. */
 int vol_fd_mnt_id(int fd, uint32_t *mnt_id);
+
+/* After ERR examining or opening DIRFD/NAME (DIRFD on mount DIR_MNT): is NAME the root of
+ * another mount that refuses us? A FUSE mount without allow_other denies every other
+ * uid, root included (EACCES), even a stat, but a statx asking for nothing still
+ * answers with its mount id. */
+bool vol_mount_refuses(int dirfd, const char *name, uint32_t dir_mnt, int err);
+/* The length of the longest prefix of directory LOGICAL beneath ROOTFD that is the root of
+ * a mount refusing us (walked one directory at a time, O_NOFOLLOW, one fd open); 0 when
+ * none is on the way. */
+size_t vol_refusing_mount_on(int rootfd, const char *logical);
 
 #endif

@@ -283,6 +283,17 @@ static bool skip_path(const struct walk_config *c, const char *p)
 
 static int walk_dir(struct walker *w);
 
+/* NAME (path in w->path) could not be examined or opened (ERR): a mount root that
+ * refuses us is reported as such (1), anything else is for the caller (0). */
+static int mount_denied(struct walker *w, const char *name, int err)
+{
+	if (!w->ops->mount_denied ||
+	    !vol_mount_refuses(w->fr[w->nfr - 1].fd, name, w->fr[w->nfr - 1].mnt_id, err))
+		return 0;
+	w->ops->mount_denied(w->ctx, w->path, err);
+	return 1;
+}
+
 /* Enter subdirectory NAME of the top frame (its path is already in w->path, LEN). */
 static int enter(struct walker *w, const char *name, size_t len, const struct statx *s,
 		 uint32_t mnt)
@@ -306,6 +317,8 @@ static int enter(struct walker *w, const char *name, size_t len, const struct st
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0; /* gone since readdir */
+		if (mount_denied(w, name, errno))
+			return 0;
 		size_t dl = top->pathlen;
 		char save = w->path[dl];
 		w->path[dl] = 0;
@@ -408,8 +421,8 @@ static int fast_entry(struct walker *w, size_t dirlen, const char *name, size_t 
 	return report_file(w, dirlen, name, plen, &s, mnt, &d);
 stat_failed:;
 	int e = errno;
-	if (e == ENOENT)
-		return 0;
+	if (e == ENOENT || mount_denied(w, name, e))
+		return 0; /* gone, or a mount on a file that refuses us */
 	size_t dl = f->pathlen;
 	char save = w->path[dl];
 	w->path[dl] = 0;
@@ -472,8 +485,9 @@ static int walk_dir(struct walker *w)
 		uint32_t mnt = f->mnt_id;
 		if (vol_statx(f->fd, name, &s, &mnt) != 0) {
 			int e = errno;
+			bool denied = mount_denied(w, name, e);
 			w->path[len] = 0;
-			if (e != ENOENT)
+			if (e != ENOENT && !denied)
 				rc = w->ops->error(w->ctx, w->path, name, e, "examining");
 			continue;
 		}

@@ -13,7 +13,8 @@
  * report the same sequence (pre-order: a directory before what it holds).
  *
  * Never entered: directories on pseudo filesystems (volumes.h), directories whose
- * (st_dev, st_ino) or logical path is in the skip lists (the store itself). Every
+ * (st_dev, st_ino) or logical path is in the skip lists (the store itself), mount roots
+ * that refuse us (mount_denied). Every
  * directory on the way to an included object is reported once, before it, marked
  * parent_only unless the plan included it too. */
 #ifndef MIGRT_WALK_H
@@ -52,6 +53,10 @@ struct walk_ops {
 	int (*error)(void *ctx, const char *dir, const char *name, int err, const char *what);
 	/* Optional: a directory was not entered (pseudo filesystem, store, ...). */
 	void (*skipped)(void *ctx, const char *path, const char *why);
+	/* Optional: PATH is the root of another mount that refuses us (errno ERR): a FUSE
+	 * mount without allow_other denies every other uid, root included, even a stat.
+	 * Not entered and not an error: its owner's choice cannot stop the walk. */
+	void (*mount_denied)(void *ctx, const char *path, int err);
 };
 
 struct walk_skip {

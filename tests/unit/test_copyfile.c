@@ -93,6 +93,32 @@ Test(copyfile, data_mode_times)
 	cr_expect_eq(temps(), 0);
 }
 
+/* COPY_NOSUID: the copy of a set-uid, set-gid file has neither bit; without it both stay
+ * (the copy has the source's owner and group). */
+Test(copyfile, setid_dropped_on_request)
+{
+	put("s", "#!/bin/sh\n", 06755);
+	struct stat st;
+	cr_assert_eq(fstatat(dfd, "s", &st, 0), 0);
+	if ((st.st_mode & 06000) != 06000)
+		cr_skip_test("cannot make a set-id file here");
+	int d = sub();
+	struct copy_result r;
+	cr_assert_eq(copy_file(dfd, "s", d, "kept", 0, 0, 0, &r), 0);
+	cr_expect(!r.dropped);
+	cr_assert_eq(copy_file(dfd, "s", d, "dropped", 0, 0, COPY_NOSUID, &r), 0);
+	cr_expect(r.dropped);
+	cr_assert_eq(copy_file(dfd, "s", d, "nosgid", 0, 0, COPY_DROP_SGID, &r), 0);
+	struct stat c;
+	cr_assert_eq(fstatat(d, "kept", &c, 0), 0);
+	cr_expect_eq(c.st_mode & 07777, 06755);
+	cr_assert_eq(fstatat(d, "dropped", &c, 0), 0);
+	cr_expect_eq(c.st_mode & 07777, 0755);
+	cr_assert_eq(fstatat(d, "nosgid", &c, 0), 0);
+	cr_expect_eq(c.st_mode & 07777, 04755);
+	close(d);
+}
+
 Test(copyfile, never_replaces)
 {
 	put("a", "new\n", 0644);
