@@ -91,13 +91,13 @@ class Attacker:
         back if PATH is still what we put there."""
         tmp = self.side(path)
         make(tmp)
+        mine = os.lstat(tmp).st_ino
         try:
             renameat2(tmp, path, RENAME_EXCHANGE)
         except OSError:
             self.remove_own(tmp)
             return None
-        mine = os.lstat(path)
-        return ("exchange", path, tmp, mine.st_ino)
+        return ("exchange", path, tmp, mine)
 
     def remove_own(self, p):
         try:
@@ -180,7 +180,10 @@ class Attacker:
                     self.undo(rec)
                     log.append("undo " + rec[1])
                 else:
-                    rec, kind, a, b = self.apply(rng)
+                    try:
+                        rec, kind, a, b = self.apply(rng)
+                    except OSError:  # migstate renamed or removed what was picked
+                        rec = None
                     if rec:
                         live.append(rec)
                         log.append("%s %s -> %s" % (kind, a, b))
@@ -361,7 +364,10 @@ class Driver:
         finally:
             self.att.stdin.write("stop\n")
             self.att.stdin.flush()
-            ops = json.loads(self.att.stdout.readline())["ops"]
+            line = self.att.stdout.readline()
+            if not line:
+                raise Failure("the attacker process died (see its traceback above)")
+            ops = json.loads(line)["ops"]
         self.ctx = "verb %s: migstate %s (exit %d); attacker: %s" % (
             verb, " ".join(args), p.returncode, "; ".join(ops) or "nothing")
         out = p.stdout
