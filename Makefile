@@ -4,6 +4,7 @@
 #   make            build build/migc and build/migstate
 #   make check      unit tests (Criterion) + end-to-end tests on real filesystems
 #   make check-asan the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make stress     the random race test for long runs (STRESS_ITERS, default 10000)
 #   make demo       compile the shipped policy and run it on a generated home tree
 #   make bench      benchmark (see bench/README.md)
 #   make fuzz       libFuzzer harnesses, each for FUZZ_SECONDS
@@ -62,7 +63,7 @@ UNIT     := $(BUILD)/unit-tests
 # keep generated parser sources (make would delete them as intermediates)
 .SECONDARY: $(GEN_C) $(GEN_H)
 
-.PHONY: all check test check-asan unit e2e bench fuzz install uninstall clean demo format deps
+.PHONY: all check test check-asan stress unit e2e bench fuzz install uninstall clean demo format deps
 all: $(MIGC) $(MIGSTATE)
 
 # --- build rules -------------------------------------------------------------
@@ -126,6 +127,15 @@ e2e: all
 
 check-asan:
 	$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=address,undefined OPT="-O1 -g" check
+
+# The random race test of `make check` (t_race_stress.sh, 300 iterations) for as long as
+# asked: STRESS_ITERS (default 10000), STRESS_SEED (default: from the clock, printed).
+# Root, in a private mount namespace like run.sh, but without run.sh's time limit.
+STRESS_ITERS ?= 10000
+stress: all
+	MIGC=$(abspath $(MIGC)) MIGSTATE=$(abspath $(MIGSTATE)) BUILD=$(abspath $(BUILD)) \
+	  STRESS_ITERS=$(STRESS_ITERS) unshare -m --propagation private \
+	  bash tests/e2e/t_race_stress.sh
 
 # --- demo, bench, fuzz ---------------------------------------------------------
 demo:

@@ -5,7 +5,9 @@
  * Per file entry: the payload is present; a linked payload is still the captured inode
  * (same inode number), and its size and mtime are the captured ones; the original path,
  * when it exists, is that same file (else an application replaced it after the scan:
- * diverged), unless load already put the captured version somewhere (its journal).
+ * diverged), unless load already put the captured version somewhere (its journal). A
+ * copy is "that same file" by sameobj.h's rule: the same bytes with the captured owner
+ * and mode, never the same bytes another user wrote there.
  * Files in the store the catalog does not name are orphaned. Exit 0 only when all is
  * well, 42 otherwise (27: not a store of ours). */
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include "disasm.h"
 #include "exitcodes.h"
 #include "fsutil.h"
+#include "sameobj.h"
 #include "spill.h"
 #include "storeparent.h"
 #include "storewalk.h"
@@ -37,6 +40,7 @@ struct vstate {
 	struct sw_store *s;
 	struct sw_journal journal;
 	struct sw_cursor cur; /* the catalog, read in order */
+	struct same_ctx same; /* "is this the captured file?" */
 	struct spill kept[VK__N];
 	size_t n;
 	size_t count[VK__N];
@@ -93,9 +97,10 @@ static int64_t st_mtime_ns(const struct stat *st)
 }
 
 /* Did load put the captured payload (open as PFD/LEAF) at one of its journal
- * destinations? The same inode (a link), or the same bytes (a copy). */
-static bool restored_somewhere(struct vstate *st, const struct sw_rec *r, const struct stat *pst,
-			       int pfd, const char *leaf)
+ * destinations, and is it still there? The same inode (a link), or the same bytes with
+ * the captured owner and mode (a copy). */
+static bool restored_somewhere(struct vstate *st, const struct sw_rec *r, int pfd,
+			       const char *leaf)
 {
 	const char *const *dests;
 	size_t n = sw_journal_find(&st->journal, r->r.volume, r->path, strlen(r->path), &dests);
@@ -104,10 +109,8 @@ static bool restored_somewhere(struct vstate *st, const struct sw_rec *r, const 
 		int dfd = fs_open_parent(st->s->rootfd, dests[i], &dl);
 		if (dfd < 0)
 			continue;
-		struct stat d;
-		bool same = fstatat(dfd, dl, &d, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(d.st_mode) &&
-			    ((d.st_dev == pst->st_dev && d.st_ino == pst->st_ino) ||
-			     sw_same_file_content(pfd, leaf, dfd, dl));
+		bool same = same_object(&st->same, &(struct same_file){pfd, leaf},
+					&(struct same_file){dfd, dl});
 		close(dfd);
 		if (same)
 			return true;
@@ -128,9 +131,10 @@ static void check_original(struct vstate *st, const struct sw_rec *r, const stru
 		if (r->r.action == CA_LINKED)
 			same = o.st_dev == pst->st_dev && o.st_ino == pst->st_ino;
 		else
-			same = sw_same_file_content(pfd, leaf, ofd, ol);
+			same = same_object(&st->same, &(struct same_file){pfd, leaf},
+					   &(struct same_file){ofd, ol});
 	}
-	if (exists && !same && !restored_somewhere(st, r, pst, pfd, leaf)) {
+	if (exists && !same && !restored_somewhere(st, r, pfd, leaf)) {
 		add(st, VK_DIVERGED, r->path,
 		    "the original was replaced after the scan: captured %lld bytes, mtime %.3f; "
 		    "now %lld bytes, mtime %.3f",
@@ -139,7 +143,7 @@ static void check_original(struct vstate *st, const struct sw_rec *r, const stru
 	} else {
 		st->ok++;
 		if (!exists && r->r.action == CA_LINKED && pst->st_nlink == 1 &&
-		    !restored_somewhere(st, r, pst, pfd, leaf))
+		    !restored_somewhere(st, r, pfd, leaf))
 			st->store_only++;
 	}
 	if (ofd >= 0)
@@ -310,6 +314,7 @@ int cmd_verify(int argc, char **argv)
 			"migstate verify: warning: cannot tell the root from the store path; "
 			"assuming / (pass --root)\n");
 	struct vstate st = {.s = &s, .json = json};
+	same_init(&st.same, s.rootfd, &s.cat);
 	for (int k = 0; k < VK__N; k++)
 		spill_init(&st.kept[k], -1, (size_t)256 << 10);
 	sw_journal_open(s.meta_fd, -1, &st.journal); /* unreadable: as if empty */
@@ -366,6 +371,7 @@ out:
 	for (int k = 0; k < VK__N; k++)
 		spill_free(&st.kept[k]);
 	sw_journal_close(&st.journal);
+	same_free(&st.same);
 	sw_close(&s);
 	return rc;
 }

@@ -101,6 +101,7 @@ static int open_inputs(struct loader *L)
 		return ec;
 	}
 	L->store_open = true;
+	same_init(&L->same, L->s.rootfd, &L->s.cat);
 	/* a per-volume store another user could have swapped would be restored as root */
 	if ((ec = volparent_enforce_store("load", &L->s, ro->insecure_parent, L->log)) != 0)
 		return ec;
@@ -165,6 +166,7 @@ static void cleanup_loader(struct loader *L)
 {
 	spill_free(&L->acts);
 	spill_free(&L->fix);
+	same_free(&L->same);
 	free(L->pathbuf);
 	free(L->tgtbuf);
 	dm_free(&L->dirs);

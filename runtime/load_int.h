@@ -23,6 +23,7 @@
 #include "load.h"
 #include "merge.h"
 #include "plan.h"
+#include "sameobj.h"
 #include "spill.h"
 #include "storewalk.h"
 
@@ -77,6 +78,7 @@ struct loader {
 	uint32_t scache_vol;
 	int scache_fd;
 	struct spill fix; /* copies whose times are checked at the end (struct fixup) */
+	struct same_ctx same; /* "is this the captured file?" (sameobj.h) */
 	bool stop;
 	int exit;
 };

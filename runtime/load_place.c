@@ -50,8 +50,9 @@ static bool on_error(struct loader *L, const char *dest, int err, const char *wh
 	return true;
 }
 
-/* Is the entry NAME in DIRFD already this object? The store's inode, the same bytes, or
- * for special files the same kind (and symlink target). */
+/* Is the entry NAME in DIRFD already this object? A file by sameobj.h's rule (the store's
+ * inode, or the same bytes with the captured owner and mode); special files by kind (and
+ * symlink target). */
 bool load_is_ours(int dirfd, const char *name, void *ctx)
 {
 	const struct obj *ob = ctx;
@@ -62,10 +63,8 @@ bool load_is_ours(int dirfd, const char *name, void *ctx)
 	case CT_FILE:
 		if (!ob->has_payload || !S_ISREG(st.st_mode))
 			return false;
-		if (st.st_dev == ob->pst.st_dev && st.st_ino == ob->pst.st_ino)
-			return true;
-		return st.st_size == ob->pst.st_size &&
-		       sw_same_file_content(ob->sfd, ob->sleaf, dirfd, name);
+		return same_object(&ob->L->same, &(struct same_file){ob->sfd, ob->sleaf},
+				   &(struct same_file){dirfd, name});
 	case CT_SYMLINK: {
 		if (!S_ISLNK(st.st_mode) || !ob->r->target)
 			return false;

@@ -14,6 +14,7 @@
 #include "exitcodes.h"
 #include "fsutil.h"
 #include "logging.h"
+#include "sameobj.h"
 #include "sha256.h"
 #include "spill.h"
 #include "storeguard.h"
@@ -36,7 +37,8 @@ struct rd_ctx {
 	struct spill pending; /* real paths refused now (NUL-terminated records) */
 	size_t npending;
 	bool pending_lost; /* one could not be kept: the record would be incomplete */
-	bool checking;	   /* rd_check: find what would be kept, remove nothing */
+	bool checking;	      /* rd_check: find what would be kept, remove nothing */
+	struct same_ctx same; /* the last-link test: "is this the captured file?" */
 };
 
 const char *rd_pending_dir(const struct rd_opts *o)
@@ -94,19 +96,22 @@ static void refused(struct rd_ctx *c, const char *rel, int err)
 	}
 }
 
-/* Is there, beneath the root at logical DEST, a file with the bytes of DIRFD/NAME? */
-static bool same_bytes_at(struct rd_ctx *c, const char *dest, int dirfd, const char *name)
+/* Is the file beneath the root at logical DEST the captured object whose payload is
+ * DIRFD/NAME (sameobj.h: the same bytes are not enough, owner and mode must be the
+ * captured ones: another user's copy of the bytes is not this user's file)? */
+static bool captured_at(struct rd_ctx *c, const char *dest, int dirfd, const char *name)
 {
 	const char *leaf;
 	int pfd = fs_open_parent(c->s->rootfd, dest, &leaf);
 	if (pfd < 0)
 		return false;
-	bool same = sw_same_file_content(dirfd, name, pfd, leaf);
+	bool same = same_object(&c->same, &(struct same_file){dirfd, name},
+				&(struct same_file){pfd, leaf});
 	close(pfd);
 	return same;
 }
 
-/* Does a file with the payload's bytes exist where load put it (its journal), or at its
+/* Is the captured file still somewhere: where load put it (its journal), or at its
  * original place? Only then is removing the last link of an entry safe. */
 static bool copy_restored(struct rd_ctx *c, const struct sw_rec *rec, int dirfd, const char *name)
 {
@@ -114,9 +119,9 @@ static bool copy_restored(struct rd_ctx *c, const struct sw_rec *rec, int dirfd,
 	size_t n =
 	    sw_journal_find(&c->journal, rec->r.volume, rec->path, strlen(rec->path), &dests);
 	for (size_t i = 0; i < n; i++)
-		if (same_bytes_at(c, dests[i], dirfd, name))
+		if (captured_at(c, dests[i], dirfd, name))
 			return true;
-	return same_bytes_at(c, rec->path, dirfd, name);
+	return captured_at(c, rec->path, dirfd, name);
 }
 
 /* Why a regular payload file must stay (NULL: it may go). */
@@ -141,13 +146,13 @@ static const char *keep_reason(struct rd_ctx *c, const struct sw_visit *v)
 		 * the same bytes somewhere (a copy across volumes, a restore by --nocompress) */
 		if (!copy_restored(c, rec, v->dirfd, v->name))
 			why = copied
-				  ? "copied data not found restored (no file with the same content "
-				    "at its original place or where load put it)"
+				  ? "copied data not found restored (no file with the same content, "
+				    "owner and mode at its original place or where load put it)"
 				  : "last link to this data (link count 1): nothing was restored "
 				    "from it";
 	} else if (!strncmp(v->name, ".migtmp.", 8)) {
 		why = NULL; /* a copy a killed scan never finished (docs/store-format.md) */
-	} else if (!logical || !same_bytes_at(c, logical, v->dirfd, v->name)) {
+	} else if (!logical || !captured_at(c, logical, v->dirfd, v->name)) {
 		why = "not in the catalog, and the last link to this data";
 	}
 	free(logical);
@@ -432,6 +437,7 @@ int rd_check(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
 {
 	struct rd_ctx c = {.s = s, .o = o, .r = r, .checking = true};
 	memset(r, 0, sizeof *r);
+	same_init(&c.same, s->rootfd, s->have_cat ? &s->cat : NULL);
 	spill_init(&c.pending, -1, (size_t)256 << 10);
 	sw_journal_open(s->meta_fd, s->meta_fd, &c.journal); /* unreadable: as if empty */
 	for (size_t i = 0; i < s->nvols; i++) {
@@ -448,6 +454,7 @@ int rd_check(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
 	}
 	if (c.journal.err)
 		r->errors++; /* entries it would have shown restored were counted as kept */
+	same_free(&c.same);
 	spill_free(&c.pending);
 	sw_journal_close(&c.journal);
 	return r->kept || r->errors ? EXIT_STORE_KEPT : EXIT_OK;
@@ -606,6 +613,7 @@ int rd_run(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
 {
 	struct rd_ctx c = {.s = s, .o = o, .r = r};
 	memset(r, 0, sizeof *r);
+	same_init(&c.same, s->rootfd, s->have_cat ? &s->cat : NULL);
 	spill_init(&c.pending, -1, (size_t)256 << 10);
 	sw_journal_open(s->meta_fd, s->meta_fd, &c.journal); /* unreadable: as if empty */
 	size_t left = 0;
@@ -617,6 +625,7 @@ int rd_run(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
 			say(&c, "denied", "", "cannot mark the store as being removed");
 			sw_journal_close(&c.journal);
 			spill_free(&c.pending);
+			same_free(&c.same);
 			return EXIT_NOT_PERMITTED;
 		}
 		if (err != EROFS) {
@@ -624,6 +633,7 @@ int rd_run(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
 			r->errors++;
 			sw_journal_close(&c.journal);
 			spill_free(&c.pending);
+			same_free(&c.same);
 			return EXIT_STORE_KEPT;
 		}
 		/* a read-only master: everything waits for the pending run */
@@ -696,6 +706,7 @@ int rd_run(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
 		rc = EXIT_STORE_KEPT;
 	spill_free(&c.pending);
 	sw_journal_close(&c.journal);
+	same_free(&c.same);
 	return rc;
 }
 

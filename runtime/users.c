@@ -64,17 +64,14 @@ static int parse_passwd_line(char *line, struct rt_user *u)
 	return 0;
 }
 
-int users_read(int rootfd, struct user_list *out, char *err, size_t errsz)
+/* Every passwd entry with a uid in MIN..MAX into OUT. -1 when passwd cannot be read. */
+static int read_passwd(int rootfd, uint32_t min, uint32_t max, struct user_list *out)
 {
-	uint32_t min, max;
 	out->v = NULL;
 	out->n = 0;
-	users_uid_range(rootfd, &min, &max);
 	char *s = small_file_read(rootfd, "/etc/passwd", NULL);
-	if (!s) {
-		snprintf(err, errsz, "cannot read etc/passwd beneath the root: %s", strerror(errno));
+	if (!s)
 		return -1;
-	}
 	char *save = NULL;
 	for (char *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct rt_user u;
@@ -94,6 +91,22 @@ int users_read(int rootfd, struct user_list *out, char *err, size_t errsz)
 	}
 	free(s);
 	return 0;
+}
+
+int users_read(int rootfd, struct user_list *out, char *err, size_t errsz)
+{
+	uint32_t min, max;
+	users_uid_range(rootfd, &min, &max);
+	if (read_passwd(rootfd, min, max, out) != 0) {
+		snprintf(err, errsz, "cannot read etc/passwd beneath the root: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int users_read_all(int rootfd, struct user_list *out)
+{
+	return read_passwd(rootfd, 0, UINT32_MAX, out);
 }
 
 int users_lookup(int rootfd, const char *name, struct rt_user *out)

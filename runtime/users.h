@@ -18,6 +18,8 @@ struct user_list {
 
 /* Every passwd entry in the uid range (home existence is not checked here). */
 int users_read(int rootfd, struct user_list *out, char *err, size_t errsz);
+/* Every passwd entry, any uid (names of owners). -1 when passwd cannot be read. */
+int users_read_all(int rootfd, struct user_list *out);
 /* Look up one user by name in ROOT/etc/passwd (any uid). 0 found, -1 not. */
 int users_lookup(int rootfd, const char *name, struct rt_user *out);
 /* Fill u->xdg from the user's user-dirs.dirs (missing file: defaults stay NULL). */
