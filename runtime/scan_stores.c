@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,16 +152,29 @@ int create_stores(struct scan *s)
 {
 	char err[512];
 	struct svol *m = &s->sv[0];
-	/* every per-volume store's path as safe as the master's, before any store is made */
-	int unsafe = 0;
-	for (size_t i = 1; i < s->nsv; i++)
-		if (s->sv[i].store_real &&
-		    volparent_enforce("scan", s->sv[i].mnt_real, s->sv[i].store_real,
-				      s->so->o.insecure_parent, &s->log) != 0)
-			unsafe = EXIT_BAD_STORE;
-	if (unsafe) {
-		s->exit = unsafe;
-		return -1;
+	/* every per-volume store's path as safe as the master's, before any store is made:
+	 * a volume whose store path another user could change (her own mount in her home)
+	 * gets no store, its files are copied into the master instead; refusing the scan
+	 * would let any user stop every scan */
+	for (size_t i = 1; i < s->nsv; i++) {
+		struct svol *v = &s->sv[i];
+		char why[PATH_MAX + 256];
+		if (!v->store_real)
+			continue;
+		if (s->so->o.insecure_parent) {
+			volparent_enforce("scan", v->mnt_real, v->store_real, true, &s->log);
+			continue;
+		}
+		if (!volparent_unsafe(v->store_real, why, sizeof why))
+			continue;
+		rlog_msg(&s->log, RL_WARN,
+			 "no store on the volume mounted at %s (%s): %s; its files are copied into "
+			 "the master store",
+			 rlog_esc(&s->log, v->mnt_real), rlog_esc(&s->log, v->store_real),
+			 rlog_esc(&s->log, why));
+		free(v->store_real);
+		free(v->store_logical);
+		v->store_real = v->store_logical = NULL;
 	}
 	if (s->so->overwrite && s->lock_fd >= 0 && guard_old_store(s))
 		return -1;

@@ -9,6 +9,11 @@
 #include "exitcodes.h"
 #include "storeparent.h"
 
+bool volparent_unsafe(const char *path, char *why, size_t whysz)
+{
+	return storeparent_check(path, geteuid(), why, whysz) == 1;
+}
+
 int volparent_enforce(const char *verb, const char *mount, const char *path, bool allow,
 		      struct rlog *log)
 {
