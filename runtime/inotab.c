@@ -24,8 +24,8 @@ static struct slot_head *slot(const struct inotab *t, size_t i)
 
 static size_t home_of(const struct inotab *t, uint64_t a, uint64_t b, uint64_t c)
 {
-	uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (b * 0xc2b2ae3d27d4eb4full) ^
-		     (c * 0x165667b19e3779f9ull);
+	uint64_t h =
+	    (a * 0x9e3779b97f4a7c15ull) ^ (b * 0xc2b2ae3d27d4eb4full) ^ (c * 0x165667b19e3779f9ull);
 	h ^= h >> 29;
 	return (size_t)h & (t->cap - 1);
 }

@@ -92,7 +92,7 @@ for mode in copy link; do
 	assert_eq "1000 640" "$(stat -c '%u %a' "$B/many/n/17")" "$mode: owner and mode"
 	expect_rc 0 "$MIGSTATE" verify "$S"
 done
-expect_rc 0 "$MIGSTATE" rd "$S" -y
+expect_rc 0 "$MIGSTATE" rd "$S" -y --root "$R2" # every name restored there
 
 # --- inodes on the store volume ------------------------------------------------------
 # fill_inodes DIR KEEP: create empty files in DIR until only KEEP inodes are free.
@@ -111,23 +111,23 @@ rm -rf "$A/many" "$A/limit"
 mkdir -p "$A/docs/a" "$A/docs/b"
 for i in $(seq 1 20); do echo "doc $i" >"$A/docs/a/$i.txt"; echo "doc $i" >"$A/docs/b/$i.txt"; done
 chown -R 1000:1000 "$A"
-SCAN0=(--plan "$T/p.plan" --nocompress --root "$R" --min-free 0)
+SCAN0=(--plan "$T/p.plan" --nocompress --root "$R")
 fill_inodes "$T/few" 0
-expect_rc 29 "$MIGSTATE" scan "$T/few/store" "${SCAN0[@]}"
+expect_rc 29 "$MIGSTATE" scan "$T/few/store" "${SCAN0[@]}" --min-free 0
 assert_contains "$OUT" "not enough free inodes" "no free inode: the space refusal names inodes"
 assert_no_path "$T/few/store"
 rm -rf "$T/few/fill"
 fill_inodes "$T/few" 40 # 40 copies and their directories need more than 40
-expect_rc 0 "$MIGSTATE" scan "$T/few/store" "${SCAN0[@]}" --estimate "$T/est2.xml"
+expect_rc 0 "$MIGSTATE" scan "$T/few/store" "${SCAN0[@]}" --min-free 0 --estimate "$T/est2.xml"
 grep -q 'fits="no"' "$T/est2.xml" || fail "the estimate ignores inodes: $(cat "$T/est2.xml")"
 grep -q 'inodesUsed="61" freeInodes="40"' "$T/est2.xml" ||
 	fail "inodes: 40 copies + 5 directories + 16 for the store itself: $(cat "$T/est2.xml")"
-expect_rc 29 "$MIGSTATE" scan "$T/few/store" "${SCAN0[@]}"
+expect_rc 29 "$MIGSTATE" scan "$T/few/store" "${SCAN0[@]}" --min-free 0
 assert_contains "$OUT" "not enough free inodes" "too few free inodes: the space refusal names inodes"
 assert_no_path "$T/few/store"
 rm -rf "$T/few/fill"
 # --min-free keeps inodes free too: 16 MB would hold 1,024 of them, more than there are
 expect_rc 29 "$MIGSTATE" scan "$T/few/store" "${SCAN0[@]}" --min-free 16
 assert_contains "$OUT" "1024 to keep free" "--min-free counts inodes"
-expect_rc 0 "$MIGSTATE" scan "$T/few/store" "${SCAN0[@]}"
+expect_rc 0 "$MIGSTATE" scan "$T/few/store" "${SCAN0[@]}" --min-free 0
 assert_eq 40 "$(find "$T/few/store/MIGSTATE/File" -type f | wc -l)" "copies in the store"
