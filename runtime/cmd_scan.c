@@ -55,7 +55,8 @@ static void scan_usage(FILE *out)
 	    "  --listfiles FILE      write every captured path to FILE\n"
 	    "  --estimate FILE       write what the store would cost (bytes to copy per\n"
 	    "                        volume, files to link) to FILE; creates no store\n"
-	    "  --min-free MB         free space to keep on every store volume (default 250)\n"
+	    "  --min-free MB         free space to keep on every store volume (default 250),\n"
+	    "                        and one free inode per 16 KiB of it\n"
 	    "  --in-use writers      also treat files open for writing by another process as\n"
 	    "                        in use (default: only files locked by one)\n"
 	    "  --trace               trace every decision on stderr\n"
@@ -70,7 +71,7 @@ static void scan_usage(FILE *out)
 		     "Exit codes: 0 done; 2 an encrypted file under --efs abort, or interrupted;\n"
 		     "3 done but --continue skipped errors; 11 bad command line; 27 STORE exists\n"
 		     "(use -o), is not a store of ours, another user owns or can write it or\n"
-		     "could replace it; 29 not enough free space; 35 -o refused: the old store\n"
+		     "could replace it; 29 not enough free space or inodes; 35 -o refused: the old store\n"
 		     "holds the only copy of some data; 39 the plan cannot be used; 61 stopped\n"
 		     "at an error; 71 cannot start (log); 72 the store could not be written; 75\n"
 		     "another migstate command is using the store.\n");

@@ -261,6 +261,10 @@ int copy_file(int srcdir, const char *srcname, int dstdir, const char *dstname, 
 	}
 	struct timespec times[2] = {st.st_atim, st.st_mtim};
 	futimens(dst, times);
+	if (fstat(dst, &res->made) != 0) {
+		wside = true;
+		goto fail_tmp;
+	}
 	if (close(dst) != 0) {
 		dst = -1;
 		wside = true;

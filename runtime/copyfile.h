@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 enum copy_how { COPY_CLONE, COPY_RANGE, COPY_RW };
@@ -28,6 +29,7 @@ struct copy_result {
 	uint64_t bytes;	 /* data bytes written (0 for a clone) */
 	bool store_side; /* the failure was writing the destination (ENOSPC ...) */
 	bool dropped;	 /* the source had a set-id bit or a capability the copy has not */
+	struct stat made; /* on success: the copy's inode as made (owner, mode set) */
 };
 
 #define COPY_NO_CLONE 1u   /* never FICLONE (the caller wants real copies) */

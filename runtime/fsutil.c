@@ -65,8 +65,8 @@ static int open_beneath(int rootfd, const char *p, size_t len)
 		memcpy(rel + 2, p + off, len - off);
 		rel[2 + len - off] = 0;
 		struct open_how how = {
-			.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		    .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+		    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 		};
 		long fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
 		if (fd >= 0)
@@ -122,12 +122,12 @@ bool fs_link_dangles(int rootfd, const char *logical, int dirfd, const char *nam
 
 /* --- EINTR ------------------------------------------------------------------------- */
 
-#define RETRY(call)                                                                   \
-	do {                                                                          \
-		int rc_, n_ = 0;                                                      \
-		while ((rc_ = (call)) != 0 && errno == EINTR && ++n_ < FS_EINTR_TRIES) \
-			;                                                             \
-		return rc_;                                                           \
+#define RETRY(call)                                                                                \
+	do {                                                                                       \
+		int rc_, n_ = 0;                                                                   \
+		while ((rc_ = (call)) != 0 && errno == EINTR && ++n_ < FS_EINTR_TRIES)             \
+			;                                                                          \
+		return rc_;                                                                        \
 	} while (0)
 
 int fs_linkat(int olddirfd, const char *oldname, int newdirfd, const char *newname, int flags)
@@ -181,4 +181,24 @@ int fs_tmpfile(int dirfd)
 	if (fd < 0)
 		fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	return fd;
+}
+
+/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; without it the kernel answers ENOENT and
+ * /proc's link to the fd does the same job (remembered, so an unprivileged run asks
+ * once). */
+int fs_link_fd(int ofd, int dfd, const char *name)
+{
+	static bool no_empty_path;
+	if (!no_empty_path) {
+		if (fs_linkat(ofd, "", dfd, name, AT_EMPTY_PATH) == 0)
+			return 0;
+		if (errno != ENOENT)
+			return -1;
+	}
+	char proc[40];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", ofd);
+	if (fs_linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW) != 0)
+		return -1;
+	no_empty_path = true; /* ENOENT came from the missing capability, not the file */
+	return 0;
 }

@@ -33,6 +33,9 @@ int fs_tmpfile(int dirfd);
 /* pwrite all N bytes of B at OFF (EINTR retried; a short write of 0 is EIO). 0 or -1. */
 int fs_pwrite_all(int fd, const void *b, size_t n, off_t off);
 int fs_linkat(int olddirfd, const char *oldname, int newdirfd, const char *newname, int flags);
+/* Link the very inode behind OFD (an O_PATH fd) as DFD/NAME: nothing swapped in under
+ * a name after the caller checked OFD can be linked instead. 0, or -1 with errno. */
+int fs_link_fd(int ofd, int dfd, const char *name);
 int fs_mkdirat(int dirfd, const char *name, mode_t mode);
 int fs_renameat(int olddirfd, const char *oldname, int newdirfd, const char *newname);
 int fs_renameat2(int olddirfd, const char *oldname, int newdirfd, const char *newname,

@@ -167,6 +167,7 @@ static void cleanup_loader(struct loader *L)
 	spill_free(&L->acts);
 	spill_free(&L->fix);
 	same_free(&L->same);
+	links_free(L);
 	free(L->pathbuf);
 	free(L->tgtbuf);
 	dm_free(&L->dirs);
@@ -239,6 +240,7 @@ int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
 	memset(st, 0, sizeof *st);
 	spill_init(&L.acts, -1, ACTS_MEM);
 	spill_init(&L.fix, -1, FIX_MEM);
+	links_init(&L);
 	dirsafe_init(&L.safe, log, o->keep_dir_modes, o->dry_run, o->ro->json ? stderr : stdout);
 	rlog_progress(log, "PHASE", "Initializing", (char *)NULL);
 	int rc = open_inputs(&L);

@@ -20,6 +20,7 @@
 #include "decide.h"
 #include "dirmeta.h"
 #include "dirsafe.h"
+#include "inotab.h"
 #include "load.h"
 #include "merge.h"
 #include "plan.h"
@@ -79,6 +80,7 @@ struct loader {
 	int scache_fd;
 	struct spill fix; /* copies whose times are checked at the end (struct fixup) */
 	struct same_ctx same; /* "is this the captured file?" (sameobj.h) */
+	struct inotab restored; /* captured inodes with several names -> the copy restored */
 	bool stop;
 	int exit;
 };
@@ -160,6 +162,19 @@ void load_placed(struct loader *L, const struct obj *ob, const char *dir, const 
 		 const char *note);
 /* Apply one action: the object at each of its destinations. */
 void apply_action(struct loader *L, const struct sw_rec *r, const struct action *a);
+
+/* --- load_links.c ---------------------------------------------------------------- */
+
+void links_init(struct loader *L);
+void links_free(struct loader *L);
+/* Before copying OB to DFD/TARGET: link the copy already restored for another name of
+ * the same captured inode there instead. 1 linked, 0 none to link (copy it), -1 errno
+ * (EEXIST: something appeared at TARGET). */
+int links_restore(struct loader *L, const struct obj *ob, int dfd, const char *target);
+/* After OB was copied to DFD/NAME (the cached destination directory), as MADE: later
+ * names of its captured inode link to it. */
+void links_remember(struct loader *L, const struct obj *ob, int dfd, const char *name,
+		    const struct stat *made);
 
 /* --- load_conflict.c ------------------------------------------------------------- */
 

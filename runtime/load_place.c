@@ -171,6 +171,7 @@ int load_place_object(struct obj *ob, int dfd, const char *name, bool replace, e
 {
 	struct loader *L = ob->L;
 	char tmp[64];
+	struct copy_result cr;
 	if (ob->r->r.type != CT_FILE || replace)
 		tmp_name(name, tmp, sizeof tmp);
 	if (ob->r->r.type != CT_FILE) {
@@ -198,10 +199,18 @@ int load_place_object(struct obj *ob, int dfd, const char *name, bool replace, e
 				return -1;
 		}
 		if (!linked) {
-			struct copy_result cr;
 			const char *target = replace ? tmp : name;
 			if (replace)
 				unlinkat(dfd, tmp, 0);
+			/* another name of the same captured inode was copied already: a link
+			 * of that copy (load_links.c) */
+			int lr = links_restore(L, ob, dfd, target);
+			if (lr < 0)
+				return -1;
+			linked = lr == 1;
+		}
+		if (!linked) {
+			const char *target = replace ? tmp : name;
 			/* a clone where the filesystem shares extents (the payload of a reflinked
 			 * entry back into its btrfs subvolume: free), else a copy; FAT and other
 			 * filesystems without owners or modes get the data (copyfile.h) */
@@ -214,10 +223,14 @@ int load_place_object(struct obj *ob, int dfd, const char *name, bool replace, e
 			if (cr.how == COPY_CLONE)
 				L->st->reflinked++;
 			add_fixup(L, dfd, name, &ob->pst);
-			if (!replace)
+			if (!replace) {
+				links_remember(L, ob, dfd, name, &cr.made);
 				return 0;
+			}
 		} else {
 			*how = P_LINKED;
+			if (!replace)
+				return 0;
 		}
 	}
 	int rc = replace ? fs_renameat(dfd, tmp, dfd, name)
@@ -228,6 +241,8 @@ int load_place_object(struct obj *ob, int dfd, const char *name, bool replace, e
 		errno = saved;
 		return -1;
 	}
+	if (*how == P_COPIED)
+		links_remember(L, ob, dfd, name, &cr.made);
 	return 0;
 }
 

@@ -117,31 +117,47 @@ char *logical_of(const struct scan *s, const char *real)
 	return strdup(*rest ? rest : "/");
 }
 
-/* statvfs free bytes at PATH or its deepest existing ancestor. */
-uint64_t free_at(const char *path, uint64_t *total)
+/* statvfs of PATH or of its deepest existing ancestor. 0, or -1. */
+static int statvfs_at(const char *path, struct statvfs *v)
 {
 	char *p = strdup(path);
-	struct statvfs v;
-	uint64_t r = 0;
+	int rc = -1;
 	if (!p)
-		return 0;
+		return -1;
 	for (;;) {
-		if (statvfs(p, &v) == 0) {
-			r = (uint64_t)v.f_bavail * v.f_frsize;
-			if (total)
-				*total = (uint64_t)v.f_blocks * v.f_frsize;
+		if (statvfs(p, v) == 0) {
+			rc = 0;
 			break;
 		}
 		char *sl = strrchr(p, '/');
 		if (!sl || sl == p) {
-			if (statvfs("/", &v) == 0)
-				r = (uint64_t)v.f_bavail * v.f_frsize;
+			rc = statvfs("/", v);
 			break;
 		}
 		*sl = 0;
 	}
 	free(p);
-	return r;
+	return rc;
+}
+
+/* statvfs free bytes at PATH or its deepest existing ancestor. */
+uint64_t free_at(const char *path, uint64_t *total)
+{
+	struct statvfs v;
+	if (statvfs_at(path, &v) != 0)
+		return 0;
+	if (total)
+		*total = (uint64_t)v.f_blocks * v.f_frsize;
+	return (uint64_t)v.f_bavail * v.f_frsize;
+}
+
+bool free_inodes_at(const char *path, uint64_t *avail)
+{
+	struct statvfs v;
+	if (statvfs_at(path, &v) != 0 || v.f_files == 0)
+		return false; /* no fixed number of inodes (btrfs, FAT ...): nothing to count */
+	*avail = (uint64_t)v.f_favail;
+	return true;
 }
 
 const char *scan_mb(uint64_t bytes, char *buf, size_t n)
@@ -373,7 +389,8 @@ static void cleanup(struct scan *s)
 	for (size_t i = 0; i < s->nsv; i++)
 		svol_free(&s->sv[i]);
 	free(s->sv);
-	ih_free(&s->copies);
+	inotab_free(&s->copies);
+	inotab_free(&s->plan_copies);
 	for (size_t i = 0; i < s->nfirsts; i++)
 		free(s->firsts[i].path);
 	free(s->firsts);

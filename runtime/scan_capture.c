@@ -132,26 +132,6 @@ static int do_copy(struct scan *s, struct item *it, int sfd, const struct statx 
 	return 0;
 }
 
-/* Link the inode behind OFD as DFD/NAME. AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH;
- * without it the kernel answers ENOENT and /proc's link to the fd does the same job
- * (remembered, so an unprivileged scan asks once). */
-static int link_fd(int ofd, int dfd, const char *name)
-{
-	static bool no_empty_path;
-	if (!no_empty_path) {
-		if (fs_linkat(ofd, "", dfd, name, AT_EMPTY_PATH) == 0)
-			return 0;
-		if (errno != ENOENT)
-			return -1;
-	}
-	char proc[40];
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", ofd);
-	if (fs_linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW) != 0)
-		return -1;
-	no_empty_path = true; /* ENOENT came from the missing capability, not the file */
-	return 0;
-}
-
 /* Link IT into the store of its volume. 0 linked; 1 cannot link here (clone or copy it);
  * -1 failed (errno). */
 static int do_link(struct scan *s, struct item *it, int sfd, const struct statx *x,
@@ -183,7 +163,7 @@ static int do_link(struct scan *s, struct item *it, int sfd, const struct statx 
 		errno = e;
 		return -1;
 	}
-	int lrc = pre.st_nlink > 0 ? link_fd(ofd, dfd, name) : (errno = ENOENT, -1);
+	int lrc = pre.st_nlink > 0 ? fs_link_fd(ofd, dfd, name) : (errno = ENOENT, -1);
 	int le = errno;
 	close(ofd);
 	errno = le;
@@ -334,7 +314,7 @@ static int link_first(struct scan *s, struct item *it, int sfd, struct cat_recor
 		close(ofd);
 		return store_failure(s, "creating the payload directory for", it->path, e);
 	}
-	int lrc = link_fd(ofd, dfd, name);
+	int lrc = fs_link_fd(ofd, dfd, name);
 	close(ofd);
 	if (lrc != 0)
 		return 0;

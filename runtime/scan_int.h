@@ -20,6 +20,7 @@
 
 #include "bind.h"
 #include "catalog.h"
+#include "inotab.h"
 #include "locks.h"
 #include "logging.h"
 #include "plan.h"
@@ -39,6 +40,7 @@ struct item {
 	uint32_t rule, ctx;
 	uint64_t dev, ino;
 	uint64_t est;	/* bytes a copy would take */
+	uint32_t nlink; /* names of the inode when classified (> 1: others may come) */
 	uint16_t flags; /* CF_* */
 	uint8_t type;	/* enum cat_type */
 	uint8_t act;	/* enum item_act */
@@ -86,16 +88,12 @@ struct svol {
 	uint64_t n_reflink, n_copyup;	     /* plan: clones (anywhere), links copying up */
 	uint64_t copyup_bytes;		     /* plan: bytes copied up on this volume */
 	uint64_t from_bytes;		     /* plan: bytes of its files copied into the master */
+	uint64_t n_inodes;		     /* plan: inodes its store takes (copies, clones,
+						payload directories) */
+	char *plan_dir;			     /* plan: the last payload directory counted */
+	size_t plan_dirlen, plan_dircap;
 	uint64_t did_link;		     /* captured */
 	struct pdir pd;			     /* last payload directory */
-};
-/* (dev, ino) -> item index of the first copy of an inode and the svol whose store holds
- * it, so later names link to it. */
-struct ihash {
-	uint64_t *dev, *ino;
-	size_t *idx;
-	uint32_t *vol;
-	size_t cap, n;
 };
 /* Can files of volume SRC be cloned into the store of volume DST? Tried once per pair
  * (and per layer on overlayfs: LOWER). */
@@ -168,7 +166,8 @@ struct scan {
 	size_t npstk;
 	char *dirbuf; /* item_dir() */
 	size_t dirbufcap;
-	struct ihash copies; /* -> firsts */
+	struct inotab copies;	   /* (dev, ino) -> the copy later names link to (firsts) */
+	struct inotab plan_copies; /* (dev, ino, store) -> names planned (plan_payloads) */
 	struct first_copy *firsts;
 	size_t nfirsts;
 	struct clone_probe *probes;
@@ -216,6 +215,8 @@ bool scan_within(const char *p, const char *dir);
 char *logical_of(const struct scan *s, const char *real);
 /* statvfs free bytes at PATH or its deepest existing ancestor (*TOTAL: its size). */
 uint64_t free_at(const char *path, uint64_t *total);
+/* The free inodes there (*AVAIL), false when its filesystem has no fixed number. */
+bool free_inodes_at(const char *path, uint64_t *avail);
 /* BYTES as "12.3 MB" in BUF. */
 const char *scan_mb(uint64_t bytes, char *buf, size_t n);
 /* The catalog type (enum cat_type) of a stat mode. */
@@ -254,10 +255,11 @@ int ds_open(struct dstack *d, int base, const char *dir, size_t len, bool mkdirs
 
 /* --- scan_copies.c --------------------------------------------------------------- */
 
-/* The first copy of inode (DEV, INO): its index in s->firsts and the svol holding it. */
-bool ih_find(const struct ihash *h, uint64_t dev, uint64_t ino, size_t *idx, uint32_t *vol);
-void ih_free(struct ihash *h);
-void ih_put(struct ihash *h, uint64_t dev, uint64_t ino, size_t idx, uint32_t vol);
+/* The copy of inode (DEV, INO) later names link to: its index in s->firsts and the svol
+ * holding it. */
+bool ih_find(const struct inotab *h, uint64_t dev, uint64_t ino, size_t *idx, uint32_t *vol);
+/* Make (IDX, VOL) that copy (replacing an earlier one: its links ran out, EMLINK). */
+void ih_put(struct inotab *h, uint64_t dev, uint64_t ino, size_t idx, uint32_t vol);
 
 /* --- scan_volumes.c -------------------------------------------------------------- */
 
@@ -292,7 +294,9 @@ int scan_pass1(struct scan *s);
 void plan_payloads(struct scan *s);
 /* Decide which volumes get a store of their own (before anything is created). */
 int choose_stores(struct scan *s);
-/* Enough free space on every store volume? 0, or -1 (reported unless QUIET). */
+/* Inodes the store of V will take; *KEEP: those --min-free keeps free besides. */
+uint64_t store_inodes(const struct scan *s, const struct svol *v, uint64_t *keep);
+/* Enough free space and inodes on every store volume? 0, or -1 (reported unless QUIET). */
 int scan_check_space(struct scan *s, bool quiet);
 
 /* --- scan_stores.c --------------------------------------------------------------- */

@@ -3,6 +3,7 @@
 #include "scan_int.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
@@ -78,6 +79,59 @@ static bool can_clone(struct scan *s, const struct item *it, int d)
 	return ok == 1;
 }
 
+/* Payload directories the store of V must make for a file in DIR (LEN bytes): the
+ * components of DIR below what it shares with the last directory counted there. Items
+ * come in walk order (pre-order: a directory's subtree is contiguous), so a directory
+ * left behind never comes back and one path per store is enough to count each once. */
+static uint64_t new_payload_dirs(struct svol *v, const char *dir, size_t len)
+{
+	if (len == 1 && dir[0] == '/')
+		len = 0; /* File/ itself */
+	const char *p = v->plan_dir;
+	size_t pl = v->plan_dirlen, k = 0, common;
+	while (k < len && k < pl && dir[k] == p[k])
+		k++;
+	if (k == len && (k == pl || p[k] == '/'))
+		common = len; /* DIR is the last one or above it */
+	else if (k == pl && dir[k] == '/')
+		common = k; /* the last one is above DIR */
+	else
+		for (common = k; common > 0 && (common >= len || dir[common] != '/');)
+			common--; /* back to the component where they part */
+	uint64_t n = 0;
+	for (size_t i = common; i < len; i++)
+		n += dir[i] == '/';
+	if (len + 1 > v->plan_dircap) {
+		size_t cap = len + 256;
+		char *q = realloc(v->plan_dir, cap);
+		if (!q)
+			return n + 64; /* cannot follow the path: count its depth again next time */
+		v->plan_dir = q;
+		v->plan_dircap = cap;
+	}
+	memcpy(v->plan_dir, dir, len);
+	v->plan_dirlen = len;
+	return n;
+}
+
+/* Does this name of IT need a file of its own in the store of volume D? Names of one
+ * inode share one copy (or clone) there: the first name makes it, the others are links
+ * to it, and a fresh one starts only where the store's filesystem refuses another link
+ * (EMLINK). Only inodes with other names are remembered, until all of them came. */
+static bool new_payload_inode(struct scan *s, const struct item *it, size_t d)
+{
+	if (it->nlink <= 1)
+		return true;
+	uint64_t *names = inotab_put(&s->plan_copies, it->dev, it->ino, d);
+	if (!names)
+		return true; /* no memory: counted per name (more, never less) */
+	uint64_t lmax = s->sv[d].link_max ? s->sv[d].link_max : 1;
+	bool fresh = *names % lmax == 0;
+	if (++*names >= it->nlink)
+		inotab_del(&s->plan_copies, it->dev, it->ino, d);
+	return fresh;
+}
+
 /* Where each file's payload goes and what that costs, per volume. Run after the walk,
  * and again when the stores exist (a store that could not be made sends its files on
  * to the master): an item only ever moves from link to clone to copy.
@@ -86,14 +140,20 @@ static bool can_clone(struct scan *s, const struct item *it, int d)
  *   A_REFLINK  a clone in its home store (its own, the enclosing mount's for a btrfs
  *              subvolume): immutable and append-only files, files at the link limit,
  *              subvolumes -- free where the filesystem shares extents;
- *   A_COPY     the master store: by a clone when the master can take one, else copied. */
+ *   A_COPY     the master store: by a clone when the master can take one, else copied.
+ * Bytes and inodes are counted once per inode (new_payload_inode), the directories of
+ * each store once (new_payload_dirs). */
 void plan_payloads(struct scan *s)
 {
 	for (size_t i = 0; i < s->nsv; i++) {
 		struct svol *v = &s->sv[i];
 		v->n_link = v->n_copy = v->copy_bytes = v->n_reflink = v->n_copyup = 0;
-		v->copyup_bytes = v->from_bytes = 0;
+		v->copyup_bytes = v->from_bytes = v->n_inodes = 0;
+		v->plan_dirlen = 0;
 	}
+	if (!s->plan_copies.vsize)
+		inotab_init(&s->plan_copies, sizeof(uint64_t));
+	inotab_clear(&s->plan_copies);
 	enum overlay_mode om = s->so->overlay;
 	struct icur cur;
 	for (struct item *it = ic_first(&s->items, &cur, true); it; it = ic_next(&cur)) {
@@ -113,6 +173,8 @@ void plan_payloads(struct scan *s)
 			it->act = A_REFLINK;
 		else if (it->act == A_REFLINK && !(home_ok && can_clone(s, it, h)))
 			it->act = A_COPY;
+		size_t d = it->act == A_COPY ? 0 : (size_t)h; /* the store taking its payload */
+		s->sv[d].n_inodes += new_payload_dirs(&s->sv[d], it->path, it->dirlen);
 		if (it->act == A_LINK && it->copyup) {
 			v->n_copyup++;
 			v->copyup_bytes += it->est;
@@ -120,10 +182,14 @@ void plan_payloads(struct scan *s)
 			v->n_link++;
 		} else if (it->act == A_REFLINK || (!it->plain && can_clone(s, it, 0))) {
 			v->n_reflink++;
+			s->sv[d].n_inodes += new_payload_inode(s, it, d);
 		} else {
 			v->n_copy++;
-			v->from_bytes += it->est;
-			s->sv[0].copy_bytes += it->est;
+			if (new_payload_inode(s, it, 0)) {
+				v->from_bytes += it->est;
+				s->sv[0].copy_bytes += it->est;
+				s->sv[0].n_inodes++;
+			}
 		}
 	}
 	ic_end(&cur);
@@ -218,8 +284,22 @@ int choose_stores(struct scan *s)
 	return 0;
 }
 
+/* Inodes a store takes besides its payload: MIGSTATE, File/, store.id and its
+ * replacement, the catalog, lists moved to temporary files, missing parents. */
+#define STORE_OWN_INODES 16
+/* --min-free keeps inodes free too: as many as that much space holds on a filesystem
+ * made with ext4's default ratio (one inode per 16 KiB). */
+#define MIN_FREE_BYTES_PER_INODE 16384
+
+uint64_t store_inodes(const struct scan *s, const struct svol *v, uint64_t *keep)
+{
+	*keep = s->so->min_free / MIN_FREE_BYTES_PER_INODE;
+	return v->n_inodes + STORE_OWN_INODES;
+}
+
 /* Space: min_free on every store volume, plus every copied byte on the master's and
- * every byte overlayfs will copy up on an overlay volume's. */
+ * every byte overlayfs will copy up on an overlay volume's; and the inodes each store
+ * takes (payload directories, copies, clones) plus as many as min_free would hold. */
 int scan_check_space(struct scan *s, bool quiet)
 {
 	char a[32], b2[32], c[32], d[32];
@@ -227,20 +307,30 @@ int scan_check_space(struct scan *s, bool quiet)
 		struct svol *v = &s->sv[i];
 		if (!v->master && !v->store_real)
 			continue;
+		const char *where = v->master ? s->store_real : v->store_real;
 		uint64_t copies = (v->master ? v->copy_bytes : 0) + v->copyup_bytes;
 		uint64_t need = s->so->min_free + copies;
-		uint64_t have = free_at(v->master ? s->store_real : v->store_real, NULL);
-		if (have >= need)
+		uint64_t have = free_at(where, NULL);
+		uint64_t keep, inodes = store_inodes(s, v, &keep), ifree;
+		bool inodes_ok = !free_inodes_at(where, &ifree) || ifree >= inodes + keep;
+		if (have >= need && inodes_ok)
 			continue;
-		if (!quiet)
+		if (!quiet && have < need)
 			rlog_msg(&s->log, RL_ERROR,
 				 "not enough free space on the volume mounted at %s (store %s): "
 				 "%s free, %s needed (%s to copy + %s to keep free)",
-				 rlog_esc(&s->log, v->mnt_real),
-				 rlog_esc(&s->log, v->master ? s->store_real : v->store_real),
+				 rlog_esc(&s->log, v->mnt_real), rlog_esc(&s->log, where),
 				 scan_mb(have, a, sizeof a), scan_mb(need, b2, sizeof b2),
 				 scan_mb(copies, c, sizeof c),
 				 scan_mb(s->so->min_free, d, sizeof d));
+		else if (!quiet)
+			rlog_msg(&s->log, RL_ERROR,
+				 "not enough free inodes on the volume mounted at %s (store %s): "
+				 "%" PRIu64 " free, %" PRIu64 " needed (%" PRIu64
+				 " for the store's copies and directories + %" PRIu64
+				 " to keep free, --min-free / 16 KiB)",
+				 rlog_esc(&s->log, v->mnt_real), rlog_esc(&s->log, where), ifree,
+				 inodes + keep, inodes, keep);
 		return -1;
 	}
 	return 0;

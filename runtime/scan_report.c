@@ -90,9 +90,20 @@ int write_estimate(struct scan *s)
 		fprintf(f,
 			" subvolume=\"%s\" filesToReflink=\"%" PRIu64 "\" filesToCopyUp=\"%" PRIu64
 			"\" bytesToCopyUp=\"%" PRIu64 "\" bytesCopiedToMaster=\"%" PRIu64
-			"\" bytesUsed=\"%" PRIu64 "\"/>\n",
+			"\" bytesUsed=\"%" PRIu64,
 			v->subvol ? "yes" : "no", v->n_reflink, v->n_copyup, v->copyup_bytes,
 			v->from_bytes, v->copyup_bytes + (v->master ? v->copy_bytes + catalog : 0));
+		/* inodes: what the store takes (each inode once, its directories); the free
+		 * ones where the filesystem has a fixed number */
+		uint64_t keep, ifree;
+		fprintf(f, "\" inodesUsed=\"%" PRIu64 "\"",
+			v->master || v->store_real ? store_inodes(s, v, &keep) : 0);
+		if (free_inodes_at(v->master	   ? s->store_real
+				   : v->store_real ? v->store_real
+						   : v->mnt_real,
+				   &ifree))
+			fprintf(f, " freeInodes=\"%" PRIu64 "\"", ifree);
+		fputs("/>\n", f);
 	}
 	fprintf(f, "  </migstate>\n</PreMigration>\n");
 	if (fclose(f) != 0)

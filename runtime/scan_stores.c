@@ -182,8 +182,10 @@ int create_stores(struct scan *s)
 		drop_old_volume_stores(s);
 	int mtop = -1;
 	m->meta_fd = store_create(s->store_real, s->so->overwrite, &mtop, err, sizeof err);
+	if (m->meta_fd < 0 && (errno == ENOSPC || errno == EDQUOT))
+		s->exit = EXIT_STARTUP; /* the space check passed, then the room went */
 	if (m->meta_fd < 0 || lock_master(s, mtop) || open_file_dir(m)) {
-		if (!s->exit)
+		if (!s->exit || s->exit == EXIT_STARTUP)
 			rlog_msg(&s->log, RL_ERROR, "store %s: %s",
 				 rlog_esc(&s->log, s->store_real),
 				 m->meta_fd < 0 ? err : strerror(errno));

@@ -20,6 +20,7 @@ void svol_free(struct svol *v)
 	free(v->store_real);
 	free(v->store_logical);
 	free(v->upper);
+	free(v->plan_dir);
 	if (v->probe_fd >= 0)
 		close(v->probe_fd);
 	if (v->meta_fd >= 0)

@@ -146,6 +146,7 @@ int scan_classify(struct scan *s, struct item *it, const struct statx *x)
 		it->act = A_COPY;
 	}
 	it->est = copy_cost(x->stx_size, x->stx_blocks);
+	it->nlink = x->stx_nlink;
 out:
 	free(dir);
 	return rc;
