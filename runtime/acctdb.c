@@ -219,7 +219,7 @@ int acctdb_read(int rootfd, struct acct_db *db, char *err, size_t errsz)
 		enum acct_kind kind;
 		int required;
 	} files[] = {{"/etc/passwd", ACCT_PASSWD, 1},
-		     {"/etc/group", ACCT_GROUP, 1},
+		     {"/etc/group", ACCT_GROUP, 0},
 		     {"/etc/shadow", ACCT_SHADOW, 0},
 		     {"/etc/gshadow", ACCT_GSHADOW, 0}};
 	memset(db, 0, sizeof *db);

@@ -6,7 +6,7 @@
  * name or one holding a control character, ids that are not plain decimal numbers below
  * 2^32 - 1, lines over ACCT_LINE_MAX bytes. A second entry with a name (or, for passwd
  * and group, an id) already seen is a duplicate: the first wins, as for getpwnam(3) and
- * getpwuid(3), and duplicates are counted. passwd and group must exist; shadow and
+ * getpwuid(3), and duplicates are counted. passwd must exist; group, shadow and
  * gshadow may not (then they are empty). */
 #ifndef MIGRT_ACCTDB_H
 #define MIGRT_ACCTDB_H

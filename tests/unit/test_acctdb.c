@@ -1,6 +1,7 @@
 /* test_acctdb.c - the passwd/group/shadow/gshadow readers (runtime/acctdb.c) against
  * hostile and damaged lines. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "acctdb.h"
@@ -120,4 +121,23 @@ Test(acctdb, ids)
 	cr_expect_eq(acctdb_parse_id("+1"), ACCT_ID_INVALID);
 	cr_expect_eq(acctdb_parse_id("12345678901"), ACCT_ID_INVALID);
 	cr_expect_eq(acctdb_parse_id("1 "), ACCT_ID_INVALID);
+}
+
+#include "idset.h"
+
+Test(idset, many_ids_once_each_sorted)
+{
+	struct idset s = {0};
+	for (uint32_t i = 0; i < 5000; i++)
+		cr_assert_eq(idset_add(&s, (i * 7919u) % 3001u), 0);
+	cr_assert_eq(idset_add(&s, UINT32_MAX), 0, "the invalid id is ignored");
+	size_t n;
+	uint32_t *v = idset_sorted(&s, &n);
+	cr_assert_eq(n, 3001);
+	for (size_t i = 0; i < n; i++)
+		cr_expect_eq(v[i], i);
+	free(v);
+	idset_free(&s);
+	cr_expect_null(idset_sorted(&s, &n));
+	cr_expect_eq(n, 0);
 }
