@@ -33,7 +33,7 @@ static void rd_usage(FILE *out)
 	    "                default: a directory on the way not root's, or writable by others)\n"
 	    "Exit: 0 removed; 2 declined; 11 usage (or no terminal and no -y); 27 not a store\n"
 	    "of ours, or another user could replace it; 34 not permitted; 35 something was\n"
-	    "kept or is pending.\n",
+	    "kept or is pending; 72 rd could not finish (too many open files).\n",
 	    RD_PENDING_ENV, RD_PENDING_DEFAULT);
 }
 
@@ -158,6 +158,12 @@ int cmd_rd(int argc, char **argv)
 	if (r.unmounted)
 		fprintf(stderr, "migstate rd: %zu volume%s not mounted: mount and run rd again.\n",
 			r.unmounted, r.unmounted == 1 ? " is" : "s are");
+	if (r.no_fds)
+		fprintf(stderr,
+			"migstate rd: too many open files (exit 72): %zu entr%s could not be "
+			"looked at; nothing of them was removed. Raise the limit (ulimit -n) or "
+			"close descriptors and run rd again.\n",
+			r.no_fds, r.no_fds == 1 ? "y" : "ies");
 	if (rc == EXIT_NOT_PERMITTED)
 		fprintf(
 		    stderr,

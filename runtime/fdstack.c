@@ -204,6 +204,10 @@ int fds_top(struct fdstack *s)
 int fds_push(struct fdstack *s, const char *name, size_t nl, fds_open_fn fn, void *ctx,
 	     const struct fds_id *expect)
 {
+	if (!nl || memchr(name, '/', nl) || (name[0] == '.' && (nl == 1 || (nl == 2 && name[1] == '.')))) {
+		errno = EINVAL; /* one component, never a way up */
+		return -1;
+	}
 	size_t pend = s->n ? s->lv[s->n - 1].end : 0;
 	if (ensure(s, s->n + 1, pend + 1 + nl) != 0) {
 		errno = ENOMEM;
