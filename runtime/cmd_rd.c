@@ -34,8 +34,8 @@ static void rd_usage(FILE *out)
 	    "Exit: 0 removed; 2 declined; 11 usage (or no terminal and no -y); 27 not a store\n"
 	    "of ours, another user could replace it or owns or can write part of it, or a\n"
 	    "pending record names another store than the one at its path; 34 not\n"
-	    "permitted; 35 something was kept or is pending; 75 another migstate command\n"
-	    "is using the store.\n",
+	    "permitted; 35 something was kept or is pending; 72 rd could not finish (too\n"
+	    "many open files); 75 another migstate command is using the store.\n",
 	    RD_PENDING_ENV, RD_PENDING_DEFAULT);
 }
 
@@ -160,6 +160,12 @@ int cmd_rd(int argc, char **argv)
 	if (r.unmounted)
 		fprintf(stderr, "migstate rd: %zu volume%s not mounted: mount and run rd again.\n",
 			r.unmounted, r.unmounted == 1 ? " is" : "s are");
+	if (r.no_fds)
+		fprintf(stderr,
+			"migstate rd: too many open files (exit 72): %zu entr%s could not be "
+			"looked at; nothing of them was removed. Raise the limit (ulimit -n) or "
+			"close descriptors and run rd again.\n",
+			r.no_fds, r.no_fds == 1 ? "y" : "ies");
 	if (rc == EXIT_NOT_PERMITTED)
 		fprintf(
 		    stderr,

@@ -106,7 +106,7 @@ static bool restored_somewhere(struct vstate *st, const struct sw_rec *r, int pf
 	size_t n = sw_journal_find(&st->journal, r->r.volume, r->path, strlen(r->path), &dests);
 	for (size_t i = 0; i < n; i++) {
 		const char *dl;
-		int dfd = fs_open_parent(st->s->rootfd, dests[i], &dl);
+		int dfd = sw_open_parent(st->s, dests[i], &dl);
 		if (dfd < 0)
 			continue;
 		bool same = same_object(&st->same, &(struct same_file){pfd, leaf},
@@ -123,7 +123,7 @@ static void check_original(struct vstate *st, const struct sw_rec *r, const stru
 			   int pfd, const char *leaf)
 {
 	const char *ol;
-	int ofd = fs_open_parent(st->s->rootfd, r->path, &ol);
+	int ofd = sw_open_parent(st->s, r->path, &ol);
 	struct stat o;
 	bool exists = ofd >= 0 && fstatat(ofd, ol, &o, AT_SYMLINK_NOFOLLOW) == 0;
 	bool same = false;

@@ -113,13 +113,38 @@ int dm_touch(struct dirmeta *d, const char *path)
 	return 1;
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+	uint32_t x = ((const struct dm_slot *)a)->key, y = ((const struct dm_slot *)b)->key;
+	return x < y ? -1 : x > y;
+}
+
 void dm_each_touched(const struct dirmeta *d,
 		     int (*fn)(const char *path, const struct dir_meta *m, void *ctx), void *ctx)
 {
+	/* in the order the paths were added (the catalog's: walk order), so that opening
+	 * them one after the other costs an open per directory at any depth (fdstack.h);
+	 * in table order when there is no memory for the sort */
+	size_t n = 0;
 	for (size_t i = 0; i < d->cap; i++)
-		if (d->slot[i].key && d->slot[i].touched &&
-		    fn(key_of(d, &d->slot[i]), &d->metas[d->slot[i].meta], ctx) != 0)
-			return;
+		n += d->slot[i].key && d->slot[i].touched;
+	struct dm_slot *v = n ? malloc(n * sizeof *v) : NULL;
+	if (n && !v) {
+		for (size_t i = 0; i < d->cap; i++)
+			if (d->slot[i].key && d->slot[i].touched &&
+			    fn(key_of(d, &d->slot[i]), &d->metas[d->slot[i].meta], ctx) != 0)
+				return;
+		return;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < d->cap; i++)
+		if (d->slot[i].key && d->slot[i].touched)
+			v[k++] = d->slot[i];
+	qsort(v, n, sizeof *v, cmp_key);
+	for (size_t i = 0; i < n; i++)
+		if (fn(key_of(d, &v[i]), &d->metas[v[i].meta], ctx) != 0)
+			break;
+	free(v);
 }
 
 void dm_free(struct dirmeta *d)

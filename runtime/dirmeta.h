@@ -48,7 +48,8 @@ static inline const struct dir_meta *dm_meta(const struct dirmeta *d, uint32_t i
 /* Mark PATH as holding something restored. 1 newly marked, 0 marked already, -1 not in
  * the table. */
 int dm_touch(struct dirmeta *d, const char *path);
-/* Each marked path with its metadata; FN returning nonzero stops. */
+/* Each marked path with its metadata, in the order the paths were added; FN returning
+ * nonzero stops. */
 void dm_each_touched(const struct dirmeta *d,
 		     int (*fn)(const char *path, const struct dir_meta *m, void *ctx), void *ctx);
 void dm_free(struct dirmeta *d);

@@ -4,6 +4,7 @@
 #define MIGRT_FSUTIL_H
 
 #include <stdbool.h>
+#include <errno.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -32,6 +33,12 @@ bool fs_link_dangles(int rootfd, const char *logical, int dirfd, const char *nam
 int fs_tmpfile(int dirfd);
 /* pwrite all N bytes of B at OFF (EINTR retried; a short write of 0 is EIO). 0 or -1. */
 int fs_pwrite_all(int fd, const void *b, size_t n, off_t off);
+/* EMFILE or ENFILE: the process (or the system) has too many open files. A failure of
+ * the run, never a property of the object it happened on. */
+static inline bool fs_out_of_fds(int err)
+{
+	return err == EMFILE || err == ENFILE;
+}
 int fs_linkat(int olddirfd, const char *oldname, int newdirfd, const char *newname, int flags);
 /* Link the very inode behind OFD (an O_PATH fd) as DFD/NAME: nothing swapped in under
  * a name after the caller checked OFD can be linked instead. 0, or -1 with errno. */

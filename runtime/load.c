@@ -189,9 +189,8 @@ static void cleanup_loader(struct loader *L)
 	free(L->fixed);
 	if (L->journal)
 		fclose(L->journal);
-	if (L->pcache_fd >= 0)
-		close(L->pcache_fd);
-	free(L->pcache);
+	if (L->dest_ready)
+		fds_free(&L->dest);
 	if (L->scache_fd >= 0)
 		close(L->scache_fd);
 	free(L->scache);
@@ -236,7 +235,7 @@ static int apply_actions(struct loader *L)
 
 int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
 {
-	struct loader L = {.o = o, .log = log, .st = st, .pcache_fd = -1, .scache_fd = -1};
+	struct loader L = {.o = o, .log = log, .st = st, .scache_fd = -1};
 	memset(st, 0, sizeof *st);
 	spill_init(&L.acts, -1, ACTS_MEM);
 	spill_init(&L.fix, -1, FIX_MEM);

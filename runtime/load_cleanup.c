@@ -155,7 +155,7 @@ void run_cleanup(struct loader *L)
 		}
 		if (covered)
 			continue;
-		int fd = fs_open_dir(L->s.rootfd, s);
+		int fd = sw_open_dir(&L->s, s);
 		if (fd < 0)
 			continue;
 		struct cleanup cu = {.L = L, .start = (char *)s};

@@ -166,7 +166,7 @@ void note_moved_original(struct obj *ob)
 	if (ob->r->r.type != CT_FILE || !ob->has_payload)
 		return;
 	const char *leaf;
-	int ofd = fs_open_parent(L->s.rootfd, ob->r->path, &leaf);
+	int ofd = sw_open_parent(&L->s, ob->r->path, &leaf);
 	if (ofd < 0)
 		return;
 	struct stat o;

@@ -218,97 +218,86 @@ static void check_dest_dir(struct loader *L, int fd, const char *logical, size_t
 	dest_stats(L);
 }
 
+/* fds_open_fn of the destination stack: directory NAME in PARENT (PATH, LEN bytes: its
+ * logical path) on the way to L->dest_want, opened without following a symlink, looked
+ * at (dirsafe) on first sight, made when missing. */
+static int dest_open(void *ctx, int parent, const char *name, const char *path, size_t len)
+{
+	struct loader *L = ctx;
+	if (!strcmp(name, ".") || !strcmp(name, "..")) {
+		errno = EINVAL; /* logical paths have no dot segments: never climb out */
+		return -1;
+	}
+	int nfd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat rst;
+	if (nfd >= 0 && L->nrefused && fstat(nfd, &rst) == 0 && is_refused(L, &rst)) {
+		close(nfd);
+		nfd = -1;
+		L->in_refused = true;
+		errno = EPERM; /* another user's directory (adopt_dir) */
+	}
+	if (nfd >= 0)
+		check_dest_dir(L, nfd, path, len, false);
+	if (nfd >= 0 || errno != ENOENT)
+		return nfd;
+	if (L->o->dry_run) {
+		/* this one and everything below it would be made */
+		const char *want = L->dest_want;
+		size_t wl = strlen(want);
+		for (size_t k = len;; k++) {
+			if (k == wl || want[k] == '/') {
+				char *p = strndup(want, k);
+				if (p && smap_put(&L->simulated, p, 0) == 1) {
+					load_out_line(L, "mkdir", p, NULL);
+					L->st->dirs++;
+				}
+				free(p);
+				if (k == wl)
+					break;
+			}
+		}
+		L->dest_dry_new = true;
+		errno = ENOENT;
+		return -1;
+	}
+	nfd = make_dest_dir(L, parent, name, path);
+	if (nfd >= 0)
+		check_dest_dir(L, nfd, path, len, true);
+	return nfd;
+}
+
 /* Open directory LOGICAL beneath the root, making what is missing (never following a
- * symlink). The fd is cached: do not close it. DRY_NEW under --dry-run when it would be
- * made; -1 with errno on failure (ELOOP/ENOTDIR: something else is in the way). */
+ * symlink). The directories on the way stay open in a bounded stack (fdstack.h), so
+ * consecutive objects cost an open per new directory at any depth. The fd belongs to
+ * the stack: do not close it; it is valid until the next call. DRY_NEW under --dry-run
+ * when it would be made; -1 with errno on failure (ELOOP/ENOTDIR: something else is in
+ * the way). */
 int open_dest_dir(struct loader *L, const char *logical)
 {
 	L->in_refused = false;
-	if (L->pcache && !strcmp(L->pcache, logical))
-		return L->pcache_fd;
 	if (L->o->dry_run && smap_get(&L->simulated, logical))
 		return DRY_NEW;
-	int fd = openat(L->s.rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	size_t len = strlen(logical), i = 0;
-	while (fd >= 0 && i < len) {
-		while (i < len && logical[i] == '/')
-			i++;
-		size_t s = i;
-		while (i < len && logical[i] != '/')
-			i++;
-		if (i == s)
-			break;
-		char name[256];
-		if (i - s >= sizeof name) {
-			close(fd);
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memcpy(name, logical + s, i - s);
-		name[i - s] = 0;
-		if (!strcmp(name, ".") || !strcmp(name, "..")) {
-			close(fd);
-			errno = EINVAL; /* logical paths have no dot segments: never climb out */
-			return -1;
-		}
-		int nfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		struct stat rst;
-		if (nfd >= 0 && L->nrefused && fstat(nfd, &rst) == 0 && is_refused(L, &rst)) {
-			close(nfd);
-			nfd = -1;
-			L->in_refused = true;
-			errno = EPERM; /* another user's directory (adopt_dir) */
-		}
-		if (nfd >= 0)
-			check_dest_dir(L, nfd, logical, i, false);
-		if (nfd < 0 && errno == ENOENT) {
-			char *prefix = strndup(logical, i);
-			if (!prefix) {
-				close(fd);
-				errno = ENOMEM;
-				return -1;
-			}
-			if (L->o->dry_run) {
-				/* this one and everything below it would be made */
-				for (size_t k = i;; k++) {
-					if (k == len || logical[k] == '/') {
-						char *p = strndup(logical, k);
-						if (p && smap_put(&L->simulated, p, 0) == 1) {
-							load_out_line(L, "mkdir", p, NULL);
-							L->st->dirs++;
-						}
-						free(p);
-						if (k == len)
-							break;
-					}
-				}
-				free(prefix);
-				close(fd);
-				return DRY_NEW;
-			}
-			nfd = make_dest_dir(L, fd, name, prefix);
-			free(prefix);
-			if (nfd >= 0)
-				check_dest_dir(L, nfd, logical, i, true);
-		}
-		int saved = errno;
-		close(fd);
-		errno = saved;
-		fd = nfd;
+	if (!L->dest_ready) {
+		fds_init(&L->dest, L->s.rootfd, 0);
+		L->dest_ready = true;
 	}
-	if (fd < 0)
-		return -1;
-	if (L->pcache_fd >= 0)
-		close(L->pcache_fd);
-	free(L->pcache);
-	L->pcache = strdup(logical);
-	L->pcache_fd = L->pcache ? fd : -1;
-	if (!L->pcache) {
-		close(fd);
-		errno = ENOMEM;
-		return -1;
-	}
+	L->dest_want = logical;
+	L->dest_dry_new = false;
+	int fd = fds_goto(&L->dest, logical, strlen(logical), dest_open, L);
+	L->dest_want = NULL;
+	if (fd < 0 && L->dest_dry_new)
+		return DRY_NEW;
 	return fd;
+}
+
+/* The logical path of DFD when it is the directory open_dest_dir returned last. */
+const char *dest_dir_path(struct loader *L, int dfd)
+{
+	if (!L->dest_ready || dfd != fds_top(&L->dest))
+		return NULL;
+	size_t len;
+	const char *p = fds_path(&L->dest, &len);
+	return len ? p : "/";
 }
 
 /* The payload's directory for record R (cached: do not close). */

@@ -21,6 +21,7 @@
 #include "dirmeta.h"
 #include "dirsafe.h"
 #include "inotab.h"
+#include "fdstack.h"
 #include "load.h"
 #include "merge.h"
 #include "plan.h"
@@ -73,8 +74,10 @@ struct loader {
 	size_t nrefused;
 	bool in_refused; /* the last open_dest_dir failed on one of them */
 	FILE *journal;
-	char *pcache; /* last destination parent opened, and its fd */
-	int pcache_fd;
+	struct fdstack dest; /* destination directories (open_dest_dir) */
+	bool dest_ready;
+	const char *dest_want; /* the directory open_dest_dir is opening */
+	bool dest_dry_new;     /* --dry-run: it would be made */
 	char *scache; /* last payload parent opened (volume + path), its fd */
 	uint32_t scache_vol;
 	int scache_fd;
@@ -144,9 +147,12 @@ int plan_actions(struct loader *L);
 
 /* Mark DIR and every directory above it as holding restored objects. */
 void touch_dirs(struct loader *L, const char *dir);
-/* Open directory LOGICAL beneath the root, making what is missing (cached fd: do not
- * close it). DRY_NEW under --dry-run when it would be made; -1 with errno. */
+/* Open directory LOGICAL beneath the root, making what is missing (the fd belongs to a
+ * bounded stack of open directories: do not close it; valid until the next call).
+ * DRY_NEW under --dry-run when it would be made; -1 with errno. */
 int open_dest_dir(struct loader *L, const char *logical);
+/* The logical path of DFD when it is what open_dest_dir returned last, else NULL. */
+const char *dest_dir_path(struct loader *L, int dfd);
 /* The payload's directory for record R (cached: do not close). */
 int open_payload_dir(struct loader *L, const struct sw_rec *r, const char **leaf);
 

@@ -89,10 +89,11 @@ int links_restore(struct loader *L, const struct obj *ob, int dfd, const char *t
 void links_remember(struct loader *L, const struct obj *ob, int dfd, const char *name,
 		    const struct stat *made)
 {
-	if (!several_names(ob) || dfd != L->pcache_fd || !L->pcache)
+	const char *dir = several_names(ob) ? dest_dir_path(L, dfd) : NULL;
+	if (!dir)
 		return;
 	const struct cat_record *r = &ob->r->r;
-	char *p = load_join(L->pcache, name);
+	char *p = load_join(dir, name);
 	struct restored *e =
 	    p ? inotab_put(&L->restored, r->src_volume, r->ino, made->st_dev) : NULL;
 	if (!e) {

@@ -19,12 +19,13 @@ struct fixup {
 };
 
 /* Remember to check the times of the copy DFD/NAME (the logical path of DFD is the
- * cached destination parent) at the end of the run. */
+ * destination directory open_dest_dir returned last) at the end of the run. */
 void add_fixup(struct loader *L, int dfd, const char *name, const struct stat *pst)
 {
-	if (dfd != L->pcache_fd || !L->pcache)
+	const char *dir = dest_dir_path(L, dfd);
+	if (!dir)
 		return;
-	char *p = load_join(L->pcache, name);
+	char *p = load_join(dir, name);
 	size_t pl = p ? strlen(p) + 1 : 0;
 	unsigned char *b = p ? malloc(sizeof(struct fixup) + pl) : NULL;
 	if (b) {
@@ -55,7 +56,7 @@ void fix_copy_times(struct loader *L)
 			break;
 		memcpy(&f, b, sizeof f);
 		const char *leaf, *path = (const char *)b + sizeof f;
-		int pfd = fs_open_parent(L->s.rootfd, path, &leaf);
+		int pfd = sw_open_parent(&L->s, path, &leaf);
 		if (pfd < 0)
 			continue;
 		struct stat st;
@@ -73,7 +74,7 @@ static bool is_mount_root(struct loader *L, int fd, const char *p)
 	if (!strcmp(p, "/"))
 		return true;
 	const char *leaf;
-	int pfd = fs_open_parent(L->s.rootfd, p, &leaf);
+	int pfd = sw_open_parent(&L->s, p, &leaf);
 	if (pfd < 0)
 		return true;
 	uint64_t a = sw_mnt_id(fd), b = sw_mnt_id(pfd);
@@ -89,7 +90,7 @@ static bool is_mount_root(struct loader *L, int fd, const char *p)
 static int fix_dir_time(const char *p, const struct dir_meta *r, void *ctx)
 {
 	struct loader *L = ctx;
-	int fd = fs_open_dir(L->s.rootfd, p);
+	int fd = sw_open_dir(&L->s, p);
 	if (fd < 0)
 		return 0;
 	struct stat st;

@@ -92,6 +92,8 @@ static void refused(struct rd_ctx *c, const char *rel, int err)
 		say(c, "denied", rel, strerror(err));
 	} else {
 		c->r->errors++;
+		if (fs_out_of_fds(err))
+			c->r->no_fds++;
 		say(c, "error", rel, strerror(err));
 	}
 }
@@ -102,7 +104,7 @@ static void refused(struct rd_ctx *c, const char *rel, int err)
 static bool captured_at(struct rd_ctx *c, const char *dest, int dirfd, const char *name)
 {
 	const char *leaf;
-	int pfd = fs_open_parent(c->s->rootfd, dest, &leaf);
+	int pfd = sw_open_parent(c->s, dest, &leaf);
 	if (pfd < 0)
 		return false;
 	bool same = same_object(&c->same, &(struct same_file){dirfd, name},
@@ -219,11 +221,9 @@ static void walk_tree(struct rd_ctx *c, int dfd, const char *prefix, bool in_fil
 	}
 	if (in_file)
 		sw_journal_rewind(&c->journal);
-	if (sw_walk(dfd, visit, c) != 0) {
-		c->left++;
-		c->r->errors++;
-		say(c, "error", "", "walk failed");
-	}
+	errno = 0;
+	if (sw_walk(dfd, visit, c) != 0)
+		refused(c, "", errno ? errno : EIO); /* the walk itself failed: says why */
 	if (in_file)
 		sw_cursor_close(&c->cur);
 	c->in_file = false;
@@ -296,6 +296,11 @@ static void clear_meta(struct rd_ctx *c, int meta, const char *prefix, const cha
 		if (fstatat(meta, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
 			int sub =
 			    openat(meta, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0) {
+				refused(c, names[i], errno); /* never "not ours": not looked at */
+				free(names[i]);
+				continue;
+			}
 			if (sub >= 0) {
 				size_t pl = strlen(prefix) + strlen(names[i]) + 2;
 				char *p = malloc(pl);
@@ -385,6 +390,10 @@ static void remove_volume(struct rd_ctx *c, size_t i)
 	char *meta_p = path2(s->vol_real[i], STORE_META);
 	char *file_p = meta_p ? path2(meta_p, STORE_PAYLOAD) : NULL;
 	int meta = i == s->master ? dup(s->meta_fd) : fs_open_dir(s->vol_fd[i], "/" STORE_META);
+	if (meta < 0 && fs_out_of_fds(errno)) {
+		c->prefix = s->vol_real[i];
+		refused(c, "", errno);
+	}
 	if (!meta_p || !file_p || meta < 0) {
 		if (meta >= 0)
 			close(meta);
@@ -700,7 +709,9 @@ int rd_run(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
 		say(&c, "error", "", "cannot record pending deletions");
 		r->errors++;
 	}
-	if (r->denied)
+	if (r->no_fds)
+		rc = EXIT_FAILED; /* rd itself could not go on: not a verdict on the store */
+	else if (r->denied)
 		rc = EXIT_NOT_PERMITTED;
 	else if (!r->complete)
 		rc = EXIT_STORE_KEPT;

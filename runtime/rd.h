@@ -44,11 +44,12 @@ struct rd_result {
 	size_t pending;       /* refused now, recorded for later */
 	size_t denied;        /* EPERM/EACCES */
 	size_t errors;        /* anything else */
+	size_t no_fds;        /* of those: too many open files (EMFILE/ENFILE, exit 72) */
 	size_t unmounted;     /* volumes not mounted */
 	bool complete;        /* nothing of the store is left */
 };
 
-/* Remove the opened store S. Returns the exit code (0, 34, 35). */
+/* Remove the opened store S. Returns the exit code (0, 34, 35, 72). */
 int rd_run(struct sw_store *s, const struct rd_opts *o, struct rd_result *r);
 
 /* What rd_run would keep as the last link to user data, without removing anything

@@ -9,9 +9,11 @@
 
 #include "errpolicy.h"
 #include "exitcodes.h"
+#include "fsutil.h"
 
 /* An error on DIR/NAME (NAME NULL: the directory itself): ErrorControl first, then
- * --continue. Returns 0 to skip the object and go on, -1 to stop (s->exit set). */
+ * --continue. Returns 0 to skip the object and go on, -1 to stop (s->exit set). Too
+ * many open files (EMFILE, ENFILE) is the run's failure, never skipped (exit 72). */
 int scan_error(struct scan *s, const char *dir, const char *name, int err, const char *what)
 {
 	uint32_t rule = PLAN_NONE;
@@ -19,6 +21,10 @@ int scan_error(struct scan *s, const char *dir, const char *name, int err, const
 	char obj[8192], where[512] = "";
 	snprintf(obj, sizeof obj, "%s%s%s", dir, name && *name && strcmp(dir, "/") ? "/" : "",
 		 name ? name : "");
+	/* out of descriptors: no object is at fault, and skipping it (a rule, --continue)
+	 * would silently leave out everything below it: the capture fails, saying why */
+	if (fs_out_of_fds(err))
+		return store_failure(s, what, obj, err);
 	if (rule != PLAN_NONE) {
 		const struct plan_errc *e = &s->plan.errcs[rule];
 		snprintf(where, sizeof where, " (ErrorControl %s rule at %s:%u)",

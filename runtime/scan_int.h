@@ -21,6 +21,7 @@
 #include "bind.h"
 #include "catalog.h"
 #include "inotab.h"
+#include "fdstack.h"
 #include "locks.h"
 #include "logging.h"
 #include "plan.h"
@@ -121,13 +122,11 @@ struct items {
 	size_t lastlen, lastcap;
 	int err; /* errno of the first failure (sticky) */
 };
-/* Directories along one logical path, kept open (see "directory stacks" below). */
+/* Directories along one logical path, kept open, a bounded number of them (see
+ * "directory stacks" below). All zero: not used yet. */
 struct dstack {
-	char *path;
-	size_t cap;
-	int *fd;     /* fd[0]: the base (not ours); fd[i]: depth i */
-	size_t *end; /* end[i]: length of the path of depth i */
-	size_t n, capn;
+	struct fdstack fds;
+	bool ready;
 };
 /* The first copy of an inode with several names: later names link to it. */
 struct first_copy {

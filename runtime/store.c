@@ -7,6 +7,7 @@
 #include "store.h"
 #include "fsutil.h"
 #include "storeguard.h"
+#include "storewalk.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -257,6 +258,23 @@ int store_set_state(int meta_fd, enum store_state st)
 	return write_id(meta_fd, st, role, id);
 }
 
+/* sw_walk's visitor for store_rmtree_at: everything removed bottom-up; what cannot be
+ * (or could not be read, or is another filesystem's) is counted in *CTX. */
+static int rmtree_visit(const struct sw_visit *v, void *ctx)
+{
+	size_t *left = ctx;
+	bool dir = S_ISDIR(v->st->st_mode);
+	if (v->error || v->foreign) {
+		(*left)++; /* never descend into another filesystem, never guess a content */
+		return 0;
+	}
+	if (dir && !v->post)
+		return 0;
+	if (unlinkat(v->dirfd, v->name, dir ? AT_REMOVEDIR : 0) != 0 && errno != ENOENT)
+		(*left)++;
+	return 0;
+}
+
 size_t store_rmtree_at(int dirfd, const char *name, dev_t dev)
 {
 	struct stat sb;
@@ -269,38 +287,10 @@ size_t store_rmtree_at(int dirfd, const char *name, dev_t dev)
 	int fd = open_dir_at(dirfd, name);
 	if (fd < 0)
 		return 1;
-	int dfd = dup(fd);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		close(fd);
-		return 1;
-	}
-	/* names first, then removal: the directory is not modified while it is read */
-	char **names = NULL;
-	size_t n = 0, cap = 0, left = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **q = realloc(names, cap * sizeof *q);
-			if (!q)
-				break;
-			names = q;
-		}
-		if (!(names[n] = strdup(de->d_name)))
-			break;
-		n++;
-	}
-	closedir(d);
-	for (size_t i = 0; i < n; i++) {
-		left += store_rmtree_at(fd, names[i], dev);
-		free(names[i]);
-	}
-	free(names);
+	/* the shared bottom-up walk: a bounded number of descriptors at any depth */
+	size_t left = 0;
+	if (sw_walk(fd, rmtree_visit, &left) != 0)
+		left++;
 	close(fd);
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
 		left++;

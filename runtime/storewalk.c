@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "exitcodes.h"
+#include "fdstack.h"
 #include "fsutil.h"
 #include "storeguard.h"
 
@@ -495,10 +497,12 @@ int sw_open(struct sw_store *s, const char *path, const char *root, unsigned fla
 		snprintf(err, errsz, "root %s: %s", s->root ? s->root : "?", strerror(errno));
 		return -1;
 	}
-	if (open_volumes(s)) {
+	if (open_volumes(s) || !(s->dirs = calloc(s->nvols + 1, sizeof *s->dirs))) {
 		snprintf(err, errsz, "out of memory");
 		return -1;
 	}
+	for (size_t i = 0; i <= s->nvols; i++)
+		fds_init(&s->dirs[i], i < s->nvols ? s->file_fd[i] : s->rootfd, 0);
 	if (check_volume_stores(s, err, errsz))
 		return -1;
 	*exit_code = EXIT_OK;
@@ -507,6 +511,9 @@ int sw_open(struct sw_store *s, const char *path, const char *root, unsigned fla
 
 void sw_close(struct sw_store *s)
 {
+	for (size_t i = 0; s->dirs && i <= s->nvols; i++)
+		fds_free(&s->dirs[i]);
+	free(s->dirs);
 	for (size_t i = 0; i < s->nvols; i++) {
 		if (s->vol_fd && s->vol_fd[i] >= 0)
 			close(s->vol_fd[i]);
@@ -540,13 +547,50 @@ void sw_close(struct sw_store *s)
 	s->store_fd = s->meta_fd = s->rootfd = -1;
 }
 
+/* A new fd of the parent of LOGICAL through directory stack K (based on BASE): records
+ * come in walk order, so an open per new directory at any depth, instead of a
+ * resolution of the whole path per record (one component at a time beyond PATH_MAX). */
+static int stack_parent(const struct sw_store *s, size_t k, int base, const char *logical,
+			const char **leaf)
+{
+	const char *slash = strrchr(logical, '/');
+	if (!slash || !slash[1] || logical[0] != '/') {
+		errno = EINVAL;
+		return -1;
+	}
+	*leaf = slash + 1;
+	struct fdstack *st = &s->dirs[k];
+	if (st->base != base) { /* the volume's directory was closed (rd) and opened anew */
+		fds_free(st);
+		fds_init(st, base, 0);
+	}
+	size_t len = slash > logical ? (size_t)(slash - logical) : 1;
+	int fd = fds_goto(st, logical, len, NULL, NULL);
+	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
 int sw_payload_dir(const struct sw_store *s, const struct sw_rec *r, const char **leaf)
 {
 	if (r->r.volume >= s->nvols || s->file_fd[r->r.volume] < 0) {
 		errno = ENOENT;
 		return -1;
 	}
-	return fs_open_parent(s->file_fd[r->r.volume], r->path, leaf);
+	return stack_parent(s, r->r.volume, s->file_fd[r->r.volume], r->path, leaf);
+}
+
+int sw_open_parent(const struct sw_store *s, const char *logical, const char **leaf)
+{
+	return stack_parent(s, s->nvols, s->rootfd, logical, leaf);
+}
+
+int sw_open_dir(const struct sw_store *s, const char *logical)
+{
+	if (logical[0] != '/') {
+		errno = EINVAL;
+		return -1;
+	}
+	int fd = fds_goto(&s->dirs[s->nvols], logical, strlen(logical), NULL, NULL);
+	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
 }
 
 int sw_payload_stat(const struct sw_store *s, const struct sw_rec *r, struct stat *st)
@@ -564,6 +608,9 @@ int sw_payload_stat(const struct sw_store *s, const struct sw_rec *r, struct sta
 
 /* --- walking ----------------------------------------------------------------------- */
 
+/* The directories on the way down are held by an fdstack (fdstack.h): a bounded number
+ * of descriptors at any depth; a directory closed on the way is opened again (as the
+ * same directory, or not at all) when the walk comes back to it. */
 struct walker {
 	sw_visit_fn fn;
 	void *ctx;
@@ -571,6 +618,7 @@ struct walker {
 	uint64_t mnt;
 	char *rel;
 	size_t relcap;
+	struct fdstack fds;
 };
 
 static int rel_set(struct walker *w, size_t base, const char *name)
@@ -597,49 +645,87 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Names in DFD, sorted (so walks and their reports are reproducible). */
-static char **read_names(int dfd, size_t *n)
+struct dent64 {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+static void free_names(char **v, size_t n)
 {
-	int fd = dup(dfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Names in DFD, sorted (so walks and their reports are reproducible), read with the
+ * walk's own descriptor (no second one: a walk at the descriptor limit still reads).
+ * 0, or -1 with errno (never an empty list for a directory that could not be read). */
+static int read_names(int dfd, char ***out, size_t *n)
+{
+	char buf[32768];
 	char **v = NULL;
 	size_t cap = 0;
 	*n = 0;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	rewinddir(d);
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+	*out = NULL;
+	if (lseek(dfd, 0, SEEK_SET) < 0)
+		return -1;
+	for (;;) {
+		long got = syscall(SYS_getdents64, dfd, buf, sizeof buf);
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 32;
-			char **q = realloc(v, cap * sizeof *q);
-			if (!q)
-				break;
-			v = q;
+		if (got < 0) {
+			int e = errno;
+			free_names(v, *n);
+			*n = 0;
+			errno = e;
+			return -1;
 		}
-		if (!(v[*n] = strdup(de->d_name)))
+		if (got == 0)
 			break;
-		(*n)++;
+		for (long off = 0; off < got;) {
+			const struct dent64 *d = (const struct dent64 *)(buf + off);
+			off += d->reclen;
+			if (d->name[0] == '.' &&
+			    (!d->name[1] || (d->name[1] == '.' && !d->name[2])))
+				continue;
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 32;
+				char **q = realloc(v, cap * sizeof *q);
+				if (!q)
+					goto nomem;
+				v = q;
+			}
+			if (!(v[*n] = strdup(d->name)))
+				goto nomem;
+			(*n)++;
+		}
 	}
-	closedir(d);
 	if (*n)
 		qsort(v, *n, sizeof *v, cmp_names);
-	return v;
+	*out = v;
+	return 0;
+nomem:
+	free_names(v, *n);
+	*n = 0;
+	errno = ENOMEM;
+	return -1;
 }
 
-static int walk_dir(struct walker *w, int dfd, size_t rellen)
+/* Walk the directory on top of the stack (REL: its path, RELLEN bytes). A directory
+ * that cannot be read is reported (error set) after its pre-visit, instead of its
+ * post-visit: it is never taken for empty. */
+static int walk_dir(struct walker *w, size_t rellen)
 {
 	size_t n;
-	char **names = read_names(dfd, &n);
+	char **names;
+	int dfd = fds_top(&w->fds);
+	if (dfd < 0 || read_names(dfd, &names, &n) != 0)
+		return -1;
 	int rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (rc)
-			break;
+	for (size_t i = 0; i < n && !rc; i++) {
 		if (rel_set(w, rellen, names[i])) {
 			rc = -1;
 			break;
@@ -659,45 +745,44 @@ static int walk_dir(struct walker *w, int dfd, size_t rellen)
 			rc = w->fn(&v, w->ctx);
 			continue;
 		}
-		int sub = openat(dfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* the directory examined, or an error: swapped in between, it is not entered */
+		struct fds_id id = {st.st_dev, st.st_ino};
+		int sub = fds_push(&w->fds, names[i], strlen(names[i]), NULL, NULL, &id);
 		if (sub < 0) {
 			v.error = errno;
 			rc = w->fn(&v, w->ctx);
 			continue;
 		}
-		struct stat sst;
 		uint64_t m = sw_mnt_id(sub);
-		if (fstat(sub, &sst) != 0 || sst.st_dev != w->dev || (m && w->mnt && m != w->mnt)) {
-			close(sub);
-			v.foreign = true;
-			rc = w->fn(&v, w->ctx);
-			continue;
+		bool foreign = st.st_dev != w->dev || (m && w->mnt && m != w->mnt);
+		int pre = foreign ? 0 : w->fn(&v, w->ctx);
+		int err = 0;
+		if (!foreign && pre == 0 && walk_dir(w, sublen) != 0)
+			err = errno ? errno : EIO;
+		if (fds_pop(&w->fds) != 0 || (dfd = fds_top(&w->fds)) < 0) {
+			rc = -1; /* where we came from is not the directory it was: stop */
+			break;
 		}
-		int pre = w->fn(&v, w->ctx);
-		if (pre == 1) {
-			close(sub);
+		if (pre == 1)
 			continue;
-		}
 		if (pre) {
-			close(sub);
 			rc = pre;
 			break;
 		}
-		rc = walk_dir(w, sub, sublen);
-		close(sub);
-		if (rc)
-			break;
 		if (rel_set(w, rellen, names[i])) {
 			rc = -1;
 			break;
 		}
-		v.post = true;
+		v.dirfd = dfd;
 		v.rel = w->rel;
+		v.foreign = foreign;
+		v.post = !foreign;
+		v.error = err;
 		rc = w->fn(&v, w->ctx);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	int e = errno;
+	free_names(names, n);
+	errno = e;
 	return rc;
 }
 
@@ -706,9 +791,14 @@ int sw_walk(int top, sw_visit_fn fn, void *ctx)
 	struct stat st;
 	if (fstat(top, &st) != 0)
 		return -1;
-	struct walker w = {fn, ctx, st.st_dev, sw_mnt_id(top), NULL, 0};
-	int rc = walk_dir(&w, top, 0);
+	struct walker w = {fn, ctx, st.st_dev, sw_mnt_id(top), NULL, 0, {0}};
+	fds_init(&w.fds, top, 0);
+	errno = 0;
+	int rc = walk_dir(&w, 0);
+	int e = errno;
+	fds_free(&w.fds);
 	free(w.rel);
+	errno = e;
 	return rc;
 }
 

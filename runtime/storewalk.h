@@ -18,6 +18,7 @@
 
 #include "catalog.h"
 #include "extsort.h"
+#include "fdstack.h"
 #include "store.h"
 
 struct sw_rec {
@@ -50,6 +51,8 @@ struct sw_store {
 	bool root_guessed;   /* no --root and none derivable: "/" assumed */
 	bool ordered;	     /* SW_ORDERED: the catalog is in walk order, records are read
 				through a cursor (sw_cursor_*) instead of recs */
+	struct fdstack *dirs; /* open directories (bounded): [v] in volume v's File/,
+				 [nvols] beneath the root (sw_payload_dir, sw_open_parent) */
 };
 
 #define SW_ALLOW_PARTIAL 1u /* fall back to catalog.partial (rd of an interrupted scan) */
@@ -107,8 +110,15 @@ void sw_cursor_close(struct sw_cursor *c);
 size_t sw_nrecords(const struct sw_store *s);
 
 /* Open the directory holding record R's payload (beneath that volume's File/, no
- * symlinks followed); *LEAF is the payload's name. -1 with errno when unavailable. */
+ * symlinks followed); *LEAF is the payload's name. -1 with errno when unavailable.
+ * The caller closes the fd; the directories on the way stay open in a bounded stack,
+ * so records taken in walk order cost an open per new directory at any depth. */
 int sw_payload_dir(const struct sw_store *s, const struct sw_rec *r, const char **leaf);
+/* The same for the parent of logical path LOGICAL beneath the root (fs_open_parent,
+ * through a stack of its own). */
+int sw_open_parent(const struct sw_store *s, const char *logical, const char **leaf);
+/* ... and of directory LOGICAL itself. */
+int sw_open_dir(const struct sw_store *s, const char *logical);
 /* lstat of record R's payload. */
 int sw_payload_stat(const struct sw_store *s, const struct sw_rec *r, struct stat *st);
 

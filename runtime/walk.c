@@ -6,8 +6,10 @@
  * Per entry: nothing when no binding reaches the directory; otherwise the decision is
  * made from the name and the d_type (rt_decide_in) and the entry is statx'ed only when
  * it is included, when a filter needs its size or times, or when the file system does
- * not report its type. No allocation per entry. */
+ * not report its type. No allocation per entry. The directories on the way down are held
+ * by an fdstack (fdstack.h): a bounded number of descriptors at any depth. */
 #include "walk.h"
+#include "fdstack.h"
 #include "fsutil.h"
 
 #include <dirent.h>
@@ -24,7 +26,6 @@
 #define DENTS_CHUNK (32u << 10) /* getdents64 asks for at least this much each time */
 
 struct frame {
-	int fd;
 	size_t pathlen; /* length of this directory's path */
 	size_t namepos; /* where its name starts in the path */
 	struct statx stx;
@@ -49,6 +50,8 @@ struct walker {
 	size_t cap;
 	struct frame *fr;
 	size_t nfr, capfr;
+	struct fdstack fds; /* level i: frame i's directory (0: the root) */
+	bool lost;	    /* the directory on top could not be opened again */
 };
 
 static int grow_path(struct walker *w, size_t need)
@@ -92,7 +95,7 @@ static int cmp_name(const void *a, const void *b)
 
 /* All names of the frame's directory (without . and ..), sorted by bytes, into the
  * frame's buffers. Returns the number of names, or -1 with errno. */
-static long read_entries(struct frame *f)
+static long read_entries(struct frame *f, int fd)
 {
 	size_t used = 0;
 	for (;;) {
@@ -106,7 +109,7 @@ static long read_entries(struct frame *f)
 			f->dbuf = q;
 			f->dcap = cap;
 		}
-		long n = syscall(SYS_getdents64, f->fd, f->dbuf + used, f->dcap - used);
+		long n = syscall(SYS_getdents64, fd, f->dbuf + used, f->dcap - used);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -155,11 +158,21 @@ static int report_parents(struct walker *w, size_t upto)
 		f->reported = true;
 		char save = w->path[f->pathlen];
 		w->path[f->pathlen] = 0;
+		int pfd = fds_at(&w->fds, i - 1); /* may be opened again: a deep tree */
+		if (pfd < 0) {
+			int rc = w->ops->error(w->ctx, w->path, NULL, errno,
+					       "opening its parent directory again");
+			w->path[f->pathlen] = save;
+			if (rc < 0)
+				return rc;
+			f->reported = false;
+			continue;
+		}
 		struct walk_obj o = {w->path,
 				     f->pathlen,
 				     f->namepos > 1 ? f->namepos - 1 : 1,
 				     w->path + f->namepos,
-				     w->fr[i - 1].fd,
+				     pfd,
 				     &f->stx,
 				     f->mnt_id,
 				     true,
@@ -212,12 +225,16 @@ static int decide_dir(struct walker *w)
 	int rc = report_parents(w, w->nfr - 1);
 	if (rc < 0)
 		return rc;
+	int pfd = fds_at(&w->fds, w->nfr - 2);
+	if (pfd < 0)
+		return w->ops->error(w->ctx, w->path, NULL, errno,
+				     "opening its parent directory again");
 	f->reported = true;
 	struct walk_obj wo = {w->path,
 			      f->pathlen,
 			      f->namepos > 1 ? f->namepos - 1 : 1,
 			      w->path + f->namepos,
-			      w->fr[w->nfr - 2].fd,
+			      pfd,
 			      &f->stx,
 			      f->mnt_id,
 			      true,
@@ -230,12 +247,12 @@ static int decide_dir(struct walker *w)
 static int report_file(struct walker *w, size_t dirlen, const char *name, size_t len,
 		       const struct statx *s, uint32_t mnt, const struct decision *d)
 {
-	struct frame *f = &w->fr[w->nfr - 1];
 	w->st->included++;
 	int rc = report_parents(w, w->nfr);
 	if (rc < 0)
 		return rc;
-	struct walk_obj wo = {w->path, len,   dirlen, w->path + len - strlen(name), f->fd, s, mnt,
+	int dfd = fds_top(&w->fds); /* open: only pushes and pops close the top */
+	struct walk_obj wo = {w->path, len,   dirlen, w->path + len - strlen(name), dfd, s, mnt,
 			      false,   false, d};
 	return w->ops->object(w->ctx, &wo);
 }
@@ -244,7 +261,6 @@ static int report_file(struct walker *w, size_t dirlen, const char *name, size_t
 static int decide_file(struct walker *w, size_t dirlen, const char *name, size_t len,
 		       const struct statx *s, uint32_t mnt)
 {
-	struct frame *f = &w->fr[w->nfr - 1];
 	bool is_link = S_ISLNK(s->stx_mode);
 	size_t nl = strlen(name);
 	struct vm_obj o = {.dir = w->path,
@@ -254,7 +270,7 @@ static int decide_file(struct walker *w, size_t dirlen, const char *name, size_t
 			   .is_link = is_link};
 	fill_obj(&o, s);
 	if (is_link)
-		o.dangling = fs_link_dangles(w->c->rootfd, w->path, f->fd, name);
+		o.dangling = fs_link_dangles(w->c->rootfd, w->path, fds_top(&w->fds), name);
 	struct decision d;
 	if (decide(w, &o, &d) < 0)
 		return w->ops->error(w->ctx, w->path, name, errno, "deciding");
@@ -288,7 +304,7 @@ static int walk_dir(struct walker *w);
 static int mount_denied(struct walker *w, const char *name, int err)
 {
 	if (!w->ops->mount_denied ||
-	    !vol_mount_refuses(w->fr[w->nfr - 1].fd, name, w->fr[w->nfr - 1].mnt_id, err))
+	    !vol_mount_refuses(fds_top(&w->fds), name, w->fr[w->nfr - 1].mnt_id, err))
 		return 0;
 	w->ops->mount_denied(w->ctx, w->path, err);
 	return 1;
@@ -313,10 +329,21 @@ static int enter(struct walker *w, const char *name, size_t len, const struct st
 			return 0;
 		}
 	}
-	int fd = openat(top->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0; /* gone since readdir */
+	if (w->nfr == w->capfr) {
+		size_t cap = w->capfr * 2;
+		struct frame *q = realloc(w->fr, cap * sizeof *q);
+		if (!q)
+			return w->ops->error(w->ctx, w->path, NULL, ENOMEM, "walking");
+		w->fr = q;
+		w->capfr = cap;
+		memset(w->fr + w->nfr, 0, (cap - w->nfr) * sizeof *q);
+		top = &w->fr[w->nfr - 1];
+	}
+	/* the directory examined, or nothing: replaced between statx and open, it is not */
+	struct fds_id id = {makedev(s->stx_dev_major, s->stx_dev_minor), (ino_t)s->stx_ino};
+	if (fds_push(&w->fds, name, strlen(name), NULL, NULL, &id) < 0) {
+		if (errno == ENOENT || errno == ESTALE)
+			return 0; /* gone since readdir, or replaced */
 		if (mount_denied(w, name, errno))
 			return 0;
 		size_t dl = top->pathlen;
@@ -326,33 +353,27 @@ static int enter(struct walker *w, const char *name, size_t len, const struct st
 		w->path[dl] = save;
 		return rc;
 	}
-	struct stat chk;
-	if (fstat(fd, &chk) != 0 || chk.st_ino != (ino_t)s->stx_ino ||
-	    chk.st_dev != makedev(s->stx_dev_major, s->stx_dev_minor)) {
-		close(fd);
-		return 0; /* replaced between statx and open: not what was examined */
-	}
-	if (w->nfr == w->capfr) {
-		size_t cap = w->capfr * 2;
-		struct frame *q = realloc(w->fr, cap * sizeof *q);
-		if (!q) {
-			close(fd);
-			return w->ops->error(w->ctx, w->path, NULL, ENOMEM, "walking");
-		}
-		w->fr = q;
-		w->capfr = cap;
-		memset(w->fr + w->nfr, 0, (cap - w->nfr) * sizeof *q);
-	}
 	struct frame *f = &w->fr[w->nfr++];
-	f->fd = fd;
 	f->pathlen = len;
 	f->namepos = len - strlen(name);
 	f->stx = *s;
 	f->mnt_id = mnt;
 	f->reported = false;
 	int rc = walk_dir(w);
-	close(fd);
 	w->nfr--;
+	if (fds_pop(&w->fds) != 0) {
+		/* the directory we came from, closed to stay within the bound, is not the
+		 * one it was any more (or cannot be opened): the rest of it is not walked */
+		int e = errno;
+		size_t dl = w->fr[w->nfr - 1].pathlen;
+		char save = w->path[dl];
+		w->path[dl] = 0;
+		int erc = w->ops->error(w->ctx, w->path, NULL, e, "opening the directory again");
+		w->path[dl] = save;
+		w->lost = true;
+		if (rc >= 0)
+			rc = erc;
+	}
 	return rc;
 }
 
@@ -393,16 +414,17 @@ static int fast_entry(struct walker *w, size_t dirlen, const char *name, size_t 
 	struct statx s;
 	uint32_t mnt = f->mnt_id;
 	bool have = false;
+	int dfd = fds_top(&w->fds);
 	int r = rt_decide_in(&f->dc, &o, &d);
 	if (r == RT_NEED_META) {
-		if (vol_statx(f->fd, name, &s, &mnt) != 0)
+		if (vol_statx(dfd, name, &s, &mnt) != 0)
 			goto stat_failed;
 		have = true;
 		if ((s.stx_mode & S_IFMT) != mode)
 			return 1;
 		fill_obj(&o, &s);
 		if (o.is_link)
-			o.dangling = fs_link_dangles(w->c->rootfd, w->path, f->fd, name);
+			o.dangling = fs_link_dangles(w->c->rootfd, w->path, dfd, name);
 		r = rt_decide_in(&f->dc, &o, &d);
 	}
 	if (r < 0)
@@ -411,7 +433,7 @@ static int fast_entry(struct walker *w, size_t dirlen, const char *name, size_t 
 	if (d.verdict != V_INCLUDE)
 		return 0;
 	if (!have) {
-		if (vol_statx(f->fd, name, &s, &mnt) != 0)
+		if (vol_statx(dfd, name, &s, &mnt) != 0)
 			goto stat_failed;
 		if ((s.stx_mode & S_IFMT) != mode) {
 			w->st->decided--;
@@ -448,7 +470,8 @@ static int walk_dir(struct walker *w)
 	int rc = decide_dir(w);
 	if (rc < 0)
 		return rc;
-	long nents = read_entries(f);
+	int dfd = fds_top(&w->fds);
+	long nents = dfd < 0 ? -1 : read_entries(f, dfd);
 	if (nents < 0)
 		return w->ops->error(w->ctx, w->path, NULL, errno, "reading the directory");
 	size_t n = (size_t)nents;
@@ -483,7 +506,7 @@ static int walk_dir(struct walker *w)
 		}
 		struct statx s;
 		uint32_t mnt = f->mnt_id;
-		if (vol_statx(f->fd, name, &s, &mnt) != 0) {
+		if (vol_statx(fds_top(&w->fds), name, &s, &mnt) != 0) {
 			int e = errno;
 			bool denied = mount_denied(w, name, e);
 			w->path[len] = 0;
@@ -494,6 +517,11 @@ static int walk_dir(struct walker *w)
 		if (S_ISDIR(s.stx_mode)) {
 			if (t == DT_DIR || rt_reachable(c->b, w->path, plen))
 				rc = enter(w, name, plen, &s, mnt);
+			if (w->lost) {
+				w->lost = false; /* reported by enter(): the rest is left */
+				w->path[len] = 0;
+				break;
+			}
 		} else if (ncands) {
 			rc = decide_file(w, len, name, plen, &s, mnt);
 		}
@@ -505,7 +533,7 @@ static int walk_dir(struct walker *w)
 int walk_run(const struct walk_config *c, const struct walk_ops *ops, void *ctx,
 	     struct walk_stats *stats)
 {
-	struct walker w = {c, ops, ctx, stats, NULL, 0, NULL, 0, 16};
+	struct walker w = {.c = c, .ops = ops, .ctx = ctx, .st = stats, .capfr = 16};
 	int rc;
 	memset(stats, 0, sizeof *stats);
 	w.fr = calloc(w.capfr, sizeof *w.fr);
@@ -522,8 +550,8 @@ int walk_run(const struct walk_config *c, const struct walk_ops *ops, void *ctx,
 			close(fd);
 	} else {
 		strcpy(w.path, "/");
+		fds_init(&w.fds, fd, 0);
 		struct frame *f = &w.fr[0];
-		f->fd = fd;
 		f->pathlen = 1;
 		f->namepos = 1;
 		f->stx = s;
@@ -531,6 +559,7 @@ int walk_run(const struct walk_config *c, const struct walk_ops *ops, void *ctx,
 		f->reported = true;
 		w.nfr = 1;
 		rc = walk_dir(&w);
+		fds_free(&w.fds);
 		close(fd);
 	}
 	for (size_t i = 0; i < w.capfr; i++) {

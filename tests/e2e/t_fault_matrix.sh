@@ -316,7 +316,7 @@ matrix load \
 	"mkdirat:/home/ ENOSPC EIO EACCES EMLINK EINTR EINTR EINTR" \
 	"renameat2:/home/ EINTR EINTR EINTR" \
 	"openat:/store/ EACCES EIO" \
-	"openat2:/home/ EACCES EIO" \
+	"openat:/home/ EACCES EIO" \
 	"read:/store/ EIO EINTR" \
 	"fchownat:/home/ EIO ENOSPC" \
 	"fchown:/home/ EIO" \
