@@ -282,6 +282,10 @@ int rtopts_parse(int argc, char **argv, struct rt_opts *o, const struct rtopt_ex
 	for (int i = 1; i < argc && rc == RTOPTS_OK; i++) {
 		const char *a = argv[i];
 		if (only_operands || a[0] != '-' || !a[1]) {
+			if (!*a) { /* "" would be the current directory to every open */
+				rc = set_err(err, errsz, "the STORE argument is empty");
+				break;
+			}
 			if (o->store) {
 				rc = set_err(err, errsz,
 					     "only one STORE may be given ('%s' and '%s')",
@@ -321,6 +325,11 @@ int rtopts_parse(int argc, char **argv, struct rt_opts *o, const struct rtopt_ex
 				break;
 			}
 			val = argv[++i];
+		}
+		if (f.e->has_arg && !*val) {
+			rc = set_err(err, errsz, "option '--%s' needs a value, not an empty one",
+				     f.e->name);
+			break;
 		}
 		size_t idx = f.is_common ? (size_t)(f.e - common) : NCOMMON + (size_t)(f.e - ext);
 		if (seen[idx] && !f.e->repeatable) {

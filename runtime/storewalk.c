@@ -1026,5 +1026,11 @@ int sw_parse_args(int argc, char **argv, const char *verb, const char *help, con
 		fprintf(stderr, "migstate %s: the STORE argument is required\n", verb);
 		return EXIT_USAGE;
 	}
+	/* "" would be the current directory to every open */
+	if (!**store || (*root && !**root)) {
+		fprintf(stderr, "migstate %s: the %s argument is empty\n", verb,
+			!**store ? "STORE" : "--root");
+		return EXIT_USAGE;
+	}
 	return -1;
 }
