@@ -115,23 +115,30 @@ void rlog_msg(struct rlog *l, enum rlog_level lv, const char *fmt, ...)
 	struct tm tm;
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+	/* the whole line through the escaper too: names are escaped where they are put in
+	 * (rlog_esc), and escaping is idempotent, so this only catches a raw byte that came
+	 * in through some other text (an error message quoting a path) */
+	char *msg = NULL;
 	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		msg = NULL;
+	const char *line = msg ? msg : fmt;
 	if (l->log) {
 		fprintf(l->log, "%s [%s] ", stamp, names[lv]);
-		va_start(ap, fmt);
-		vfprintf(l->log, fmt, ap);
-		va_end(ap);
+		text_str(l->log, line);
 		fputc('\n', l->log);
 	}
 	if (lv >= RL_WARN || (l->verbose & RTV_ECHO)) {
 		bar_clear(l);
 		fprintf(stderr, "migstate: %s%s", lv >= RL_WARN ? names[lv] : "",
 			lv >= RL_WARN ? ": " : "");
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
+		text_str(stderr, line);
 		fputc('\n', stderr);
 	}
+	free(msg);
 }
 
 /* One progress value: escaped, commas too (they separate the fields). */
