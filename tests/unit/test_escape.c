@@ -11,6 +11,7 @@
 
 #include "escape.h"
 #include "lineesc.h"
+#include "logging.h"
 
 /* FN's output for S as a malloc'd string. */
 static char *render(void (*fn)(FILE *, const char *), const char *s)
@@ -221,4 +222,30 @@ Test(escape, random_strings_judged_by_python)
 	int rc = system(cmd);
 	unlink(path);
 	cr_assert_eq(rc, 0, "seed %u: python3 found an escaped string that is not safe", seed);
+}
+
+/* --- the log ------------------------------------------------------------------------------- */
+
+Test(escape, a_log_line_is_escaped_whole)
+{
+	char path[] = "/tmp/migstate-esclog-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	close(fd);
+	struct rlog l;
+	char err[256];
+	cr_assert_eq(rlog_open(&l, path, NULL, NULL, 0, err, sizeof err), 0, "%s", err);
+	/* a text that quotes a name without rlog_esc, and one that went through it */
+	rlog_msg(&l, RL_INFO, "raw %s | escaped %s", "a\xe2\x80\xae\n\x1b\xff\\x",
+		 rlog_esc(&l, "a\xe2\x80\xae\n\x1b\xff\\x"));
+	cr_assert_eq(rlog_close(&l), 0);
+	FILE *f = fopen(path, "r");
+	char line[512] = "";
+	cr_assert_not_null(fgets(line, sizeof line, f));
+	cr_expect_null(fgets(line + strlen(line), (int)(sizeof line - strlen(line)), f),
+		       "one line only");
+	fclose(f);
+	unlink(path);
+	cr_expect(strstr(line, "raw a\\u202E\\x0a\\x1b\\xff\\x | escaped a\\u202E\\x0a\\x1b\\xff\\x\n"),
+		  "%s", line);
 }
