@@ -68,6 +68,8 @@ void rtopts_usage_common(FILE *out)
 		"  --drive X=PATH        bind drive letter X: to PATH (repeatable)\n"
 		"  --log FILE            the log (default migstate-VERB.log in the current dir)\n"
 		"  --progress FILE       progress log: date, time, elapsed, key, value, ...\n"
+		"                        (output files are made 0600 and never opened through\n"
+		"                        a symlink or over another user's file: exit 71)\n"
 		"  -c, --continue        skip errors no rule covers, log them, exit 3\n"
 		"  --verbose N           0, or a sum of 1 (detail), 4 (every object), 8 (echo)\n"
 		"  --json                print the summary as one JSON object on stdout\n"
