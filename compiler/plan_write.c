@@ -340,8 +340,15 @@ int pb_write_file(const unsigned char *buf, size_t len, const char *path, char *
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	/* what the rename would replace must be our own plain file, never a symlink's */
+	/* what the rename would replace must be our own plain file: never a symlink, and
+	 * never a device (-o /dev/null would replace /dev/null) */
 	if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(why, whysz, "it exists and is not a regular file (left alone)");
+			close(dfd);
+			errno = EPERM;
+			return -1;
+		}
 		if (outfile_reusable(&st, why, whysz) != 0) {
 			saved = errno;
 			close(dfd);

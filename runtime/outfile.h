@@ -6,9 +6,12 @@
  * fs.protected_hardlinks say:
  *   - the directory part is walked one component at a time with O_NOFOLLOW from "/" or
  *     the current directory: a symlink anywhere on the path is refused, not followed;
- *   - the file is opened with O_NOFOLLOW (and O_NONBLOCK, so a FIFO cannot stall us);
- *     a file that is already there is reused (truncated) only when it is a regular file
- *     of the running user with a single link, else it is left untouched and refused;
+ *   - a new file is made with O_CREAT|O_EXCL|O_NOFOLLOW; what is already at the name
+ *     is looked at through an O_PATH|O_NOFOLLOW fd and written to only when it is a
+ *     regular file (then truncated), a FIFO or a character device (a terminal,
+ *     /dev/null) of the running user with a single link, and then that very inode is
+ *     opened; a symlink, another user's file, a hard link (which may be any file's
+ *     other name), a block device or a directory is left untouched and refused;
  *   - a new file is made 0600 (the plan: 0644, it holds no names), and group and other
  *     bits an existing one has beyond that are removed. */
 #ifndef MIGRT_OUTFILE_H

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "outfile.h"
@@ -114,9 +115,10 @@ Test(outfile, other_files_are_left_alone)
 	cr_assert_eq(outfile_open(at("hard.log"), 0600, why, sizeof why), -1);
 	cr_expect(strstr(why, "hard links"), "%s", why);
 	cr_expect_eq(size_of(at("target")), 8);
-	/* a FIFO: refused at once, not waited on */
-	cr_assert_eq(mkfifo(at("fifo.log"), 0666), 0);
-	cr_assert_eq(outfile_open(at("fifo.log"), 0600, why, sizeof why), -1);
+	/* a device that is not a terminal-like character device */
+	cr_assert_eq(mknod(at("disk.log"), S_IFBLK | 0600, makedev(7, 0)), 0);
+	cr_assert_eq(outfile_open(at("disk.log"), 0600, why, sizeof why), -1);
+	cr_expect(strstr(why, "not a regular file"), "%s", why);
 	/* a directory */
 	cr_assert_eq(outfile_open(at(""), 0600, why, sizeof why), -1);
 	cr_expect_eq(errno, EISDIR);
@@ -130,4 +132,27 @@ Test(outfile, other_files_are_left_alone)
 	cr_assert_eq(outfile_open(at("theirs.log"), 0600, why, sizeof why), -1);
 	cr_expect(strstr(why, "uid 1500"), "%s", why);
 	cr_expect_eq(size_of(at("theirs.log")), 8);
+	/* another user's FIFO: refused at once, never waited on */
+	cr_assert_eq(mkfifo(at("fifo.log"), 0666), 0);
+	cr_assert_eq(chown(at("fifo.log"), 1500, 1500), 0);
+	cr_assert_eq(outfile_open(at("fifo.log"), 0600, why, sizeof why), -1);
+	cr_expect(strstr(why, "uid 1500"), "%s", why);
+}
+
+Test(outfile, own_fifo_and_dev_null)
+{
+	char why[160];
+	int fd = outfile_open("/dev/null", 0600, why, sizeof why);
+	cr_assert(fd >= 0, "%s", why);
+	close(fd);
+	cr_assert_eq(mkfifo(at("fifo"), 0600), 0);
+	int rd = open(at("fifo"), O_RDONLY | O_NONBLOCK); /* a reader, so the open returns */
+	cr_assert(rd >= 0);
+	fd = outfile_open(at("fifo"), 0600, why, sizeof why);
+	cr_assert(fd >= 0, "%s", why);
+	cr_assert_eq(write(fd, "x\n", 2), 2);
+	char b[4];
+	cr_expect_eq(read(rd, b, sizeof b), 2);
+	close(fd);
+	close(rd);
 }
