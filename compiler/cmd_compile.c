@@ -10,6 +10,7 @@
 #include "codegen.h"
 #include "commands.h"
 #include "diag.h"
+#include "escape.h"
 #include "paths.h"
 #include "plan.h"
 #include "sha256.h"
@@ -135,6 +136,7 @@ int cmd_compile(int argc, char **argv)
 		struct cg_options o = {case_sensitive, vars_path, vars_sha};
 		struct cg_stats st;
 		unsigned char ruleset[32];
+		char why[256];
 		size_t len = 0;
 		if (codegen(b, &pol, &vt, &o, d, ruleset, &st) == 0 && diag_errors(d) == 0 &&
 		    pb_serialize(b, ruleset, case_sensitive ? PLAN_F_CASE_SENSITIVE : 0, &buf, &len) == 0) {
@@ -145,8 +147,10 @@ int cmd_compile(int argc, char **argv)
 				fprintf(stderr, "migc: internal error: generated plan fails verification: %s\n",
 					pe.msg);
 				rc = MIGC_EXIT_USAGE;
-			} else if (pb_write_file(buf, len, out) != 0) {
-				fprintf(stderr, "migc compile: cannot write %s: %s\n", out, strerror(errno));
+			} else if (pb_write_file(buf, len, out, why, sizeof why) != 0) {
+				fputs("migc compile: cannot write ", stderr);
+				esc_puts(stderr, out, ESC_TEXT);
+				fprintf(stderr, ": %s\n", why);
 				rc = MIGC_EXIT_USAGE;
 			} else {
 				rc = MIGC_EXIT_OK;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "diag.h"
+#include "escape.h"
 #include "srcline.h"
 
 /* One collected diagnostic. FILE is borrowed (it outlives the set), the rest is owned. */
@@ -48,14 +49,9 @@ const char *diag_warning_name(size_t i);
 /* Short description of a -W name (without "-W"); NULL for an unknown name. */
 const char *diag_warning_desc(const char *wname);
 
-/* Escaping (diag_esc.c): every piece of user-supplied text goes through here. */
-enum esc_mode {
-	ESC_TEXT,     /* terminal: control bytes, invalid UTF-8, C1 and bidi controls escaped */
-	ESC_TEXT_TAB, /* the same, tabs kept (source lines) */
-	ESC_JSON,     /* ESC_TEXT, then '"' and '\\' escaped for a JSON string body */
-};
-void esc_write(FILE *out, const char *s, size_t n, enum esc_mode mode);
-void esc_puts(FILE *out, const char *s, enum esc_mode mode);
+/* Escaping: every piece of user-supplied text goes through the runtime's escaper
+ * (escape.h: esc_write, esc_puts, enum esc_mode); diag_esc.c adds what only
+ * diagnostics need. */
 /* Write S as a JSON string literal (with the quotes); NULL writes null. */
 void esc_json_string(FILE *out, const char *s);
 /* Percent-encode S as a URI reference path (RFC 3986): unreserved bytes and '/' kept. */

@@ -3,13 +3,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "opcodes.h"
+#include "outfile.h"
 #include "sha256.h"
 
 struct buf {
@@ -322,16 +324,43 @@ int pb_serialize(struct plan_builder *b, const unsigned char ruleset[32], uint32
 	return 0;
 }
 
-int pb_write_file(const unsigned char *buf, size_t len, const char *path)
+int pb_write_file(const unsigned char *buf, size_t len, const char *path, char *why,
+		  size_t whysz)
 {
-	char tmp[4096];
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp) {
+	const char *leaf;
+	int dfd = outfile_dir(path, &leaf, why, whysz); /* no symlink on the way */
+	if (dfd < 0)
+		return -1;
+	char tmp[NAME_MAX + 1];
+	struct stat st;
+	int fd = -1, saved;
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", leaf, (long)getpid()) >= sizeof tmp) {
+		snprintf(why, whysz, "%s", strerror(ENAMETOOLONG));
+		close(dfd);
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	/* what the rename would replace must be our own plain file: never a symlink, and
+	 * never a device (-o /dev/null would replace /dev/null) */
+	if (fstatat(dfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(why, whysz, "it exists and is not a regular file (left alone)");
+			close(dfd);
+			errno = EPERM;
+			return -1;
+		}
+		if (outfile_reusable(&st, why, whysz) != 0) {
+			saved = errno;
+			close(dfd);
+			errno = saved;
+			return -1;
+		}
+	} else if (errno != ENOENT) {
+		goto fail;
+	}
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
-		return -1;
+		goto fail;
 	size_t done = 0;
 	while (done < len) {
 		ssize_t n = write(fd, buf + done, len - done);
@@ -349,22 +378,22 @@ int pb_write_file(const unsigned char *buf, size_t len, const char *path)
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0)
+	if (renameat(dfd, tmp, dfd, leaf) != 0)
 		goto fail;
-	char dirbuf[4096];
-	snprintf(dirbuf, sizeof dirbuf, "%s", path);
-	int dfd = open(dirname(dirbuf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
+	int sfd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd >= 0) {
+		fsync(sfd);
+		close(sfd);
 	}
+	close(dfd);
 	return 0;
-fail: {
-	int saved = errno;
+fail:
+	saved = errno;
+	snprintf(why, whysz, "%s", strerror(saved));
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	unlinkat(dfd, tmp, 0);
+	close(dfd);
 	errno = saved;
 	return -1;
-}
 }

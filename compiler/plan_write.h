@@ -47,8 +47,11 @@ size_t pb_count_pats(const struct plan_builder *b);
 /* Serialize into a malloc'd buffer. */
 int pb_serialize(struct plan_builder *b, const unsigned char ruleset[32], uint32_t flags,
 		 unsigned char **out, size_t *outlen);
-/* Write atomically to PATH (PATH.tmp.PID, fsync, rename, fsync of the directory).
- * Returns 0, or -1 with errno set. */
-int pb_write_file(const unsigned char *buf, size_t len, const char *path);
+/* Write atomically to PATH (NAME.tmp.PID beside it, fsync, rename, fsync of the
+ * directory), reached as outfile.h reaches an output file: no symlink on the way, and
+ * what is at PATH must be a regular file of ours with one link (or nothing).
+ * Returns 0, or -1 with errno set and a reason in WHY. */
+int pb_write_file(const unsigned char *buf, size_t len, const char *path, char *why,
+		  size_t whysz);
 
 #endif

@@ -86,6 +86,12 @@ int cmd_rd(int argc, char **argv)
 			store = a;
 		}
 	}
+	/* "" would be the current directory to every open */
+	if ((store && !*store) || (root && !*root)) {
+		fprintf(stderr, "migstate rd: the %s argument is empty\n",
+			store && !*store ? "STORE" : "--root");
+		return EXIT_USAGE;
+	}
 	if (pending)
 		return rd_pending(&o, store);
 	if (!store) {

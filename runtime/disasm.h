@@ -5,16 +5,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "escape.h" /* json_str, text_str: the printers' escaper */
 #include "plan.h"
 
 void plan_dump_text(const struct plan *p, FILE *out);
 void plan_dump_json(const struct plan *p, FILE *out);
-
-/* Write S to OUT as a JSON string (quotes included), escaping control bytes and
- * invalid UTF-8 (as \u00XX of each byte) so hostile file names cannot break the output. */
-void json_str(FILE *out, const char *s);
-/* Write S for a human: printable ASCII and valid UTF-8 kept, everything else as \xNN. */
-void text_str(FILE *out, const char *s);
 
 extern const char *const rule_kind_names[PRK__COUNT];
 extern const char *const helper_names[PLAN_HELPER__COUNT];

@@ -6,18 +6,33 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "disasm.h"
+#include "escape.h"
+#include "outfile.h"
 #include "rtopts.h"
 
 static const char *const months[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 				       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-static FILE *open_out(const char *path)
+/* An output file as outfile.h opens it (0600, never through a symlink, never another
+ * user's file), written in whole lines: tail -f and pipes see them at once. */
+static FILE *open_out(const char *what, const char *path, char *err, size_t errsz)
 {
-	FILE *f = fopen(path, "we");
-	if (f)
-		setvbuf(f, NULL, _IOLBF, 0); /* whole lines: tail -f and pipes see them at once */
-	return f;
+	char why[160];
+	FILE *f = outfile_fopen(path, why, sizeof why);
+	if (f) {
+		setvbuf(f, NULL, _IOLBF, 0);
+		return f;
+	}
+	snprintf(err, errsz, "cannot open the %s: %s", what, why);
+	FILE *m = errsz > 1 ? fmemopen(err, errsz - 1, "w") : NULL;
+	if (m) { /* the same with the name, escaped */
+		fprintf(m, "cannot open the %s ", what);
+		text_str(m, path);
+		fprintf(m, ": %s", why);
+		fclose(m);
+		err[errsz - 1] = 0;
+	}
+	return NULL;
 }
 
 int rlog_open(struct rlog *l, const char *log, const char *progress, const char *listfiles,
@@ -28,12 +43,12 @@ int rlog_open(struct rlog *l, const char *log, const char *progress, const char 
 	clock_gettime(CLOCK_MONOTONIC, &l->start);
 	l->bar = isatty(STDERR_FILENO) == 1;
 	const char *names[3] = {log, progress, listfiles};
+	static const char *const what[3] = {"log", "progress log", "file list"};
 	FILE **fs[3] = {&l->log, &l->progress, &l->listfiles};
 	for (int i = 0; i < 3; i++) {
 		if (!names[i])
 			continue;
-		if (!(*fs[i] = open_out(names[i]))) {
-			snprintf(err, errsz, "cannot open %s: %s", names[i], strerror(errno));
+		if (!(*fs[i] = open_out(what[i], names[i], err, errsz))) {
 			rlog_close(l);
 			return -1;
 		}
@@ -100,23 +115,30 @@ void rlog_msg(struct rlog *l, enum rlog_level lv, const char *fmt, ...)
 	struct tm tm;
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+	/* the whole line through the escaper too: names are escaped where they are put in
+	 * (rlog_esc), and escaping is idempotent, so this only catches a raw byte that came
+	 * in through some other text (an error message quoting a path) */
+	char *msg = NULL;
 	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		msg = NULL;
+	const char *line = msg ? msg : fmt;
 	if (l->log) {
 		fprintf(l->log, "%s [%s] ", stamp, names[lv]);
-		va_start(ap, fmt);
-		vfprintf(l->log, fmt, ap);
-		va_end(ap);
+		text_str(l->log, line);
 		fputc('\n', l->log);
 	}
 	if (lv >= RL_WARN || (l->verbose & RTV_ECHO)) {
 		bar_clear(l);
 		fprintf(stderr, "migstate: %s%s", lv >= RL_WARN ? names[lv] : "",
 			lv >= RL_WARN ? ": " : "");
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
+		text_str(stderr, line);
 		fputc('\n', stderr);
 	}
+	free(msg);
 }
 
 /* One progress value: escaped, commas too (they separate the fields). */

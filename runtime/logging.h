@@ -5,9 +5,11 @@
  *                  (elapsed), key, value, key, value ..." (spec 1.9);
  *   the file list  (--listfiles): one captured path a line;
  *   a progress bar on stderr when it is a terminal.
- * Every name that comes from the file system goes through one escaping function
- * (text_str: printable UTF-8 kept, anything else as \xNN; in the progress log a comma
- * also becomes \x2c), so a hostile file name cannot forge lines or fields. */
+ * Every name that comes from the file system goes through the one escaper (escape.h:
+ * valid printable UTF-8 kept, invalid bytes and controls as \xNN, C1, bidi and format
+ * characters as \uXXXX; in the progress log a comma also becomes \x2c), and so does
+ * each whole log line, so a hostile file name cannot forge lines or fields or reach a
+ * terminal raw. The files are opened by outfile.h: 0600, never through a symlink. */
 #ifndef MIGRT_LOGGING_H
 #define MIGRT_LOGGING_H
 

@@ -48,8 +48,8 @@ static int cmd_check_plan(int argc, char **argv)
 		       "one-line summary. Exit 0 when the plan can be run, 39 when it cannot.\n");
 		return EXIT_OK;
 	}
-	if (argc != 2) {
-		fprintf(stderr, "migstate check-plan: expected one PLAN argument\n");
+	if (argc != 2 || !*argv[1]) {
+		fprintf(stderr, "migstate check-plan: expected one PLAN argument (not empty)\n");
 		return EXIT_USAGE;
 	}
 	struct plan p;

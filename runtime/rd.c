@@ -13,6 +13,7 @@
 #include "disasm.h"
 #include "exitcodes.h"
 #include "fsutil.h"
+#include "lineesc.h"
 #include "logging.h"
 #include "sameobj.h"
 #include "sha256.h"
@@ -471,16 +472,6 @@ int rd_check(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
 
 /* --- pending records --------------------------------------------------------------- */
 
-static void put_esc(FILE *f, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\')
-			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
-	}
-}
-
 static void pending_name(const char *store_real, char out[80])
 {
 	unsigned char h[32];
@@ -584,9 +575,9 @@ static int pending_write(struct rd_ctx *c)
 		return -1;
 	}
 	fprintf(f, "%s\nstore\t", PENDING_MAGIC);
-	put_esc(f, c->s->real);
+	lineesc_put(f, c->s->real);
 	fputs("\nroot\t", f);
-	put_esc(f, c->s->root);
+	lineesc_put(f, c->s->root);
 	fputc('\n', f);
 	/* the one store instance this record is about: a later store at the same path is
 	 * another store, never removed by `rd --pending` */
@@ -601,7 +592,7 @@ static int pending_write(struct rd_ctx *c)
 	size_t n;
 	for (const unsigned char *p; rc == 0 && (p = spill_get(&c->pending, &n));) {
 		fputs("entry\t", f);
-		put_esc(f, (const char *)p);
+		lineesc_put(f, (const char *)p);
 		fputc('\n', f);
 	}
 	if (c->pending.err)
@@ -723,24 +714,6 @@ int rd_run(struct sw_store *s, const struct rd_opts *o, struct rd_result *r)
 
 /* --- rd --pending ------------------------------------------------------------------ */
 
-static bool unesc(char *s)
-{
-	char *o = s;
-	for (char *p = s; *p; p++) {
-		if (*p != '\\') {
-			*o++ = *p;
-			continue;
-		}
-		unsigned v;
-		if (p[1] != 'x' || sscanf(p + 2, "%2x", &v) != 1 || v == 0)
-			return false;
-		*o++ = (char)v;
-		p += 3;
-	}
-	*o = 0;
-	return true;
-}
-
 /* A pending record: the store's path and root, and which store instance it is about. */
 struct pending_rec {
 	char *store, *root;
@@ -788,7 +761,7 @@ static int pending_read(int dfd, const char *name, struct pending_rec *p)
 			continue;
 		}
 		char *tab = strchr(line, '\t');
-		if (!tab || !unesc(tab + 1))
+		if (!tab || !lineesc_decode(tab + 1))
 			continue;
 		*tab = 0;
 		const char *v = tab + 1;

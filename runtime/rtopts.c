@@ -69,6 +69,8 @@ void rtopts_usage_common(FILE *out)
 		"  --drive X=PATH        bind drive letter X: to PATH (repeatable)\n"
 		"  --log FILE            the log (default migstate-VERB.log in the current dir)\n"
 		"  --progress FILE       progress log: date, time, elapsed, key, value, ...\n"
+		"                        (output files are made 0600 and never opened through\n"
+		"                        a symlink or over another user's file: exit 71)\n"
 		"  -c, --continue        skip errors no rule covers, log them, exit 3\n"
 		"  --verbose N           0, or a sum of 1 (detail), 4 (every object), 8 (echo)\n"
 		"  --json                print the summary as one JSON object on stdout\n"
@@ -283,6 +285,10 @@ int rtopts_parse(int argc, char **argv, struct rt_opts *o, const struct rtopt_ex
 	for (int i = 1; i < argc && rc == RTOPTS_OK; i++) {
 		const char *a = argv[i];
 		if (only_operands || a[0] != '-' || !a[1]) {
+			if (!*a) { /* "" would be the current directory to every open */
+				rc = set_err(err, errsz, "the STORE argument is empty");
+				break;
+			}
 			if (o->store) {
 				rc = set_err(err, errsz,
 					     "only one STORE may be given ('%s' and '%s')",
@@ -322,6 +328,11 @@ int rtopts_parse(int argc, char **argv, struct rt_opts *o, const struct rtopt_ex
 				break;
 			}
 			val = argv[++i];
+		}
+		if (f.e->has_arg && !*val) {
+			rc = set_err(err, errsz, "option '--%s' needs a value, not an empty one",
+				     f.e->name);
+			break;
 		}
 		size_t idx = f.is_common ? (size_t)(f.e - common) : NCOMMON + (size_t)(f.e - ext);
 		if (seen[idx] && !f.e->repeatable) {

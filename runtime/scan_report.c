@@ -9,29 +9,37 @@
 
 #include "disasm.h"
 #include "exitcodes.h"
+#include "outfile.h"
 
+/* An attribute: the escaper's text form (valid UTF-8, no control characters, which XML
+ * 1.0 cannot hold even as references), then XML's own quoting. */
 static void xml_attr(FILE *f, const char *name, const char *v)
 {
 	fprintf(f, " %s=\"", name);
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		switch (*p) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "&#x%x;", *p);
-			else
-				fputc(*p, f);
+	const unsigned char *p = (const unsigned char *)v;
+	size_t n = strlen(v);
+	char unit[ESC_UNIT_MAX];
+	int cols;
+	while (n) {
+		size_t k = esc_unit(p, n, false, unit, &cols);
+		p += k, n -= k;
+		for (const char *u = unit; *u; u++) {
+			switch (*u) {
+			case '&':
+				fputs("&amp;", f);
+				break;
+			case '<':
+				fputs("&lt;", f);
+				break;
+			case '>':
+				fputs("&gt;", f);
+				break;
+			case '"':
+				fputs("&quot;", f);
+				break;
+			default:
+				fputc(*u, f);
+			}
 		}
 	}
 	fputc('"', f);
@@ -40,10 +48,11 @@ static void xml_attr(FILE *f, const char *name, const char *v)
 /* --estimate FILE: USMT /p's shape, plus one element per store volume. */
 int write_estimate(struct scan *s)
 {
-	FILE *f = fopen(s->so->estimate, "we");
+	char why[160];
+	FILE *f = outfile_fopen(s->so->estimate, why, sizeof why);
 	if (!f) {
 		rlog_msg(&s->log, RL_ERROR, "cannot write the estimate %s: %s",
-			 rlog_esc(&s->log, s->so->estimate), strerror(errno));
+			 rlog_esc(&s->log, s->so->estimate), why);
 		return -1;
 	}
 	uint64_t files = 0, catalog = 4096;

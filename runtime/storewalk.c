@@ -15,6 +15,7 @@
 #include "exitcodes.h"
 #include "fdstack.h"
 #include "fsutil.h"
+#include "lineesc.h"
 #include "storeguard.h"
 
 void sw_hex(const unsigned char h[32], char out[65])
@@ -874,51 +875,6 @@ int sw_walk(int top, sw_visit_fn fn, void *ctx)
 
 /* --- the restore journal ----------------------------------------------------------- */
 
-static void put_escaped(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s, *run = p;
-	for (; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\') {
-			fwrite(run, 1, (size_t)(p - run),
-			       f); /* the plain bytes before it at once */
-			fprintf(f, "\\x%02x", *p);
-			run = p + 1;
-		}
-	}
-	fwrite(run, 1, (size_t)(p - run), f);
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Unescape S in place; false on a malformed escape. */
-static bool unescape(char *s)
-{
-	char *o = s;
-	for (char *p = s; *p; p++) {
-		if (*p != '\\') {
-			*o++ = *p;
-			continue;
-		}
-		int h, l;
-		if (p[1] != 'x' || (h = hexval(p[2])) < 0 || (l = hexval(p[3])) < 0 ||
-		    (h == 0 && l == 0))
-			return false;
-		*o++ = (char)(h << 4 | l);
-		p += 3;
-	}
-	*o = 0;
-	return true;
-}
-
 /* A sorted entry: u32 volume, u32 path length, the path, the destination (no NULs). */
 #define JREC_HEAD 8u
 
@@ -976,7 +932,7 @@ static void journal_load(struct sw_journal *j)
 		*t1 = *t2 = 0;
 		char *end;
 		unsigned long vol = strtoul(line, &end, 10);
-		if (*end || !unescape(t1 + 1) || !unescape(t2 + 1))
+		if (*end || !lineesc_decode(t1 + 1) || !lineesc_decode(t2 + 1))
 			continue;
 		size_t pl = strlen(t1 + 1), dl = strlen(t2 + 1);
 		if (pl > UINT32_MAX || JREC_HEAD + pl + dl > rcap) {
@@ -1197,9 +1153,9 @@ int sw_journal_add(FILE *f, uint32_t vol, const char *path, const char *dest)
 	if (!f)
 		return 0;
 	fprintf(f, "%u\t", vol);
-	put_escaped(f, path);
+	lineesc_put(f, path);
 	fputc('\t', f);
-	put_escaped(f, dest);
+	lineesc_put(f, dest);
 	fputc('\n', f);
 	/* a crash loses at most the line being written */
 	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
@@ -1273,6 +1229,12 @@ int sw_parse_args(int argc, char **argv, const char *verb, const char *help, con
 	}
 	if (!*store) {
 		fprintf(stderr, "migstate %s: the STORE argument is required\n", verb);
+		return EXIT_USAGE;
+	}
+	/* "" would be the current directory to every open */
+	if (!**store || (*root && !**root)) {
+		fprintf(stderr, "migstate %s: the %s argument is empty\n", verb,
+			!**store ? "STORE" : "--root");
 		return EXIT_USAGE;
 	}
 	return -1;

@@ -28,7 +28,7 @@ chmod 0755 "$WORK" # bob may walk to the root; the directories below must stop h
 
 as_bob() { setpriv --reuid=1002 --regid=1002 --clear-groups "$@"; }
 json() { echo "$JS" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())[sys.argv[1]])' "$1"; }
-named() { getfacl -cp "$1" 2>/dev/null | grep -E '^(default:)?(user|group):[0-9a-z]+:' || true; }
+named() { getfacl -cpn "$1" 2>/dev/null | grep -E '^(default:)?(user|group):[0-9a-z]+:' || true; }
 
 run_on() { # FSTYPE
 	local R=$WORK/$1 A JS RC

@@ -20,7 +20,7 @@ put "$R/home/alice/Archive/x.txt" 1001:1001 0604 "2020-02-02 02:02:02.25" "moved
 put "$R/home/alice/stay.txt" 1001:1001 0600 "2019-03-03 03:03:03" "stays"
 setfattr -n user.tag -v blue "$R/home/alice/Archive/x.txt"
 setfacl -m u:1234:r "$R/home/alice/Archive/x.txt" # an ACL is an xattr: copied with the file
-acl_x=$(getfacl -cp "$R/home/alice/Archive/x.txt" 2>/dev/null)
+acl_x=$(getfacl -cpn "$R/home/alice/Archive/x.txt" 2>/dev/null)
 chown 1001:1001 "$R/home/alice/Old" "$R/home/alice/Old/sub" "$R/home/alice/Archive"
 chmod 0751 "$R/home/alice/Old/sub"
 touch -d "2018-08-08 08:08:08" "$R/home/alice/Old/sub"
@@ -65,7 +65,7 @@ assert_ne "$ino_x" "$(stat -c %i "$R/srv/archive/x.txt")" "another volume cannot
 assert_eq "$meta_x" "$(stat -c '%a %u %g %s %y' "$R/srv/archive/x.txt")" "copied file metadata"
 assert_eq "moved across" "$(cat "$R/srv/archive/x.txt")" "copied content"
 assert_eq "blue" "$(getfattr --only-values -n user.tag "$R/srv/archive/x.txt" 2>/dev/null)" "xattr copied"
-assert_eq "$acl_x" "$(getfacl -cp "$R/srv/archive/x.txt" 2>/dev/null)" "ACL copied"
+assert_eq "$acl_x" "$(getfacl -cpn "$R/srv/archive/x.txt" 2>/dev/null)" "ACL copied"
 assert_contains "$acl_x" "user:1234:r--" "the ACL was set"
 assert_eq "stays" "$(cat "$R/home/alice/stay.txt")" "unrelocated file"
 

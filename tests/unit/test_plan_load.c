@@ -520,7 +520,7 @@ Test(plan_load, open_files)
 {
 	char path[128];
 	snprintf(path, sizeof path, "%s/good.plan", H.dir);
-	cr_assert_eq(pb_write_file(good, good_len, path), 0, "%s", strerror(errno));
+	cr_assert_eq(pb_write_file(good, good_len, path, (char[256]){0}, 256), 0, "%s", strerror(errno));
 	struct plan p;
 	struct plan_error e;
 	cr_assert_eq(plan_open(path, &p, &e), PLAN_OK, "%s", e.msg);
@@ -543,7 +543,7 @@ Test(plan_load, open_files)
 
 	/* a plan whose file was cut short on disk */
 	snprintf(path, sizeof path, "%s/short.plan", H.dir);
-	cr_assert_eq(pb_write_file(good, good_len - 1, path), 0);
+	cr_assert_eq(pb_write_file(good, good_len - 1, path, (char[256]){0}, 256), 0);
 	expect_open(path, PLAN_E_TRUNCATED, "header says");
 }
 

@@ -59,6 +59,12 @@ Test(rtopts, refusals)
 	    {"--drive", "C=relative", NULL, NULL},
 	    {"--drive", "c=/a", "--drive", "C=/b"}, /* one binding per letter */
 	    {"-x", NULL, NULL, NULL},
+	    /* empty: would be the current directory (issue 15) */
+	    {"", NULL, NULL, NULL},
+	    {"S", "--plan", "", NULL},
+	    {"S", "--log=", NULL, NULL},
+	    {"S", "--progress", "", NULL},
+	    {"S", "--root=", NULL, NULL},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		char *argv[6] = {"scan"};
