@@ -39,6 +39,8 @@ struct frame {
 	const char **names; /* sorted, into dbuf */
 	unsigned char *types;
 	size_t capnames;
+	size_t i, n;   /* the next entry to visit, how many there are */
+	size_t ncands; /* rules that may decide a file here (0: files need no look) */
 };
 
 struct walker {
@@ -51,7 +53,6 @@ struct walker {
 	struct frame *fr;
 	size_t nfr, capfr;
 	struct fdstack fds; /* level i: frame i's directory (0: the root) */
-	bool lost;	    /* the directory on top could not be opened again */
 };
 
 static int grow_path(struct walker *w, size_t need)
@@ -297,8 +298,6 @@ static bool skip_path(const struct walk_config *c, const char *p)
 	return false;
 }
 
-static int walk_dir(struct walker *w);
-
 /* NAME (path in w->path) could not be examined or opened (ERR): a mount root that
  * refuses us is reported as such (1), anything else is for the caller (0). */
 static int mount_denied(struct walker *w, const char *name, int err)
@@ -310,7 +309,8 @@ static int mount_denied(struct walker *w, const char *name, int err)
 	return 1;
 }
 
-/* Enter subdirectory NAME of the top frame (its path is already in w->path, LEN). */
+/* Enter subdirectory NAME of the top frame (its path is already in w->path, LEN): push
+ * its frame. 1 entered (dir_begin comes next), 0 not entered, or the error's value. */
 static int enter(struct walker *w, const char *name, size_t len, const struct statx *s,
 		 uint32_t mnt)
 {
@@ -359,21 +359,28 @@ static int enter(struct walker *w, const char *name, size_t len, const struct st
 	f->stx = *s;
 	f->mnt_id = mnt;
 	f->reported = false;
-	int rc = walk_dir(w);
+	return 1;
+}
+
+/* Leave the directory on top (walked, or given up): back in its parent, which must
+ * still be the directory it was. RC: the walk's value so far, returned possibly
+ * replaced by the error's. */
+static int leave(struct walker *w, int rc)
+{
 	w->nfr--;
+	struct frame *p = &w->fr[w->nfr - 1];
 	if (fds_pop(&w->fds) != 0) {
 		/* the directory we came from, closed to stay within the bound, is not the
 		 * one it was any more (or cannot be opened): the rest of it is not walked */
 		int e = errno;
-		size_t dl = w->fr[w->nfr - 1].pathlen;
-		char save = w->path[dl];
+		size_t dl = p->pathlen;
 		w->path[dl] = 0;
 		int erc = w->ops->error(w->ctx, w->path, NULL, e, "opening the directory again");
-		w->path[dl] = save;
-		w->lost = true;
+		p->i = p->n;
 		if (rc >= 0)
 			rc = erc;
 	}
+	w->path[p->pathlen] = 0;
 	return rc;
 }
 
@@ -453,19 +460,20 @@ stat_failed:;
 	return rc;
 }
 
-static int walk_dir(struct walker *w)
+/* The directory on top of the stack was just entered: decide it, read its entries. */
+static int dir_begin(struct walker *w)
 {
 	struct frame *f = &w->fr[w->nfr - 1];
 	const struct walk_config *c = w->c;
 	size_t len = f->pathlen;
 	w->st->dirs++;
-	size_t ncands;
+	f->i = f->n = 0;
 	if (c->trace) {
 		rt_candidates(c->b, w->path, len, &f->cands);
-		ncands = f->cands.n;
+		f->ncands = f->cands.n;
 	} else {
 		rt_dir_begin(&f->dc, c->b, w->path, len);
-		ncands = f->dc.ncands;
+		f->ncands = f->dc.ncands;
 	}
 	int rc = decide_dir(w);
 	if (rc < 0)
@@ -474,58 +482,83 @@ static int walk_dir(struct walker *w)
 	long nents = dfd < 0 ? -1 : read_entries(f, dfd);
 	if (nents < 0)
 		return w->ops->error(w->ctx, w->path, NULL, errno, "reading the directory");
-	size_t n = (size_t)nents;
-	for (size_t i = 0; i < n && rc >= 0; i++) {
+	f->n = (size_t)nents;
+	return rc;
+}
+
+/* Visit the next entry of the directory on top. Its value (negative: stop); *ENTERED
+ * when it was a directory now on top of the stack. */
+static int dir_step(struct walker *w, bool *entered)
+{
+	struct frame *f = &w->fr[w->nfr - 1];
+	const struct walk_config *c = w->c;
+	size_t len = f->pathlen;
+	const char *name = f->names[f->i];
+	unsigned char t = f->types[f->i];
+	f->i++;
+	*entered = false;
+	size_t nl = strlen(name);
+	if (len + 1 + nl > CAT_MAX_PATH || grow_path(w, len + nl + 2))
+		return w->ops->error(w->ctx, w->path, name, ENAMETOOLONG, "walking");
+	if (t != DT_DIR && t != DT_UNKNOWN && f->ncands == 0)
+		return 0; /* nothing can match a file here: no stat needed */
+	size_t plen = push_name(w, len, name, nl);
+	int rc = 0;
+	if (t == DT_DIR && !rt_reachable(c->b, w->path, plen))
+		goto out;
+	unsigned mode = dtype_mode(t);
+	if (mode && !c->trace) {
+		rc = fast_entry(w, len, name, nl, plen, mode);
+		if (rc != 1)
+			goto out;
+		rc = 0; /* its type changed: the general path below */
+	}
+	struct statx s;
+	uint32_t mnt = f->mnt_id;
+	if (vol_statx(fds_top(&w->fds), name, &s, &mnt) != 0) {
+		int e = errno;
+		bool denied = mount_denied(w, name, e);
+		w->path[len] = 0;
+		if (e != ENOENT && !denied)
+			rc = w->ops->error(w->ctx, w->path, name, e, "examining");
+		return rc;
+	}
+	if (S_ISDIR(s.stx_mode)) {
+		if (t == DT_DIR || rt_reachable(c->b, w->path, plen)) {
+			rc = enter(w, name, plen, &s, mnt);
+			if (rc == 1) {
+				*entered = true;
+				return dir_begin(w);
+			}
+		}
+	} else if (f->ncands) {
+		rc = decide_file(w, len, name, plen, &s, mnt);
+	}
+out:
+	w->path[len] = 0;
+	return rc;
+}
+
+/* The walk from the directory on top of the stack (the root): a loop over the frames,
+ * not a recursion, so a tree as deep as a path may be costs no stack. */
+static int walk_loop(struct walker *w)
+{
+	const struct walk_config *c = w->c;
+	int rc = dir_begin(w);
+	while (rc >= 0) {
+		struct frame *f = &w->fr[w->nfr - 1];
+		if (f->i >= f->n) {
+			if (w->nfr == 1)
+				break;
+			rc = leave(w, rc);
+			continue;
+		}
 		if (c->stop && *c->stop) {
 			rc = WALK_STOPPED;
 			break;
 		}
-		f = &w->fr[w->nfr - 1]; /* enter() may move the stack */
-		const char *name = f->names[i];
-		unsigned char t = f->types[i];
-		size_t nl = strlen(name);
-		if (len + 1 + nl > CAT_MAX_PATH || grow_path(w, len + nl + 2)) {
-			rc = w->ops->error(w->ctx, w->path, name, ENAMETOOLONG, "walking");
-			continue;
-		}
-		if (t != DT_DIR && t != DT_UNKNOWN && ncands == 0)
-			continue; /* nothing can match a file here: no stat needed */
-		size_t plen = push_name(w, len, name, nl);
-		if (t == DT_DIR && !rt_reachable(c->b, w->path, plen)) {
-			w->path[len] = 0;
-			continue;
-		}
-		unsigned mode = dtype_mode(t);
-		if (mode && !c->trace) {
-			rc = fast_entry(w, len, name, nl, plen, mode);
-			if (rc != 1) {
-				w->path[len] = 0;
-				continue;
-			}
-			rc = 0; /* its type changed: the general path below */
-		}
-		struct statx s;
-		uint32_t mnt = f->mnt_id;
-		if (vol_statx(fds_top(&w->fds), name, &s, &mnt) != 0) {
-			int e = errno;
-			bool denied = mount_denied(w, name, e);
-			w->path[len] = 0;
-			if (e != ENOENT && !denied)
-				rc = w->ops->error(w->ctx, w->path, name, e, "examining");
-			continue;
-		}
-		if (S_ISDIR(s.stx_mode)) {
-			if (t == DT_DIR || rt_reachable(c->b, w->path, plen))
-				rc = enter(w, name, plen, &s, mnt);
-			if (w->lost) {
-				w->lost = false; /* reported by enter(): the rest is left */
-				w->path[len] = 0;
-				break;
-			}
-		} else if (ncands) {
-			rc = decide_file(w, len, name, plen, &s, mnt);
-		}
-		w->path[len] = 0;
+		bool entered;
+		rc = dir_step(w, &entered);
 	}
 	return rc;
 }
@@ -558,7 +591,7 @@ int walk_run(const struct walk_config *c, const struct walk_ops *ops, void *ctx,
 		f->mnt_id = mnt;
 		f->reported = true;
 		w.nfr = 1;
-		rc = walk_dir(&w);
+		rc = walk_loop(&w);
 		fds_free(&w.fds);
 		close(fd);
 	}

@@ -62,11 +62,12 @@ policy "$WORK/p.xml"
 compile "$WORK/p.xml" "$WORK/p.plan"
 P=$WORK/p.plan
 
-# few() CMD...: run CMD with soft = hard = 1024 open files (exit code in $RC, output in
-# $OUT)
+# few() CMD...: run CMD with soft = hard = 1024 open files and a 2 MiB stack, a
+# quarter of the default: no walk may hold a descriptor or a stack frame per level
+# (exit code in $RC, output in $OUT)
 few() {
 	RC=0
-	OUT=$( (ulimit -Sn 1024 && ulimit -Hn 1024 && "$@") 2>&1) || RC=$?
+	OUT=$( (ulimit -Sn 1024 && ulimit -Hn 1024 && ulimit -s 2048 && "$@") 2>&1) || RC=$?
 }
 ok() { # ok WHAT: the last few() succeeded
 	[ "$RC" = 0 ] || fail "$1 exited $RC with 1024 descriptors: $(tail -c 2000 <<<"$OUT")"
