@@ -28,6 +28,7 @@
 #include "commands.h"
 #include "disasm.h"
 #include "exitcodes.h"
+#include "fsutil.h"
 #include "extsort.h"
 #include "storewalk.h"
 
@@ -77,6 +78,8 @@ struct du {
 	size_t count[DU__N];
 	uint64_t bytes[DU__N]; /* apparent bytes per category */
 	uint64_t cost[DU__N];  /* bytes the store alone pays for */
+	int walk_err;	       /* part of a store could not be read (errno): no total */
+	char *walk_where;
 };
 
 /* One name as sorted: what the stat and the catalog said of it. */
@@ -135,6 +138,11 @@ static uint64_t unshared_bytes(int fd)
 static int du_visit(const struct sw_visit *v, void *ctx)
 {
 	struct du *d = ctx;
+	if (v->error && !d->walk_err) {
+		/* a total that leaves out what could not be read would be a wrong total */
+		d->walk_err = v->error;
+		d->walk_where = strdup(v->rel);
+	}
 	if (v->error || v->post || v->foreign)
 		return 0;
 	const struct stat *st = v->st;
@@ -265,6 +273,10 @@ static int walk_volume(struct du *d, size_t v)
 	int rc = du_visit(&top, d);
 	if (rc == 0)
 		rc = sw_walk(s->vol_fd[v], du_visit, d);
+	if (rc != 0 && !d->walk_err && errno) {
+		d->walk_err = errno;
+		d->walk_where = strdup("");
+	}
 	sw_cursor_close(&d->cur);
 	return rc < 0 ? -1 : 0;
 }
@@ -338,6 +350,16 @@ int cmd_du(int argc, char **argv)
 	int bad = 0;
 	for (size_t v = 0; v < s.nvols && !bad; v++)
 		bad = walk_volume(&d, v);
+	if (d.walk_err) {
+		fprintf(stderr, "migstate du: cannot read all of the store (");
+		text_str(stderr, d.walk_where ? d.walk_where : "");
+		fprintf(stderr, ": %s)%s: no total\n", strerror(d.walk_err),
+			fs_out_of_fds(d.walk_err) ? ", too many open files" : "");
+		free(d.walk_where);
+		xs_free(&d.x);
+		sw_close(&s);
+		return EXIT_FAILED;
+	}
 	if (bad || classify(&d) != 0) {
 		fprintf(stderr, "migstate du: %s\n", strerror(d.x.err ? d.x.err : ENOMEM));
 		xs_free(&d.x);

@@ -48,6 +48,7 @@ struct vstate {
 	size_t vol; /* volume being walked for orphans */
 	bool json;
 	int err; /* a problem could not be kept for the JSON lists (errno) */
+	int walk_err; /* part of the store could not be read (errno): no verdict */
 };
 
 static void add(struct vstate *st, enum vkind k, const char *path, const char *fmt, ...)
@@ -156,6 +157,8 @@ static void check_file(struct vstate *st, const struct sw_rec *r)
 	int pfd = sw_payload_dir(st->s, r, &leaf);
 	struct stat p;
 	if (pfd < 0 || fstatat(pfd, leaf, &p, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (fs_out_of_fds(errno) && !st->walk_err)
+			st->walk_err = errno; /* not missing: not looked at */
 		add(st, VK_MISSING, r->path, "%s", strerror(errno));
 		if (pfd >= 0)
 			close(pfd);
@@ -198,6 +201,8 @@ static void check_record(struct vstate *st, const struct sw_rec *r)
 static int orphan_visit(const struct sw_visit *v, void *ctx)
 {
 	struct vstate *st = ctx;
+	if (v->error && v->error != ENOENT && !st->walk_err)
+		st->walk_err = v->error; /* its orphans would go unseen */
 	if (v->error || S_ISDIR(v->st->st_mode))
 		return 0;
 	size_t len = strlen(v->rel);
@@ -349,7 +354,8 @@ int cmd_verify(int argc, char **argv)
 			rc = EXIT_FAILED;
 			goto out;
 		}
-		sw_walk(s.file_fd[v], orphan_visit, &st);
+		if (sw_walk(s.file_fd[v], orphan_visit, &st) != 0 && !st.walk_err)
+			st.walk_err = errno ? errno : EIO;
 		sw_cursor_close(&st.cur);
 	}
 	bool incomplete = s.state != SS_COMPLETE || strcmp(s.cat_name, "catalog") != 0;
@@ -360,6 +366,13 @@ int cmd_verify(int argc, char **argv)
 			print_text(&st, incomplete);
 	}
 	rc = st.n || incomplete ? EXIT_STORE_CORRUPT : EXIT_OK;
+	if (st.walk_err) {
+		/* a verdict on a store that was not all read says nothing */
+		fprintf(stderr, "migstate verify: cannot read all of the store: %s%s\n",
+			strerror(st.walk_err),
+			fs_out_of_fds(st.walk_err) ? " (too many open files)" : "");
+		rc = EXIT_FAILED;
+	}
 	if (st.err) {
 		/* a JSON report that lists fewer problems than it counts is no report */
 		fprintf(stderr, "migstate verify: cannot keep the problems found: %s\n",

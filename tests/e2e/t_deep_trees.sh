@@ -135,6 +135,12 @@ rm -rf "$SE"
 few "$MIGSTATE" scan "$SE" --plan "$P" --root "$R" --hardlink --nocompress --min-free 1 \
 	--log "$WORK/scan-em2.log"
 ok "scan for the EMFILE rd"
+for verb in verify du; do
+	fi_run "openat:1+:24:/MIGSTATE/File/home/bob/em/a/b" "$WORK/fi.log" "$MIGSTATE" $verb "$SE"
+	[ -n "$(fi_fired "$WORK/fi.log")" ] || fail "$verb: the shim never fired"
+	assert_eq 72 "$RC" "$verb with too many open files: $OUT"
+	assert_contains "$OUT" "too many open files" "$verb says why"
+done
 fi_run "openat:1+:24:/MIGSTATE/File/home/bob/em/a/b" "$WORK/fi.log" "$MIGSTATE" rd "$SE" -y
 [ -n "$(fi_fired "$WORK/fi.log")" ] || fail "rd: the shim never fired"
 assert_eq 72 "$RC" "rd with too many open files: $OUT"
