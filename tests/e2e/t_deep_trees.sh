@@ -125,27 +125,31 @@ assert_no_path "$S"
 
 # --- too many open files: said so, exit 72 -------------------------------------------------
 # openat fails with EMFILE (24) where the walks open bob's em/a/b
-SE=$R/emstore
-fi_run "openat:1+:24:/home/bob/em/a/b" "$WORK/fi.log" "$MIGSTATE" scan "$SE" --plan "$P" \
-	--root "$R" --hardlink --nocompress --min-free 1 -c --log "$WORK/scan-em.log"
-[ -n "$(fi_fired "$WORK/fi.log")" ] || fail "scan: the shim never fired"
-assert_eq 72 "$RC" "scan -c with too many open files: $OUT"
-grep -qi "too many open files" "$WORK/scan-em.log" || fail "scan: no 'too many open files' in the log"
-rm -rf "$SE"
-few "$MIGSTATE" scan "$SE" --plan "$P" --root "$R" --hardlink --nocompress --min-free 1 \
-	--log "$WORK/scan-em2.log"
-ok "scan for the EMFILE rd"
-for verb in verify du; do
-	fi_run "openat:1+:24:/MIGSTATE/File/home/bob/em/a/b" "$WORK/fi.log" "$MIGSTATE" $verb "$SE"
-	[ -n "$(fi_fired "$WORK/fi.log")" ] || fail "$verb: the shim never fired"
-	assert_eq 72 "$RC" "$verb with too many open files: $OUT"
-	assert_contains "$OUT" "too many open files" "$verb says why"
-done
-fi_run "openat:1+:24:/MIGSTATE/File/home/bob/em/a/b" "$WORK/fi.log" "$MIGSTATE" rd "$SE" -y
-[ -n "$(fi_fired "$WORK/fi.log")" ] || fail "rd: the shim never fired"
-assert_eq 72 "$RC" "rd with too many open files: $OUT"
-assert_contains "$OUT" "Too many open files" "rd"
-case "$OUT" in *"not ours"*) fail "rd calls EMFILE something not ours: $OUT" ;; esac
-few "$MIGSTATE" rd "$SE" -y
-ok "rd once descriptors are there again"
-assert_no_path "$SE"
+if fi_try_init; then
+	SE=$R/emstore
+	fi_run "openat:1+:24:/home/bob/em/a/b" "$WORK/fi.log" "$MIGSTATE" scan "$SE" --plan "$P" \
+		--root "$R" --hardlink --nocompress --min-free 1 -c --log "$WORK/scan-em.log"
+	[ -n "$(fi_fired "$WORK/fi.log")" ] || fail "scan: the shim never fired"
+	assert_eq 72 "$RC" "scan -c with too many open files: $OUT"
+	grep -qi "too many open files" "$WORK/scan-em.log" || fail "scan: no 'too many open files' in the log"
+	rm -rf "$SE"
+	few "$MIGSTATE" scan "$SE" --plan "$P" --root "$R" --hardlink --nocompress --min-free 1 \
+		--log "$WORK/scan-em2.log"
+	ok "scan for the EMFILE rd"
+	for verb in verify du; do
+		fi_run "openat:1+:24:/MIGSTATE/File/home/bob/em/a/b" "$WORK/fi.log" "$MIGSTATE" $verb "$SE"
+		[ -n "$(fi_fired "$WORK/fi.log")" ] || fail "$verb: the shim never fired"
+		assert_eq 72 "$RC" "$verb with too many open files: $OUT"
+		assert_contains "$OUT" "too many open files" "$verb says why"
+	done
+	fi_run "openat:1+:24:/MIGSTATE/File/home/bob/em/a/b" "$WORK/fi.log" "$MIGSTATE" rd "$SE" -y
+	[ -n "$(fi_fired "$WORK/fi.log")" ] || fail "rd: the shim never fired"
+	assert_eq 72 "$RC" "rd with too many open files: $OUT"
+	assert_contains "$OUT" "Too many open files" "rd"
+	case "$OUT" in *"not ours"*) fail "rd calls EMFILE something not ours: $OUT" ;; esac
+	few "$MIGSTATE" rd "$SE" -y
+	ok "rd once descriptors are there again"
+	assert_no_path "$SE"
+else
+	note "the EMFILE part is skipped: $FI_WHY"
+fi

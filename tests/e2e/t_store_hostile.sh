@@ -15,7 +15,6 @@
 . "$REPO/tests/helpers/fault_lib.sh"
 need_root
 need_cmd setpriv
-fi_init
 WORK=$(mk_tmpdir)
 at_exit "rm -rf '$WORK'"
 chmod 0755 "$WORK" # eve may pass through it to the sticky directory
@@ -52,13 +51,17 @@ assert_eq "$EVE" "$(stat -c %u "$S")" "eve's directory is not taken over (chown)
 rm -rf "$S"
 
 # during the scan: pass 1 is over, the store is about to be made; eve creates it first
-start_stopped "mkdirat:1:stop:$S" scan "$S" --plan "$P" --root "$R" --hardlink --nocompress \
-	--min-free 1 --log "$WORK/scan.log"
-as_eve mkdir -m 0777 "$S" "$S/MIGSTATE"
-resume
-assert_eq 27 "$RC" "scan after eve planted the store mid-run: $OUT"
-assert_eq "" "$(ls -A "$S/MIGSTATE")" "nothing written into eve's MIGSTATE"
-rm -rf "$S"
+if fi_try_init; then
+	start_stopped "mkdirat:1:stop:$S" scan "$S" --plan "$P" --root "$R" --hardlink \
+		--nocompress --min-free 1 --log "$WORK/scan.log"
+	as_eve mkdir -m 0777 "$S" "$S/MIGSTATE"
+	resume
+	assert_eq 27 "$RC" "scan after eve planted the store mid-run: $OUT"
+	assert_eq "" "$(ls -A "$S/MIGSTATE")" "nothing written into eve's MIGSTATE"
+	rm -rf "$S"
+else
+	note "planted mid-run: skipped ($FI_WHY)"
+fi
 
 # a complete store any part of which another user owns or can write: every verb refuses
 run scan_to "$S"
@@ -120,6 +123,10 @@ fill_homes "$R"
 
 # --- 7. one verb at a time -----------------------------------------------------------------
 one_at_a_time() {
+if ! fi_try_init; then
+	note "one_at_a_time: skipped ($FI_WHY)"
+	return 0
+fi
 # a scan stopped in the middle of its links: every other verb fails at once
 start_stopped "linkat:3:stop:$S/MIGSTATE/File" scan "$S" --plan "$P" --root "$R" --hardlink \
 	--nocompress --min-free 1 --log "$WORK/scan.log"
