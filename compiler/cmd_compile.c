@@ -7,12 +7,13 @@
 #include <unistd.h>
 
 #include "arena.h"
-#include "codegen.h"
 #include "commands.h"
 #include "diag.h"
 #include "escape.h"
 #include "paths.h"
 #include "plan.h"
+#include "plan_write.h"
+#include "policy_build.h"
 #include "sha256.h"
 #include "vars.h"
 #include "xml_load.h"
@@ -40,22 +41,6 @@ static int parse_format(const char *s, enum diag_format *f)
 	return 0;
 }
 
-static int file_sha256(const char *path, unsigned char out[32])
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -1;
-	struct sha256_ctx c;
-	unsigned char buf[65536];
-	size_t n;
-	sha256_init(&c);
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		sha256_update(&c, buf, n);
-	fclose(f);
-	sha256_final(&c, out);
-	return 0;
-}
-
 int cmd_compile(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -71,7 +56,7 @@ int cmd_compile(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *out = "migration.plan", *config = NULL, *vars_path = NULL;
-	const char **defines = calloc((size_t)argc + 1, sizeof *defines);
+	const char **defines = (const char **)calloc((size_t)argc + 1, sizeof *defines);
 	size_t ndefines = 0;
 	bool case_sensitive = false;
 	enum diag_format fmt = DIAG_TEXT;
@@ -79,7 +64,6 @@ int cmd_compile(int argc, char **argv)
 	struct arena *a = arena_new();
 	int rc = MIGC_EXIT_USAGE, c;
 	unsigned char *buf = NULL;
-	struct plan_builder *b = NULL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:W:h", opts, NULL)) != -1) {
@@ -113,41 +97,31 @@ int cmd_compile(int argc, char **argv)
 		goto out;
 	}
 	struct var_table vt = {0};
-	if (!vars_path)
-		vars_path = migc_default_vars_path();
 	unsigned char vars_sha[32] = {0};
-	if (vars_load_map(a, d, &vt, vars_path) != 0 || file_sha256(vars_path, vars_sha) != 0) {
-		diag_print(d, stderr, fmt, isatty(2));
-		fprintf(stderr, "migc compile: cannot use variable map %s\n", vars_path);
-		rc = MIGC_EXIT_USAGE;
+	const char *bad = NULL;
+	int vr = pbuild_vars(a, d, &vt, vars_path, defines, ndefines, &vars_path, vars_sha, &bad);
+	if (vr == -2) {
+		fprintf(stderr, "migc compile: --define expects NAME=VALUE, got '%s'\n", bad);
 		goto out;
 	}
-	for (size_t i = 0; i < ndefines; i++)
-		if (vars_define(a, &vt, defines[i]) != 0) {
-			fprintf(stderr, "migc compile: --define expects NAME=VALUE, got '%s'\n", defines[i]);
-			goto out;
-		}
-	vars_resolve(&vt, d);
+	if (vr != 0) {
+		diag_print(d, stderr, fmt, isatty(2));
+		fprintf(stderr, "migc compile: cannot use variable map %s\n", vars_path);
+		goto out;
+	}
 	struct m_policy pol = {0};
 	policy_load(a, d, &pol, (const char *const *)argv + optind, (size_t)(argc - optind), config);
 	rc = MIGC_EXIT_ERRORS;
 	if (diag_errors(d) == 0) {
-		b = pb_new();
 		struct cg_options o = {case_sensitive, vars_path, vars_sha};
 		struct cg_stats st;
-		unsigned char ruleset[32];
 		char why[256];
 		size_t len = 0;
-		if (codegen(b, &pol, &vt, &o, d, ruleset, &st) == 0 && diag_errors(d) == 0 &&
-		    pb_serialize(b, ruleset, case_sensitive ? PLAN_F_CASE_SENSITIVE : 0, &buf, &len) == 0) {
-			/* every plan migc writes has passed the runtime's own loader */
-			struct plan chk;
-			struct plan_error pe;
-			if (plan_parse(buf, len, &chk, &pe) != PLAN_OK) {
-				fprintf(stderr, "migc: internal error: generated plan fails verification: %s\n",
-					pe.msg);
-				rc = MIGC_EXIT_USAGE;
-			} else if (pb_write_file(buf, len, out, why, sizeof why) != 0) {
+		int br = pbuild_plan(&pol, &vt, &o, d, &buf, &len, &st);
+		if (br == 2) {
+			rc = MIGC_EXIT_USAGE;
+		} else if (br == 0) {
+			if (pb_write_file(buf, len, out, why, sizeof why) != 0) {
 				fputs("migc compile: cannot write ", stderr);
 				esc_puts(stderr, out, ESC_TEXT);
 				fprintf(stderr, ": %s\n", why);
@@ -167,7 +141,6 @@ int cmd_compile(int argc, char **argv)
 		rc = MIGC_EXIT_ERRORS;
 out:
 	free(buf);
-	pb_free(b);
 	free(defines);
 	diag_free(d);
 	arena_free(a);

@@ -1,19 +1,15 @@
 /* cmd_explain.c - `migc explain PLAN PATH...`: bind the plan the way migstate does and
  * print, per path, the verdict, destination and deciding rule. Runs the runtime's VM. */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
-#include <unistd.h>
 
 #include "bind.h"
 #include "commands.h"
 #include "explain.h"
 #include "plan.h"
-#include "users.h"
+#include "root_env.h"
 
 static void explain_usage(FILE *out)
 {
@@ -104,10 +100,10 @@ int cmd_explain(int argc, char **argv)
 		.defs = calloc((size_t)argc + 1, sizeof(struct rt_define)),
 		.drives = calloc((size_t)argc + 1, sizeof(struct rt_drive)),
 	};
-	int rc = MIGC_EXIT_USAGE, c, rootfd = -1;
+	int rc = MIGC_EXIT_USAGE, c;
 	struct plan p = {0};
-	struct rt_user u = {0};
-	bool have_user = false, bound = false;
+	struct root_env re;
+	bool have_env = false, bound = false;
 	struct rt_bound b;
 
 	/* GNU getopt permutes: options may stand anywhere; the first operand is PLAN */
@@ -135,36 +131,15 @@ int cmd_explain(int argc, char **argv)
 		fprintf(stderr, "migc explain: %s: %s: %s\n", plan_path, plan_status_name(pe.status), pe.msg);
 		goto out;
 	}
-	rootfd = open(o.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0) {
-		fprintf(stderr, "migc explain: --root %s: %s\n", o.root, strerror(errno));
+	if (root_env_open(&re, o.root, o.user, o.home, false, "migc explain") != 0)
 		goto out;
-	}
-	if (o.user) {
-		if (users_lookup(rootfd, o.user, &u) != 0) {
-			u.name = strdup(o.user);
-			u.uid = 1000;
-			u.gid = 1000;
-			char h[4096];
-			snprintf(h, sizeof h, "/home/%s", o.user);
-			u.home = strdup(h);
-		}
-		if (o.home) {
-			free(u.home);
-			u.home = strdup(o.home);
-		}
-		users_load_xdg(rootfd, &u);
-		have_user = true;
-	}
-	struct utsname un;
-	uname(&un);
-	struct rt_env env = {
-		.rootfd = rootfd, .users = have_user ? &u : NULL, .nusers = have_user ? 1 : 0,
-		.defines = o.defs, .ndefines = o.ndefs, .drives = o.drives, .ndrives = o.ndrives,
-		.phase = PHASE_SCAN, .os_release = un.release,
-	};
+	have_env = true;
+	re.env.defines = o.defs;
+	re.env.ndefines = o.ndefs;
+	re.env.drives = o.drives;
+	re.env.ndrives = o.ndrives;
 	char err[256];
-	if (rt_bind(&p, &env, &b, err, sizeof err) != 0) {
+	if (rt_bind(&p, &re.env, &b, err, sizeof err) != 0) {
 		fprintf(stderr, "migc explain: cannot bind %s: %s\n", plan_path, err);
 		goto out;
 	}
@@ -185,10 +160,8 @@ int cmd_explain(int argc, char **argv)
 out:
 	if (bound)
 		rt_unbind(&b);
-	if (have_user)
-		users_free_one(&u);
-	if (rootfd >= 0)
-		close(rootfd);
+	if (have_env)
+		root_env_close(&re);
 	plan_close(&p);
 	for (size_t i = 0; i < o.ndefs; i++)
 		free((char *)o.defs[i].name);

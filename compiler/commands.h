@@ -6,6 +6,7 @@
 int cmd_compile(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_genconfig(int argc, char **argv);
 int cmd_lint(int argc, char **argv); /* lint.h */
 
 #define MIGC_EXIT_OK 0

@@ -24,6 +24,7 @@ static const struct {
     {"exclude-without-include", "exclude in a component without any include"},
     {"ignored-children", "children of a reference to a named element are ignored"},
     {"implicit-operation", "several conditions without an explicit operation"},
+    {"included-twice", "two components include the same objects"},
     {"invalid-attribute", "attribute value not understood"},
     {"missing-required", "required attribute or child element missing"},
     {"no-leaf", "File pattern without a leaf matches directories only"},

@@ -1,8 +1,8 @@
 /* lint.c - the `migc lint` driver: walk every file of a loaded policy once, run the
  * per-pattern and per-conditions checks on each element exactly once, then the
- * per-component precedence checks (which follow named references), then the Config.xml
- * checks. The checks themselves live in lint_pattern.c, lint_cond.c, lint_component.c
- * and lint_config.c. */
+ * per-component precedence checks (which follow named references), the checks across
+ * components, then the Config.xml checks. The checks themselves live in lint_pattern.c, lint_cond.c, lint_component.c
+ * lint_twice.c and lint_config.c. */
 #include <string.h>
 
 #include "lint.h"
@@ -118,17 +118,6 @@ static void walk_file(struct lint_ctx *lc, const struct m_file *f)
 	}
 }
 
-/* A component with its flattened rules, for the second pass. */
-struct scanned {
-	const struct m_component *c;
-	struct lint_scan scan;
-};
-
-struct scans {
-	struct scanned **v;
-	size_t n;
-};
-
 static void scan_tree(struct lint_ctx *lc, const struct m_file *f, const struct m_component *c,
 		      int depth, struct scans *all, struct lint_ents *uncond)
 {
@@ -161,6 +150,7 @@ void lint_policy(struct diag_set *d, const struct m_policy *policy, const struct
 	}
 	for (size_t i = 0; i < all.n; i++)
 		lint_component(&lc, all.v[i]->c, &all.v[i]->scan, &uncond);
+	lint_included_twice(&lc, &all);
 	if (policy->config)
 		lint_config(&lc, policy->config);
 

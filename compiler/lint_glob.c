@@ -4,11 +4,15 @@
  *
  * Node and leaf are compared separately. In the node `*` may cross `\` (spec 5.3), and a
  * final `\*` also matches the directory itself, so such a node has a second variant
- * without it. Names are compared ASCII case-insensitively; a %VAR% is compared by name. */
+ * without it. Names are compared ASCII case-insensitively; a %VAR% is compared by name,
+ * or, in the mapped form, replaced by its variables.map template (so %CSIDL_APPDATA% and
+ * %CSIDL_PROFILE%\.config are the same folder). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "bind.h"
 #include "lint_impl.h"
 
 #define GLOB_MAX_CELLS (1u << 22) /* overlap DP budget; beyond it we answer "no" */
@@ -59,13 +63,68 @@ static bool is_bare_star(const struct pat_seg *s)
 	return s->natoms == 1 && s->atoms[0].kind == PA_STAR;
 }
 
-/* Build the glob of P; SUBJECT selects the subject form (stars as GLOB_SUBJ). */
-void glob_of(struct arena *a, const struct pat *p, bool subject, struct lint_glob *out)
+#define TEMPLATE_MAX_DEPTH 16
+
+/* Append the variables.map template T as glob text: '/' separates, %OTHER% is expanded
+ * in turn, {xdg:NAME} is its default folder under {home}, {drive:X} is "x:"; other
+ * tokens ({home}, {user}, ...) stay as they are, standing for one unknown folder. */
+static void put_template(struct buf *b, const struct var_table *vars, const char *t, int depth)
+{
+	while (*t) {
+		const char *end;
+		if (*t == '%' && (end = strchr(t + 1, '%')) && end > t + 1) {
+			char name[128];
+			size_t n = (size_t)(end - t - 1);
+			const struct var_def *v = NULL;
+			if (n < sizeof name && depth < TEMPLATE_MAX_DEPTH) {
+				memcpy(name, t + 1, n);
+				name[n] = '\0';
+				v = vars_find(vars, name);
+			}
+			if (v) {
+				put_template(b, vars, v->value, depth + 1);
+			} else {
+				for (const char *c = t; c <= end; c++)
+					put(b, (char)tolower((unsigned char)*c));
+			}
+			t = end + 1;
+		} else if (!strncmp(t, "{xdg:", 5) && (end = strchr(t, '}'))) {
+			const char *dflt = NULL;
+			for (size_t i = 0; i < XDG__N && !dflt; i++)
+				if (strlen(xdg_names[i]) == (size_t)(end - t - 5) &&
+				    !strncasecmp(xdg_names[i], t + 5, (size_t)(end - t - 5)))
+					dflt = xdg_defaults[i];
+			put_lower(b, "{home}");
+			if (dflt) {
+				put(b, '\\');
+				put_lower(b, dflt);
+			}
+			t = end + 1;
+		} else if (!strncmp(t, "{drive:", 7) && t[7] && t[8] == '}') {
+			put(b, (char)tolower((unsigned char)t[7]));
+			put(b, ':');
+			t += 9;
+		} else {
+			put(b, *t == '/' ? '\\' : (char)tolower((unsigned char)*t));
+			t++;
+		}
+	}
+	while (b->n > 0 && b->s[b->n - 1] == '\\')
+		b->s[--b->n] = '\0';
+}
+
+/* Build the glob of P; SUBJECT selects the subject form (stars as GLOB_SUBJ); with
+ * VARS, a leading variable is replaced by its template. */
+static void build_glob(struct arena *a, const struct var_table *vars, const struct pat *p,
+		       bool subject, struct lint_glob *out)
 {
 	char star = subject ? GLOB_SUBJ : GLOB_STAR;
 	struct buf b = {0};
 	bool var_root = p->root == PR_NONE && p->nsegs > 0 && p->segs[0].natoms > 0 &&
 			p->segs[0].atoms[0].kind == PA_VAR;
+	const struct var_def *mapped = vars && var_root && p->segs[0].natoms == 1
+					   ? vars_find(vars, p->segs[0].atoms[0].text)
+					   : NULL;
 	size_t first = 0;
 	put(&b, '\0');
 	b.n = 0;
@@ -76,6 +135,9 @@ void glob_of(struct arena *a, const struct pat *p, bool subject, struct lint_glo
 		put_lower(&b, p->hive);
 	} else if (!var_root) {
 		put(&b, star); /* relative to every drive root */
+	} else if (mapped) {
+		put_template(&b, vars, mapped->value, 0);
+		first = 1;
 	} else {
 		put_atoms(&b, p->segs[0].atoms, p->segs[0].natoms, star);
 		first = 1;
@@ -99,6 +161,19 @@ void glob_of(struct arena *a, const struct pat *p, bool subject, struct lint_glo
 		out->leaf = arena_strdup(a, b.s);
 	}
 	free(b.s);
+}
+
+/* See lint_impl.h. */
+void glob_of(struct arena *a, const struct pat *p, bool subject, struct lint_glob *out)
+{
+	build_glob(a, NULL, p, subject, out);
+}
+
+/* See lint_impl.h. */
+void glob_of_mapped(struct arena *a, const struct var_table *vars, const struct pat *p,
+		    bool subject, struct lint_glob *out)
+{
+	build_glob(a, vars, p, subject, out);
 }
 
 /* Do the languages of two star globs intersect? dp[i][j]: the suffixes a+i and b+j

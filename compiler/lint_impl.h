@@ -19,6 +19,7 @@ enum lint_check {
 	LC_CROSSED,
 	LC_SHADOWED,
 	LC_EXCLUDE_NO_INCLUDE,
+	LC_INCLUDED_TWICE,
 };
 
 struct lint_seen; /* set of reported (check, a, b) triples */
@@ -55,6 +56,10 @@ struct lint_ent {
 	unsigned ctx;	   /* effective context mask */
 	struct spec_key key;
 	struct lint_glob as_pat, as_subj;
+	/* the same with a leading variable replaced by its variables.map template, and
+	 * the specificity key counted on that (for comparisons across variables) */
+	struct spec_key map_key;
+	struct lint_glob map_pat, map_subj;
 };
 
 struct lint_ents {
@@ -72,8 +77,22 @@ struct lint_scan {
 	bool unresolved;       /* a reference names no definition */
 };
 
+/* A component with its flattened rules (lint.c's second pass). */
+struct scanned {
+	const struct m_component *c;
+	struct lint_scan scan;
+};
+
+struct scans {
+	struct scanned **v;
+	size_t n;
+};
+
 /* lint_glob.c */
 void glob_of(struct arena *a, const struct pat *p, bool subject, struct lint_glob *out);
+/* The same with a leading %VAR% replaced by its template in VARS (when VARS maps it). */
+void glob_of_mapped(struct arena *a, const struct var_table *vars, const struct pat *p,
+		    bool subject, struct lint_glob *out);
 /* Can some object match both A and B (both in pattern form)? */
 bool glob_overlap(const struct lint_glob *a, const struct lint_glob *b);
 /* Does U (pattern form) match everything P (subject form) matches? Sound, not complete. */
@@ -112,6 +131,9 @@ void lint_scan_component(struct lint_ctx *lc, const struct m_file *f, const stru
  * unconditionalExclude patterns of the whole policy. */
 void lint_component(struct lint_ctx *lc, const struct m_component *c, const struct lint_scan *scan,
 		    const struct lint_ents *uncond);
+
+/* lint_twice.c: -Wincluded-twice over every component of the policy. */
+void lint_included_twice(struct lint_ctx *lc, const struct scans *all);
 
 /* lint_cond.c */
 void lint_conditions(struct lint_ctx *lc, const struct m_file *f, const struct m_conditions *c);

@@ -13,6 +13,26 @@ static unsigned ctx_of(unsigned written)
 	return written ? written : CTX_USER_AND_SYSTEM;
 }
 
+/* Node specificity counted on a mapped glob: leading segments without a star (the
+ * root counts as one, as in spec_of), and whether there is a star at all. */
+static void map_spec(const char *node, struct spec_key *k)
+{
+	unsigned lit = 0;
+	bool star = false;
+	for (const char *s = node; *s && !star;) {
+		const char *e = strchr(s, '\\');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		star = memchr(s, GLOB_STAR, n) != NULL;
+		if (!star && (n > 0 || s == node))
+			lit++;
+		s += n + (e ? 1 : 0);
+		if (!e)
+			break;
+	}
+	k->literal_segs = (uint16_t)(lit > 0xffff ? 0xffff : lit);
+	k->exact_dir = star ? 0 : 1;
+}
+
 static void add_ent(struct lint_ctx *lc, struct lint_ents *list, const struct m_component *c,
 		    const struct m_rule *rule, const struct m_object *obj, bool guarded,
 		    bool comp_guarded, unsigned ctx)
@@ -32,6 +52,10 @@ static void add_ent(struct lint_ctx *lc, struct lint_ents *list, const struct m_
 	spec_of(p, &e->key);
 	glob_of(lc->a, p, false, &e->as_pat);
 	glob_of(lc->a, p, true, &e->as_subj);
+	glob_of_mapped(lc->a, lc->vars, p, false, &e->map_pat);
+	glob_of_mapped(lc->a, lc->vars, p, true, &e->map_subj);
+	e->map_key = e->key;
+	map_spec(e->map_pat.node[0], &e->map_key);
 	arena_push(lc->a, (void ***)&list->v, &list->n, e);
 }
 

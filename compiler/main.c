@@ -22,6 +22,9 @@ static void usage(FILE *out)
 		"  explain PLAN [--root DIR] [--user NAME] [--home DIR] [--define NAME=VALUE]...\n"
 		"          [--drive X=PATH]... [--format text|json] [--trace] PATH...\n"
 		"                               which rule decides each path, and where it goes\n"
+		"  genconfig [-o OUT.xml] [--root DIR [--user NAME]] [--define NAME=VALUE]...\n"
+		"          [--vars MAP] FILE.xml...\n"
+		"                               write a Config.xml listing the rule files' components\n"
 		"\n"
 		"Run 'migc VERB --help' for a verb's options.\n"
 		"Exit codes: 0 success (warnings allowed), 1 errors in the input, 2 usage error\n"
@@ -53,6 +56,8 @@ int main(int argc, char **argv)
 		rc = cmd_dump(argc - 1, argv + 1);
 	else if (!strcmp(verb, "explain"))
 		rc = cmd_explain(argc - 1, argv + 1);
+	else if (!strcmp(verb, "genconfig"))
+		rc = cmd_genconfig(argc - 1, argv + 1);
 	else {
 		fprintf(stderr, "migc: unknown verb '%s' (try 'migc --help')\n", verb);
 		rc = MIGC_EXIT_USAGE;

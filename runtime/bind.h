@@ -29,7 +29,8 @@ enum xdg_dir {
 	XDG_VIDEOS,
 	XDG__N
 };
-extern const char *const xdg_names[XDG__N]; /* "DESKTOP", ... */
+extern const char *const xdg_names[XDG__N];    /* "DESKTOP", ... */
+extern const char *const xdg_defaults[XDG__N]; /* "Desktop", ...: {home}/<this> when unset */
 
 /* USMT's drive types, as classes of mounted filesystems (volumes.c decides). */
 enum drive_class { DC_FIXED, DC_REMOVABLE, DC_REMOTE, DC_CDROM, DC__N };

@@ -19,7 +19,7 @@ const char *const drive_class_names[DC__N] = {"Fixed", "Removable", "Remote", "C
 
 const char *const xdg_names[XDG__N] = {"DESKTOP",  "DOCUMENTS",	  "DOWNLOAD",  "MUSIC",
 				       "PICTURES", "PUBLICSHARE", "TEMPLATES", "VIDEOS"};
-static const char *const xdg_defaults[XDG__N] = {"Desktop",  "Documents", "Downloads", "Music",
+const char *const xdg_defaults[XDG__N] = {"Desktop",  "Documents", "Downloads", "Music",
 						 "Pictures", "Public",	  "Templates", "Videos"};
 
 void strlist_free(struct strlist *l)

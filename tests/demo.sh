@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the whole job end to end on a built-in default, on a fresh machine.
 # Installs missing build packages when run as root, builds, compiles the shipped
-# policy (policies/miguser.xml), makes a small two-user home tree in a temporary
+# policies (policies/miguser.xml and migapp.xml), makes a small two-user home tree in a temporary
 # directory, shows which rule decides a few paths, captures the tree into a hard-link
 # store, restores it into a second location, and cleans up.
 set -euo pipefail
@@ -17,8 +17,8 @@ trap 'rm -rf "$T"' EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-say "1. compile the shipped policy"
-"$MIGC" compile -o "$T/miguser.plan" policies/miguser.xml
+say "1. compile the shipped policies (user folders, application settings)"
+"$MIGC" compile -o "$T/miguser.plan" policies/miguser.xml policies/migapp.xml
 "$MIGSTATE" check-plan "$T/miguser.plan"
 
 say "2. the plan, disassembled (first lines)"

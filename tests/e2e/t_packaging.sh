@@ -46,6 +46,7 @@ share/doc/migstate/README.md 644
 share/man/man1/migc.1 644
 share/man/man1/migstate.1 644
 share/migstate/policies/config.xml 644
+share/migstate/policies/migapp.xml 644
 share/migstate/policies/migdocs.xml 644
 share/migstate/policies/miguser.xml 644
 share/migstate/policies/variables.map 644"
@@ -105,7 +106,7 @@ check_help() { # check_help PAGE CMD...: CMD's --help output against PAGE
 		mentions "$page" "\\(^\\|[^a-zA-Z-]\\)$o\\($\\|[^a-zA-Z]\\)" "option $o of '$*'"
 	done
 }
-for v in compile lint dump explain; do
+for v in compile lint dump explain genconfig; do
 	mentions migc "^\.B migc $v" "verb $v"
 	check_help migc "$MIGC" "$v"
 done
@@ -141,7 +142,7 @@ complete_words() {
 		printf "%s\n" "${COMPREPLY[@]}"' - "$@"
 }
 C=$D$P/share/bash-completion/completions
-assert_eq "compile dump explain lint" \
+assert_eq "compile dump explain genconfig lint" \
 	"$(complete_words "$C/migc" migc "" | grep -v '^-' | sort | xargs)" "migc verbs"
 assert_eq "check-plan du help load rd scan verify" \
 	"$(complete_words "$C/migstate" migstate "" | grep -v '^-' | sort | xargs)" "migstate verbs"

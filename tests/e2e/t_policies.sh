@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The shipped policies (policies/miguser.xml, migdocs.xml, config.xml): each lints clean
+# The shipped policies (policies/miguser.xml, migapp.xml, migdocs.xml, config.xml): each lints clean
 # under --werror and compiles; on a realistic fake system (etc/passwd, two homes, one
 # with its own XDG folder names, a shared folder, system trees) `migc explain` shows
 # documents and keys in, caches, trash and build output out, the shared folders taken
@@ -14,19 +14,18 @@ R=$T/root
 
 # --- lint and compile each --------------------------------------------------------
 cd "$REPO" || exit 1
-for f in miguser.xml migdocs.xml; do
+for f in miguser.xml migapp.xml migdocs.xml; do
 	expect_rc 0 "$MIGC" lint --werror "policies/$f"
 	assert_eq "" "$OUT" "lint output of $f"
 	expect_rc 0 "$MIGC" compile -o "$T/${f%.xml}.plan" "policies/$f"
 	expect_rc 0 "$MIGSTATE" check-plan "$T/${f%.xml}.plan"
 done
-expect_rc 0 "$MIGC" lint --werror --config policies/config.xml policies/miguser.xml policies/migdocs.xml
-assert_eq "" "$OUT" "lint output of config.xml with both policies"
-expect_rc 0 "$MIGC" lint --werror --format sarif --config policies/config.xml policies/miguser.xml \
-	policies/migdocs.xml
+ALL=(policies/miguser.xml policies/migapp.xml policies/migdocs.xml)
+expect_rc 0 "$MIGC" lint --werror --config policies/config.xml "${ALL[@]}"
+assert_eq "" "$OUT" "lint output of config.xml with the three policies"
+expect_rc 0 "$MIGC" lint --werror --format sarif --config policies/config.xml "${ALL[@]}"
 assert_contains "$OUT" '"results": []' "SARIF without results"
-expect_rc 0 "$MIGC" compile -o "$T/site.plan" --config policies/config.xml policies/miguser.xml \
-	policies/migdocs.xml
+expect_rc 0 "$MIGC" compile -o "$T/site.plan" --config policies/config.xml "${ALL[@]}"
 expect_rc 0 "$MIGSTATE" check-plan "$T/site.plan"
 # config.xml is a Config.xml: given as a rule file it is refused
 expect_rc 1 "$MIGC" lint policies/config.xml
@@ -49,26 +48,31 @@ A=/home/alice
 B=/home/bob
 IN_USER=( # taken by miguser.xml
 	$A/Documents/report.odt $A/Documents/sub/notes.md $A/Desktop/todo.txt $A/Pictures/cat.jpg
-	$A/Downloads/paper.pdf $A/.bashrc $A/.profile $A/.gitconfig $A/.ssh/id_ed25519
-	$A/.ssh/id_ed25519.pub $A/.ssh/config $A/.gnupg/pubring.kbx $A/.config/app/settings.ini
-	$A/.mozilla/firefox/p.default/places.sqlite $A/.local/share/fonts/mine.ttf
+	$A/Downloads/paper.pdf $A/.bashrc $A/.profile $A/.local/share/fonts/mine.ttf
 	$B/Dokumente/brief.odt
+)
+IN_APP=( # taken by migapp.xml (t_shipped_policies_explain.sh has every application)
+	$A/.gitconfig $A/.ssh/id_ed25519 $A/.ssh/id_ed25519.pub $A/.ssh/config
+	$A/.gnupg/pubring.kbx $A/.config/app/settings.ini $A/.mozilla/firefox/p.default/places.sqlite
 )
 OUT_UNCOND=( # caches, trash, thumbnails, build output: unconditionally excluded
 	$A/.cache/fontconfig/cache-7 $A/.cache/report.pdf $A/.local/share/Trash/files/old.odt
 	$A/.local/share/Trash/info/old.odt.trashinfo $A/.thumbnails/normal/abc.png
 	$A/Documents/proj/node_modules/pkg/index.js $A/Documents/proj/node_modules/pkg/README.md
 	$A/Documents/proj/__pycache__/mod.cpython-311.pyc $A/Documents/proj/main.o
+)
+OUT_UNCOND_APP=( # application caches and locks: unconditionally excluded by migapp.xml
 	$A/.config/chromium/Default/Cache/data_0 $A/.mozilla/firefox/p.default/cache2/entries/E1
+	$A/.config/chromium/SingletonLock
 )
 OUT_EXCL=( # excluded by a more specific rule of the including component
-	"$A/Documents/draft.odt~" $A/Downloads/big.iso.part $A/.gnupg/S.gpg-agent
-	$A/.config/chromium/SingletonLock
+	"$A/Documents/draft.odt~" $A/Downloads/big.iso.part
 )
 OUT_NONE=( # no rule takes them
 	$A/random.bin $A/.lesshst /etc/hostname
 )
-for f in "${IN_USER[@]}" "${OUT_UNCOND[@]}" "${OUT_EXCL[@]}" "${OUT_NONE[@]}"; do mkf "$f"; done
+for f in "${IN_USER[@]}" "${IN_APP[@]}" "${OUT_UNCOND[@]}" "${OUT_UNCOND_APP[@]}" "${OUT_EXCL[@]}" \
+	"${OUT_NONE[@]}" $A/.gnupg/S.gpg-agent; do mkf "$f"; done
 mkf $A/Videos/clip.mp4
 mkf $A/Videos/raw.bin
 mkf $A/loose-notes.txt           # migdocs: a document anywhere in the home
@@ -108,7 +112,7 @@ for f in "${OUT_UNCOND[@]}"; do
 done
 for f in "${OUT_EXCL[@]}"; do assert_eq exclude "$(verdict "$P" alice "$f")" "miguser: $f"; done
 for f in "${OUT_NONE[@]}"; do assert_eq none "$(verdict "$P" alice "$f")" "miguser: $f"; done
-assert_eq "SSH and GnuPG keys" "$(component "$P" alice $A/.ssh/id_ed25519)" ".ssh component"
+for f in "${IN_APP[@]}"; do assert_eq none "$(verdict "$P" alice "$f")" "miguser leaves $f to migapp"; done
 assert_eq "Documents" "$(component "$P" bob $B/Dokumente/brief.odt)" "bob's XDG documents dir"
 assert_eq none "$(verdict "$P" bob $B/Documents/brief.odt)" "bob has no ~/Documents"
 # shared folders: decided in the System pass (no user bound), by a System component
@@ -122,6 +126,20 @@ grep -Eq '^ +[0-9]+ +System +"Shared folders"' "$T/miguser.dump" || fail "Shared
 grep -Eq '^ +[0-9]+ +UserAndSystem +"Caches, trash and build output"' "$T/miguser.dump" ||
 	fail "the never-migrated component is not UserAndSystem"
 
+# --- migapp.xml -------------------------------------------------------------------
+P=$T/migapp.plan
+for f in "${IN_APP[@]}"; do assert_eq include "$(verdict "$P" alice "$f")" "migapp: $f"; done
+assert_eq "OpenSSH" "$(component "$P" alice $A/.ssh/id_ed25519)" ".ssh component"
+assert_eq "Other application settings" "$(component "$P" alice $A/.config/app/settings.ini)" \
+	"~/.config component"
+for f in "${OUT_UNCOND_APP[@]}"; do
+	assert_eq unconditional-exclude "$(verdict "$P" alice "$f")" "migapp: $f"
+	assert_eq "Application caches, locks and crash dumps" "$(component "$P" alice "$f")" "component of $f"
+done
+assert_eq exclude "$(verdict "$P" alice $A/.gnupg/S.gpg-agent)" "agent socket"
+assert_eq none "$(verdict "$P" alice $A/Documents/report.odt)" "migapp leaves the user folders"
+assert_eq none "$(verdict "$P" bob $B/.ssh/id_ed25519)" "bob has no ~/.ssh: OpenSSH not detected"
+
 # --- migdocs.xml ------------------------------------------------------------------
 P=$T/migdocs.plan
 for f in $A/loose-notes.txt $A/Documents/report.odt $A/Videos/clip.mp4 /srv/data/plan.ods; do
@@ -134,14 +152,14 @@ done
 assert_eq exclude "$(verdict "$P" alice /usr/share/doc/pkg/README.txt)" "system tree"
 assert_eq unconditional-exclude "$(verdict "$P" alice $A/Documents/proj/node_modules/pkg/README.md)" \
 	"migdocs: node_modules"
-assert_eq none "$(verdict "$P" alice $A/Documents/data.xyz)" "migdocs: unknown extension"
-assert_eq none "$(verdict "$P" alice $A/random.bin)" "migdocs: not a document"
+assert_ne include "$(verdict "$P" alice $A/Documents/data.xyz)" "migdocs: unknown extension"
+assert_ne include "$(verdict "$P" alice $A/random.bin)" "migdocs: not a document"
 
 # --- config.xml with both -----------------------------------------------------------
 P=$T/site.plan
 assert_eq include "$(verdict "$P" alice $A/Videos/clip.mp4)" "Videos off, but migdocs takes the video"
 assert_eq "Documents on local filesystems" "$(component "$P" alice $A/Videos/clip.mp4)" "clip.mp4 by migdocs"
-assert_eq none "$(verdict "$P" alice $A/Videos/raw.bin)" "Videos switched off"
+assert_ne include "$(verdict "$P" alice $A/Videos/raw.bin)" "Videos switched off"
 assert_eq unconditional-exclude "$(verdict "$P" alice $A/.cache/report.pdf)" "cache beats migdocs"
 "$MIGC" dump "$P" >"$T/site.dump"
 grep -q 'nonFatal code=16 pattern [0-9]* "\* \[\*\]"' "$T/site.dump" || fail "errorCode 32 is not EBUSY"
@@ -161,7 +179,7 @@ fi
 cd "$T"
 S=$R/store
 declare -A ino
-for f in "${IN_USER[@]}" /home/Public/shared.txt /srv/data/plan.ods $A/loose-notes.txt; do
+for f in "${IN_USER[@]}" "${IN_APP[@]}" /home/Public/shared.txt /srv/data/plan.ods $A/loose-notes.txt; do
 	ino[$f]=$(stat -c %i "$R$f")
 done
 expect_rc 0 "$MIGSTATE" scan "$S" --plan "$T/site.plan" --hardlink --nocompress --root "$R" \
@@ -169,7 +187,7 @@ expect_rc 0 "$MIGSTATE" scan "$S" --plan "$T/site.plan" --hardlink --nocompress 
 F=$S/MIGSTATE/File
 [ -d "$F" ] || fail "no MIGSTATE/File in the store"
 for f in "${!ino[@]}"; do same_inode "$R$f" "$F$f" || fail "$f is not linked into the store"; done
-for f in "${OUT_UNCOND[@]}" "${OUT_EXCL[@]}" $A/random.bin $A/Videos/raw.bin /usr/share/doc/pkg/README.txt; do
+for f in "${OUT_UNCOND[@]}" "${OUT_UNCOND_APP[@]}" "${OUT_EXCL[@]}" $A/.gnupg/S.gpg-agent $A/random.bin $A/Videos/raw.bin /usr/share/doc/pkg/README.txt; do
 	assert_no_path "$F$f"
 done
 same_inode "$R$A/Videos/clip.mp4" "$F$A/Videos/clip.mp4" || fail "clip.mp4 (migdocs) not captured"
@@ -188,7 +206,7 @@ for f in "${!ino[@]}"; do
 	[ -f "$R2$f" ] || fail "$f not restored"
 	assert_eq "${ino[$f]}" "$(stat -c %i "$R2$f")" "$f restored as the same inode"
 done
-for f in "${OUT_UNCOND[@]}" "${OUT_EXCL[@]}" $A/random.bin /usr/share/doc/pkg/README.txt; do
+for f in "${OUT_UNCOND[@]}" "${OUT_UNCOND_APP[@]}" "${OUT_EXCL[@]}" $A/.gnupg/S.gpg-agent $A/random.bin /usr/share/doc/pkg/README.txt; do
 	assert_no_path "$R2$f"
 done
 assert_no_path "$R2$A/.cache"

@@ -6,7 +6,8 @@
 #     "..." matches any line with that beginning);
 #   - the document extension table lists compiler/docexts.c, in its order;
 #   - the lint table names every warning of compiler/diag.c and no other;
-#   - each row of the variable table agrees with policies/variables.map.
+#   - each row of the variable table agrees with policies/variables.map;
+#   - "The shipped policies" describes every component of every shipped rule file.
 . "$(dirname "$0")/lib.sh"
 need_cmd python3
 GUIDE=$REPO/docs/policy-guide.md
@@ -93,7 +94,7 @@ def fail(msg):
     print("FAIL: " + msg, file=sys.stderr)
     sys.exit(1)
 def section(title):
-    m = re.search(r"^## \d+\. " + re.escape(title) + r"\n(.*?)(?=^## )", guide, re.S | re.M)
+    m = re.search(r"^## \d+\. " + re.escape(title) + r"\n(.*?)(?=^## |\Z)", guide, re.S | re.M)
     if not m:
         fail("no section '%s' in the guide" % title)
     return m.group(1)
@@ -125,4 +126,11 @@ if len(rows) < 10:
 for name, tmpl in rows:
     if vm.get(name) != tmpl:
         fail("variable %s: guide says %s, variables.map says %s" % (name, tmpl, vm.get(name)))
+
+import glob
+shipped = section("The shipped policies")
+for f in sorted(glob.glob(repo + "/policies/*.xml")):
+    for name in re.findall(r"<displayName>([^<]*)</displayName>", open(f, encoding="utf-8").read()):
+        if name not in shipped:
+            fail("component '%s' of %s is not described in 'The shipped policies'" % (name, f))
 PY

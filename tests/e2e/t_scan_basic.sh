@@ -11,7 +11,7 @@ need_root
 T=$(mk_tmpdir)
 R=$T/root
 mk_system "$R"
-compile_plan "$T/user.plan" "$REPO/policies/miguser.xml"
+compile_shipped "$T/user.plan"
 cd "$T"
 S=$R/store
 P=$S/MIGSTATE/File

@@ -32,7 +32,7 @@ echo "top secret" >"$D/s1.txt"
 echo "also secret" >"$D/s2.txt"
 chown -R 1000:1000 "$D"
 lsattr -d "$D/s1.txt" | cut -d' ' -f1 | grep -q E || skip "the file does not report as encrypted"
-compile_plan "$T/user.plan" "$REPO/policies/miguser.xml"
+compile_shipped "$T/user.plan"
 cd "$T"
 scan() { # scan NAME [ARGS...]
 	local s=$1

@@ -26,7 +26,7 @@ for d in range(60):
 PY
 D=$R/home/alice/Documents/tree
 ln "$D/d00/sub-0/a-file-with-a-longer-name-000.txt" "$D/d01/sub-1/twin.txt"
-compile_plan "$T/user.plan" "$REPO/policies/miguser.xml"
+compile_shipped "$T/user.plan"
 CATDUMP=$(helper catdump)
 S=$R/store
 

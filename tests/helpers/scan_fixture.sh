@@ -67,7 +67,8 @@ EOF
 	chown -R 1001:1001 "$b"
 }
 
-# The files policies/miguser.xml includes in mk_system's tree (logical paths, sorted).
+# The files policies/miguser.xml and migapp.xml include in mk_system's tree (logical
+# paths, sorted): compile_shipped's plan.
 MIGUSER_FILES='/home/alice/.bashrc
 /home/alice/.config/app/app.conf
 /home/alice/.ssh/id_ed25519
@@ -88,6 +89,13 @@ compile_plan() {
 	else
 		"$MIGC" compile -o "$out" "$xml" >/dev/null 2>&1 || fail "migc compile $xml"
 	fi
+}
+
+# compile_shipped OUT: the user folders and the application settings of the shipped
+# policies (miguser.xml + migapp.xml) in one plan.
+compile_shipped() {
+	"$MIGC" compile -o "$1" "$REPO/policies/miguser.xml" "$REPO/policies/migapp.xml" >/dev/null 2>&1 ||
+		fail "migc compile miguser.xml migapp.xml"
 }
 
 # system_policy FILE PATTERN...: a one-component System policy including the patterns

@@ -215,6 +215,25 @@ Test(lint, hardlinks)
 	    "0 errors, 6 warnings generated.\n");
 }
 
+/* Includes of two components that take the same files, compared through the variable
+ * map; a catch-all that excludes a folder gives it away; other contexts and guarded
+ * includes do not count. */
+Test(lint, included_twice)
+{
+	expect_file("included_twice.xml",
+		    "included_twice.xml:25:48: warning: include '%CSIDL_PROFILE%\\.config\\shell\\* [*]' "
+		    "of component 'Shell': component 'Settings' takes all of it too (include "
+		    "'%CSIDL_APPDATA%\\* [*]', included_twice.xml:7), so switching 'Shell' off in "
+		    "Config.xml would not leave these files behind; exclude them in 'Settings' or "
+		    "take them in one component only [-Wincluded-twice]\n"
+		    "included_twice.xml:32:48: warning: include '%CSIDL_PERSONAL%\\* [*]' of component "
+		    "'Documents': component 'Home' takes all of it too (include '%CSIDL_PROFILE%\\* [*]', "
+		    "included_twice.xml:38), so switching 'Documents' off in Config.xml would not leave "
+		    "these files behind; exclude them in 'Home' or take them in one component only "
+		    "[-Wincluded-twice]\n"
+		    "0 errors, 2 warnings generated.\n");
+}
+
 /* Two files in one run: diagnostics come sorted by file name, then line. */
 Test(lint, several_files_sorted)
 {
