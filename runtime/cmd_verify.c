@@ -24,6 +24,7 @@
 #include "disasm.h"
 #include "exitcodes.h"
 #include "fsutil.h"
+#include "identity.h"
 #include "sameobj.h"
 #include "spill.h"
 #include "storeparent.h"
@@ -49,6 +50,7 @@ struct vstate {
 	bool json;
 	int err; /* a problem could not be kept for the JSON lists (errno) */
 	int walk_err; /* part of the store could not be read (errno): no verdict */
+	const struct identities *ids; /* the store's identity records, NULL: none */
 };
 
 static void add(struct vstate *st, enum vkind k, const char *path, const char *fmt, ...)
@@ -185,6 +187,13 @@ static void check_file(struct vstate *st, const struct sw_rec *r)
 static void check_record(struct vstate *st, const struct sw_rec *r)
 {
 	st->checked++;
+	/* load maps owners by name: an owner without a record could not be restored */
+	if (st->ids && !ident_knows_uid(st->ids, r->r.uid))
+		add(st, VK_DIVERGED, r->path, "its owner, uid %u, has no identity record",
+		    r->r.uid);
+	if (st->ids && !ident_knows_gid(st->ids, r->r.gid))
+		add(st, VK_DIVERGED, r->path, "its group, gid %u, has no identity record",
+		    r->r.gid);
 	if (r->r.type == CT_FILE && r->r.action != CA_RECORDED) {
 		check_file(st, r);
 		return;
@@ -322,6 +331,15 @@ int cmd_verify(int argc, char **argv)
 	same_init(&st.same, s.rootfd, &s.cat);
 	for (int k = 0; k < VK__N; k++)
 		spill_init(&st.kept[k], -1, (size_t)256 << 10);
+	struct identities ids;
+	char ierr[300];
+	if (ident_read(s.meta_fd, &ids, ierr, sizeof ierr) == 0)
+		st.ids = &ids;
+	else if (errno == ENOENT)
+		fprintf(stderr, "migstate verify: note: the store has no identity records (made "
+				"by an older migstate): load keeps its owners' numbers\n");
+	else
+		add(&st, VK_DIVERGED, STORE_META "/" IDENT_FILE, "%s", ierr);
 	sw_journal_open(s.meta_fd, -1, &st.journal); /* unreadable: as if empty */
 	/* the catalog in order (the journal alongside), then each volume's payload in walk
 	 * order with that volume's records alongside: nothing per file is held */
@@ -385,6 +403,8 @@ out:
 		spill_free(&st.kept[k]);
 	sw_journal_close(&st.journal);
 	same_free(&st.same);
+	if (st.ids)
+		ident_free(&ids);
 	sw_close(&s);
 	return rc;
 }

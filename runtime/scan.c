@@ -407,6 +407,8 @@ static void cleanup(struct scan *s)
 		free(s->classroots[c]);
 	}
 	users_free(&s->users);
+	idset_free(&s->own_uids);
+	idset_free(&s->own_gids);
 	rtopts_choices_free(s->choices, s->nchoices);
 	if (s->plan_open)
 		plan_close(&s->plan);

@@ -419,6 +419,10 @@ record:
 		goto out;
 	}
 	free(target);
+	if (idset_add(&s->own_uids, r.uid) != 0 || idset_add(&s->own_gids, r.gid) != 0) {
+		rc = store_failure(s, "recording the owner of", it->path, ENOMEM);
+		goto out;
+	}
 	if (it->type != CT_DIR)
 		rlog_listfile(&s->log, it->path);
 	if (s->o->verbose & RTV_OBJECTS) {

@@ -22,6 +22,7 @@
 #include "catalog.h"
 #include "inotab.h"
 #include "fdstack.h"
+#include "idset.h"
 #include "locks.h"
 #include "logging.h"
 #include "plan.h"
@@ -173,6 +174,7 @@ struct scan {
 	size_t nprobes;
 	struct counters c;
 	int lock_fd;   /* the master store's top, locked (storeguard.h): -1 until it exists */
+	struct idset own_uids, own_gids; /* owners of what was captured (identity.h) */
 	char *refused; /* the last mount root found refusing us (scan_mount_refused) */
 	int exit;     /* set when something decided to stop the run */
 	bool started; /* the walk began: a summary means something */

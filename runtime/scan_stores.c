@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "acctdb.h"
 #include "exitcodes.h"
+#include "identity.h"
 #include "rd.h"
 #include "store.h"
 #include "storeguard.h"
@@ -343,12 +345,61 @@ static int recount_payload(struct scan *s)
 	return -1;
 }
 
-/* Flush every store, check its payload, commit the catalog, then mark the stores
- * complete (master last). */
+/* Record who owned what, by name (identity.h), in the master store: the selected
+ * users and every user and group owning a captured object, read from the captured
+ * system's account files. Written before the catalog is committed, so a complete
+ * store always has them. */
+static int write_identities(struct scan *s)
+{
+	struct acct_db db;
+	char err[300];
+	if (acctdb_read(s->rootfd, &db, err, sizeof err) != 0) {
+		rlog_msg(&s->log, RL_ERROR, "the accounts of the captured system: %s", err);
+		s->exit = EXIT_FAILED;
+		return -1;
+	}
+	const char **sel = calloc(s->nchoices + 1, sizeof *sel);
+	size_t nsel = 0, nu = 0, ng = 0;
+	for (size_t i = 0; sel && i < s->nchoices; i++)
+		if (s->choices[i].selected)
+			sel[nsel++] = s->choices[i].name;
+	uint32_t *uids = idset_sorted(&s->own_uids, &nu), *gids = idset_sorted(&s->own_gids, &ng);
+	struct identities id;
+	int rc = -1;
+	if (sel && (uids || !s->own_uids.n) && (gids || !s->own_gids.n) &&
+	    ident_collect(&db, sel, nsel, uids, nu, gids, ng, &id) == 0) {
+		rc = ident_write(s->sv[0].meta_fd, &id);
+		if (rc == 0)
+			rlog_msg(&s->log, RL_INFO,
+				 "identities: %zu users, %zu groups, %zu memberships recorded by name"
+				 "%s",
+				 id.nusers, id.ngroups, id.nmembers,
+				 id.nanon_uids || id.nanon_gids ? " (some owners had no name)" : "");
+		ident_free(&id);
+	} else {
+		errno = ENOMEM;
+	}
+	int e = errno;
+	if (rc == 0 && (db.skipped || db.duplicates))
+		rlog_msg(&s->log, RL_WARN,
+			 "the captured system's account files hold %zu lines that are not entries "
+			 "and %zu duplicate entries: ignored (the first of a name or id counts)",
+			 db.skipped, db.duplicates);
+	free(uids);
+	free(gids);
+	free(sel);
+	acctdb_free(&db);
+	if (rc != 0)
+		return store_failure(s, "recording the identities in", s->store_real, e);
+	return 0;
+}
+
+/* Flush every store, check its payload, record the identities, commit the catalog,
+ * then mark the stores complete (master last). */
 int scan_commit(struct scan *s)
 {
 	rlog_progress(&s->log, "PHASE", "Saving", NULL);
-	if (recount_payload(s))
+	if (recount_payload(s) || write_identities(s))
 		return -1;
 	for (size_t i = 0; i < s->nsv; i++)
 		if (s->sv[i].meta_fd >= 0)
