@@ -329,7 +329,7 @@ int cmd_du(int argc, char **argv)
 			  "What the store costs, each inode counted once: linked files (no extra\n"
 			  "space), copies (their blocks), directories, catalog; and the apparent\n"
 			  "size tools that count every name would report. Exit 0; 27 not a store\n"
-			  "of ours (or one another user owns or can write); 75 another migstate\n"
+			  "of ours (or one another user owns or can write); 29 another migstate\n"
 			  "command is using the store.\n",
 			  &store, &root, &json);
 	if (rc >= 0)

@@ -37,7 +37,7 @@ static void load_usage(FILE *out)
 		"                        warn); by default those permissions are removed\n\n"
 		"Exit: 0 all restored; 3 something was skipped (read the log before rd);\n"
 		"11 usage; 27 not a usable store (or one another user owns or can write);\n"
-		"39 plan unusable; 61 stopped at an error; 75 another migstate command is\n"
+		"39 plan unusable; 61 stopped at an error; 29 another migstate command is\n"
 		"using the store.\n");
 }
 

@@ -35,7 +35,7 @@ static void rd_usage(FILE *out)
 	    "of ours, another user could replace it or owns or can write part of it, or a\n"
 	    "pending record names another store than the one at its path; 34 not\n"
 	    "permitted; 35 something was kept or is pending; 72 rd could not finish (too\n"
-	    "many open files); 75 another migstate command is using the store.\n",
+	    "many open files); 29 another migstate command is using the store.\n",
 	    RD_PENDING_ENV, RD_PENDING_DEFAULT);
 }
 

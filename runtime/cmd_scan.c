@@ -71,10 +71,10 @@ static void scan_usage(FILE *out)
 		     "Exit codes: 0 done; 2 an encrypted file under --efs abort, or interrupted;\n"
 		     "3 done but --continue skipped errors; 11 bad command line; 27 STORE exists\n"
 		     "(use -o), is not a store of ours, another user owns or can write it or\n"
-		     "could replace it; 29 not enough free space or inodes; 35 -o refused: the old store\n"
+		     "could replace it; 29 not enough free space or inodes, or another\n"
+		     "migstate command is using the store; 35 -o refused: the old store\n"
 		     "holds the only copy of some data; 39 the plan cannot be used; 61 stopped\n"
-		     "at an error; 71 cannot start (log); 72 the store could not be written; 75\n"
-		     "another migstate command is using the store.\n");
+		     "at an error; 71 cannot start (log); 72 the store could not be written.\n");
 }
 
 static int scan_opt(void *ctx, int id, const char *arg, char *err, size_t errsz)

@@ -304,7 +304,7 @@ int cmd_verify(int argc, char **argv)
 	    "and mtime, the original not replaced since; list files in the store the\n"
 	    "catalog does not name. Exit 0 all well, 42 problems, 27 not a store or\n"
 	    "a store another user could replace (its path, or a volume's, is not safe)\n"
-	    "or owns or can write, 75 another migstate command is using the store.\n",
+	    "or owns or can write, 29 another migstate command is using the store.\n",
 	    &store, &root, &json);
 	if (rc >= 0)
 		return rc;

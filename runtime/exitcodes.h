@@ -16,7 +16,7 @@
 #define EXIT_STOPPED 61          /* USMT_MIGRATION_STOPPED_NONFATAL */
 #define EXIT_ENVIRONMENT 71      /* USMT_INIT_OPERATING_ENVIRONMENT_FAILED */
 #define EXIT_FAILED 72           /* USMT_UNABLE_DOMIGRATION */
-/* not USMT's: sysexits' EX_TEMPFAIL, "try again later" */
-#define EXIT_STORE_BUSY 75       /* another migstate command holds the store's lock */
+/* USMT_FAILED_MIGSTARTUP also says "only one migration tool can run at a time" */
+#define EXIT_STORE_BUSY 29       /* another migstate command holds the store's lock */
 
 #endif

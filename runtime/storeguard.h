@@ -15,7 +15,7 @@
  *    adopts a STORE another user made (store.c).
  *  - lock: every verb holds an exclusive flock(2) on the store's top directory for its
  *    whole run (scan from the moment the store exists, or from its start with -o). A
- *    second verb on the same store fails at once (exit 75, EXIT_STORE_BUSY) instead of
+ *    second verb on the same store fails at once (exit 29, EXIT_STORE_BUSY: USMT's "one migration tool at a time") instead of
  *    racing the first: an rd during a scan would delete entries as they are written.
  *    The lock goes with the descriptor, so a crash never leaves a stale lock. */
 #ifndef MIGRT_STOREGUARD_H

@@ -9,7 +9,7 @@
 #  5. a pending record names one store instance: a later store at the same path is
 #     never removed by `rd --pending`; the pending directory is checked like a store;
 #  7. every verb holds the store's lock for its whole run: a second one fails at once
-#     (75), and scan's commit recounts the payload.
+#     (29, as USMT for "one migration tool at a time"), and scan's commit recounts the payload.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/refresh_lib.sh"
 . "$REPO/tests/helpers/fault_lib.sh"
@@ -133,11 +133,11 @@ start_stopped "linkat:3:stop:$S/MIGSTATE/File" scan "$S" --plan "$P" --root "$R"
 for v in "rd $S -y" "verify $S" "du $S" "load $S --plan $P --root $R --hardlink --nocompress --log $WORK/load.log"; do
 	# shellcheck disable=SC2086
 	run "$MIGSTATE" $v
-	assert_eq 75 "$RC" "migstate ${v%% *} during the scan: $OUT"
+	assert_eq 29 "$RC" "migstate ${v%% *} during the scan: $OUT"
 	assert_contains "$OUT" "in use by another migstate command" "${v%% *} says why"
 done
 run scan_to "$S" -o
-assert_eq 75 "$RC" "scan -o during the scan: $OUT"
+assert_eq 29 "$RC" "scan -o during the scan: $OUT"
 resume
 assert_eq 0 "$RC" "the scan goes on: $OUT"
 expect_rc 0 "$MIGSTATE" verify "$S"
