@@ -132,3 +132,61 @@ Test(identity, damaged_or_absent)
 	put("");
 	cr_expect_eq(ident_read(dfd, &id, err, sizeof err), -1, "empty");
 }
+
+#include "idmap.h"
+
+/* Captured: alice 1001, bob 1002, carol 1003 (selected), team 2000, sudo 27; an owner
+ * 4242 without a name. The target: alice 1000 (renumbered), bob 1001 (he took alice's
+ * old uid), no carol, but uid 1003 is dave now; team 2001; no sudo and gid 27 free. */
+Test(identity, ids_mapped_by_name)
+{
+	struct acct_db cap = sample(), tgt;
+	memset(&tgt, 0, sizeof tgt);
+	const char *pw = "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n"
+			 "bob:x:1001:1001::/home/bob:/bin/sh\ndave:x:1003:1003::/home/dave:/bin/sh\n";
+	const char *gr = "root:x:0:\nalice:x:1000:\nbob:x:1001:\nteam:x:2001:\n";
+	cr_assert_eq(acctdb_parse(&tgt, ACCT_PASSWD, pw, strlen(pw)), 0);
+	cr_assert_eq(acctdb_parse(&tgt, ACCT_GROUP, gr, strlen(gr)), 0);
+	const char *sel[] = {"alice", "bob", "carol"};
+	uint32_t uids[] = {0, 1001, 1002, 1003, 4242}, gids[] = {0, 1001, 1002, 2000, 27};
+	struct identities id;
+	cr_assert_eq(ident_collect(&cap, sel, 3, uids, 5, gids, 5, &id), 0);
+	struct idmap m;
+	cr_assert_eq(idmap_build(&m, &id, &tgt, NULL, 0, false), 0);
+	uint32_t u, g;
+	cr_expect_eq(idmap_owner(&m, 1001, 1001, &u, &g), 0);
+	cr_expect(u == 1000 && g == 1000, "alice renumbered: %u:%u", u, g);
+	cr_expect_eq(idmap_owner(&m, 1002, 2000, &u, &g), 0);
+	cr_expect(u == 1001 && g == 2001, "bob and team by name: %u:%u", u, g);
+	cr_expect_eq(idmap_owner(&m, 1003, 1003, &u, &g), -1, "carol: uid 1003 is dave's now");
+	cr_expect_eq(idmap_user(&m, 1003)->kind, IDM_TAKEN);
+	cr_expect_str_eq(idmap_user(&m, 1003)->now, "dave");
+	cr_expect_eq(idmap_owner(&m, 1001, 27, &u, &g), 0, "sudo absent: the owner's group");
+	cr_expect(u == 1000 && g == 1000, "%u:%u", u, g);
+	cr_expect_eq(idmap_owner(&m, 4242, 0, &u, &g), 0);
+	cr_expect(u == 4242 && g == 0, "a nameless owner keeps its number");
+	cr_expect_eq(idmap_owner(&m, 0, 0, &u, &g), 0);
+	cr_expect(u == 0 && g == 0);
+	cr_expect_eq(idmap_owner(&m, 777, 777, &u, &g), 0, "not in the records: kept");
+	idmap_need(&m, 1003, 1003);
+	cr_expect_eq(idmap_user(&m, 1003)->objects, 1);
+	idmap_free(&m);
+	/* --mu carol:dave: carol's objects go to dave */
+	struct idmap_mu mu[] = {{"carol", "dave"}};
+	cr_assert_eq(idmap_build(&m, &id, &tgt, mu, 1, false), 0);
+	cr_expect_eq(idmap_owner(&m, 1003, 1003, &u, &g), 0);
+	cr_expect_eq(u, 1003, "dave's uid");
+	cr_expect_str_eq(idmap_user(&m, 1003)->target, "dave");
+	idmap_free(&m);
+	/* --keep-ids, or no records: numbers kept */
+	cr_assert_eq(idmap_build(&m, &id, &tgt, NULL, 0, true), 0);
+	cr_expect_eq(idmap_owner(&m, 1003, 1003, &u, &g), 0);
+	cr_expect(u == 1003 && g == 1003);
+	idmap_free(&m);
+	cr_assert_eq(idmap_build(&m, NULL, &tgt, NULL, 0, false), 0);
+	cr_expect(m.keep);
+	idmap_free(&m);
+	ident_free(&id);
+	acctdb_free(&cap);
+	acctdb_free(&tgt);
+}
