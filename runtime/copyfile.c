@@ -211,6 +211,14 @@ int copy_can_clone(int srcdir, const char *srcname, int dstdir)
 int copy_file(int srcdir, const char *srcname, int dstdir, const char *dstname, dev_t expect_dev,
 	      ino_t expect_ino, unsigned flags, struct copy_result *res)
 {
+	return copy_file_as(srcdir, srcname, dstdir, dstname, expect_dev, expect_ino, flags,
+			    (uid_t)-1, (gid_t)-1, res);
+}
+
+int copy_file_as(int srcdir, const char *srcname, int dstdir, const char *dstname,
+		 dev_t expect_dev, ino_t expect_ino, unsigned flags, uid_t uid, gid_t gid,
+		 struct copy_result *res)
+{
 	char tmp[64];
 	int src = -1, dst = -1, saved = 0;
 	bool wside = false;
@@ -240,7 +248,11 @@ int copy_file(int srcdir, const char *srcname, int dstdir, const char *dstname, 
 		goto fail_tmp;
 	}
 	/* owner before mode: chown clears set-id bits */
-	if (fchown(dst, st.st_uid, st.st_gid) != 0 && !unsupported(errno)) {
+	if (uid == (uid_t)-1)
+		uid = st.st_uid;
+	if (gid == (gid_t)-1)
+		gid = st.st_gid;
+	if (fchown(dst, uid, gid) != 0 && !unsupported(errno)) {
 		wside = true;
 		goto fail_tmp;
 	}
@@ -250,9 +262,9 @@ int copy_file(int srcdir, const char *srcname, int dstdir, const char *dstname, 
 	struct stat now;
 	bool known = fstat(dst, &now) == 0;
 	mode_t drop = 0;
-	if ((flags & COPY_DROP_SUID) || !known || now.st_uid != st.st_uid)
+	if ((flags & COPY_DROP_SUID) || !known || now.st_uid != uid)
 		drop |= S_ISUID;
-	if ((flags & COPY_DROP_SGID) || !known || now.st_gid != st.st_gid)
+	if ((flags & COPY_DROP_SGID) || !known || now.st_gid != gid)
 		drop |= S_ISGID;
 	res->dropped |= (st.st_mode & drop) != 0;
 	if (fchmod(dst, st.st_mode & 07777 & ~drop) != 0 && !unsupported(errno)) {

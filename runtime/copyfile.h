@@ -47,6 +47,11 @@ struct copy_result {
  * RES->store_side telling whose side failed. */
 int copy_file(int srcdir, const char *srcname, int dstdir, const char *dstname, dev_t expect_dev,
 	      ino_t expect_ino, unsigned flags, struct copy_result *res);
+/* copy_file, the copy owned by UID:GID instead of the source's owner (load: the captured
+ * owner's account here, idmap.h). Set-id bits only when the copy got that owner. */
+int copy_file_as(int srcdir, const char *srcname, int dstdir, const char *dstname,
+		 dev_t expect_dev, ino_t expect_ino, unsigned flags, uid_t uid, gid_t gid,
+		 struct copy_result *res);
 
 /* Could SRCDIR/SRCNAME be cloned (FICLONE) into a file created in DSTDIR? Tried for
  * real on an unnamed O_TMPFILE inode that vanishes when closed: nothing appears in

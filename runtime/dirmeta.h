@@ -13,7 +13,8 @@
 struct dir_meta {
 	uint64_t ino;
 	int64_t atime_ns, mtime_ns;
-	uint32_t uid, gid, mode;
+	uint32_t uid, gid, mode;   /* as it is restored: the owner mapped by name (idmap.h) */
+	uint32_t cap_uid, cap_gid; /* as it was captured */
 };
 
 struct dm_slot {

@@ -7,6 +7,7 @@
 #define EXIT_CANCELED 2          /* USMT_STATUS_CANCELED: aborted (EFS file, Ctrl-C) */
 #define EXIT_SKIPPED 3           /* USMT_WOULD_HAVE_FAILED: --continue skipped errors */
 #define EXIT_USAGE 11            /* USMT_INVALID_PARAMETERS */
+#define EXIT_USE_LAC 14          /* USMT_ERROR_USE_LAC: an owner has no account here */
 #define EXIT_BAD_STORE 27        /* USMT_INVALID_STORE_LOCATION */
 #define EXIT_STARTUP 29          /* USMT_FAILED_MIGSTARTUP: e.g. too little free space */
 #define EXIT_NOT_PERMITTED 34    /* USMT_ERROR_INSUFFICIENT_RIGHTS */

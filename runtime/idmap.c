@@ -85,6 +85,24 @@ int idmap_build(struct idmap *m, const struct identities *ids, const struct acct
 				 holder ? holder->name : NULL)) != 0)
 			goto nomem;
 	}
+	/* --mu OLD:NEW: OLD's own primary group, if it has no account of its name here,
+	 * becomes NEW's (a user private group follows its user) */
+	for (size_t i = 0; i < ids->nusers; i++) {
+		const struct ident_user *iu = &ids->users[i];
+		const struct idmap_ent *u = idmap_user(m, iu->uid);
+		if (!u || !u->target || !strcmp(u->target, iu->name) ||
+		    u->primary_gid == ACCT_ID_INVALID)
+			continue;
+		for (size_t k = 0; k < m->ng; k++) {
+			struct idmap_ent *g = &m->g[k];
+			if (g->from != iu->gid || (g->kind != IDM_ABSENT && g->kind != IDM_TAKEN))
+				continue;
+			g->to = u->primary_gid;
+			g->kind = g->to == g->from ? IDM_SAME : IDM_RENUMBERED;
+			free(g->now);
+			g->now = NULL;
+		}
+	}
 	for (size_t i = 0; i < ids->nanon_gids; i++)
 		if (add(&m->g, &m->ng,
 			(struct idmap_ent){.from = ids->anon_gids[i],

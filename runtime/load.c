@@ -168,6 +168,7 @@ static void cleanup_loader(struct loader *L)
 	spill_free(&L->fix);
 	same_free(&L->same);
 	links_free(L);
+	owners_free(L);
 	free(L->pathbuf);
 	free(L->tgtbuf);
 	dm_free(&L->dirs);
@@ -250,6 +251,9 @@ int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
 	L.acts.dirfd = L.fix.dirfd = L.s.meta_fd;
 	L.pathbuf = malloc(CAT_MAX_PATH + 1);
 	L.tgtbuf = malloc(CAT_MAX_PATH + 1);
+	if ((rc = owners_setup(&L)) != EXIT_OK)
+		goto out;
+	rc = EXIT_FAILED;
 	if (!L.pathbuf || !L.tgtbuf || setup_users(&L) != 0 || bind_plan(&L) != 0)
 		goto out;
 	rlog_progress(log, "PHASE", "Scanning", (char *)NULL);
@@ -262,6 +266,10 @@ int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
 		 "%zu catalog records, %zu to restore, %zu not restored by the rules%s",
 		 (size_t)L.s.cat.nrecords, L.nacts, st->excluded,
 		 spill_in_file(&L.acts) ? " (the list is in a temporary file)" : "");
+	/* before anything is placed or cleaned up: never a file handed to another person */
+	if ((rc = owners_check(&L)) != EXIT_OK)
+		goto out;
+	rc = EXIT_FAILED;
 	if (!o->dry_run) {
 		L.journal = sw_journal_append(L.s.meta_fd);
 		if (!L.journal)

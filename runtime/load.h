@@ -24,6 +24,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "idmap.h"
+
 #include "logging.h"
 #include "rtopts.h"
 
@@ -32,6 +34,9 @@ struct load_opts {
 	bool dry_run;	     /* print what would be done, touch nothing */
 	bool copy_only;	     /* --nocompress without --hardlink: copies, never links */
 	bool keep_dir_modes; /* --keep-dir-modes: report wider existing dirs (dirsafe.h) */
+	bool keep_ids;	     /* --keep-ids: owners keep their captured numbers */
+	const struct idmap_mu *mu; /* --mu OLD:NEW pairs */
+	size_t nmu;
 };
 
 struct load_stats {
@@ -58,6 +63,9 @@ struct load_stats {
 	size_t setid_stripped; /* files restored without the set-id bits or capabilities
 				  their store entry has (nosuid mount, owner not as captured) */
 	size_t devices_skipped; /* device nodes captured on a nodev mount: not restored */
+	size_t reowned;	       /* objects given their owner's id here (renumbered accounts) */
+	size_t owner_skipped;  /* objects whose owner has no account here: not restored */
+	char *id_map_json;     /* the owners mapped, a JSON array (malloc'd; NULL: none) */
 	bool ruleset_differs;
 	bool stopped; /* an error stopped the run */
 };

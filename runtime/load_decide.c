@@ -115,14 +115,24 @@ int next_record(struct loader *L, struct sw_rec *r)
 	return 1;
 }
 
-static struct dir_meta meta_of(const struct cat_record *r)
+/* A directory's metadata as load makes or checks it: its owner is the captured owner's
+ * account here (idmap.h); one with no account here gets a directory of root's that
+ * nobody else may enter, never one another person could use. */
+static struct dir_meta meta_of(struct loader *L, const struct cat_record *r)
 {
+	uint32_t uid, gid, mode = r->mode;
+	if (idmap_owner(&L->map, r->uid, r->gid, &uid, &gid) != 0) {
+		uid = gid = 0;
+		mode &= ~(uint32_t)077;
+	}
 	return (struct dir_meta){.ino = r->ino,
 				 .atime_ns = r->atime_ns,
 				 .mtime_ns = r->mtime_ns,
-				 .uid = r->uid,
-				 .gid = r->gid,
-				 .mode = r->mode};
+				 .uid = uid,
+				 .gid = gid,
+				 .mode = mode,
+				 .cap_uid = r->uid,
+				 .cap_gid = r->gid};
 }
 
 /* An action as a list record: u32 rec, u32 merge, u8 flags, u8 ndest, then the
@@ -187,7 +197,7 @@ int plan_actions(struct loader *L)
 	while ((k = next_record(L, r)) == 1) {
 		if (r->r.type != CT_DIR)
 			continue;
-		struct dir_meta m = meta_of(&r->r);
+		struct dir_meta m = meta_of(L, &r->r);
 		if (dm_find(&L->dirs, r->path) != DM_NONE)
 			continue;
 		uint32_t mi = dm_add_meta(&L->dirs, &m);
@@ -205,9 +215,16 @@ int plan_actions(struct loader *L)
 				       L->user_ctx[r->r.user - 1] == USER_MISSING;
 			if (missing && r->r.type != CT_DIR) {
 				L->st->skipped++;
-				rlog_msg(L->log, RL_DEBUG,
-					 "%s: its user is not on this system: not restored",
-					 rlog_esc(L->log, r->path));
+				/* still an owner to check: her old id may be someone else's now */
+				idmap_need(&L->map, r->r.uid, r->r.gid);
+				if (idmap_owner(&L->map, r->r.uid, r->r.gid, &(uint32_t){0},
+						&(uint32_t){0}) != 0)
+					owners_note_skipped(L, r);
+				else
+					rlog_msg(L->log, RL_DEBUG,
+						 "%s: its user is not on this system: not "
+						 "restored",
+						 rlog_esc(L->log, r->path));
 			} else {
 				L->st->excluded++;
 			}
@@ -228,7 +245,7 @@ int plan_actions(struct loader *L)
 		uint32_t own = DM_NONE; /* this directory's metadata, kept when first needed */
 		for (size_t d = 0; rc > 0 && d < a.ndest; d++) {
 			if (r->r.type == CT_DIR && dm_find(&L->dirs, a.dest[d]) == DM_NONE) {
-				struct dir_meta m = meta_of(&r->r);
+				struct dir_meta m = meta_of(L, &r->r);
 				if (own == DM_NONE)
 					own = dm_add_meta(&L->dirs, &m);
 				if (own == DM_NONE || dm_put(&L->dirs, a.dest[d], own, false) < 0)
@@ -238,10 +255,13 @@ int plan_actions(struct loader *L)
 			    map_moved_parents(L, r->path, a.dest[d]) < 0)
 				rc = -1;
 		}
-		if (rc > 0 && push_action(L, r, &a) != 0)
+		if (rc > 0 && push_action(L, r, &a) != 0) {
 			rc = -1;
-		else if (rc > 0)
+		} else if (rc > 0) {
 			L->nacts++;
+			if (!(r->r.type == CT_DIR && (r->r.flags & CF_PARENT)))
+				idmap_need(&L->map, r->r.uid, r->r.gid);
+		}
 		for (size_t d = 0; d < a.ndest; d++)
 			free(a.dest[d]);
 		if (rc < 0)

@@ -212,8 +212,12 @@ static void check_dest_dir(struct loader *L, int fd, const char *logical, size_t
 		return;
 	char *p = strndup(logical, len);
 	const struct dir_meta *m = p ? dm_meta(&L->dirs, dm_find(&L->dirs, p)) : NULL;
-	if (m)
-		dirsafe_apply(&L->safe, fd, &st, p, m->uid, (mode_t)m->mode);
+	if (m) {
+		/* the captured directory itself, kept by the installer: its owner by name */
+		owners_reown_dir(L, fd, &st, p, m);
+		if (fstat(fd, &st) == 0)
+			dirsafe_apply(&L->safe, fd, &st, p, m->uid, (mode_t)m->mode);
+	}
 	free(p);
 	dest_stats(L);
 }

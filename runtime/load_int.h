@@ -84,6 +84,7 @@ struct loader {
 	struct spill fix; /* copies whose times are checked at the end (struct fixup) */
 	struct same_ctx same; /* "is this the captured file?" (sameobj.h) */
 	struct inotab restored; /* captured inodes with several names -> the copy restored */
+	struct idmap map;	/* captured owners -> accounts here (load_owners.c) */
 	bool stop;
 	int exit;
 };
@@ -100,6 +101,7 @@ struct obj {
 	const char *sleaf;
 	struct stat pst; /* the payload (files) */
 	bool has_payload;
+	uint32_t ouid, ogid; /* its owner here (idmap.h) */
 };
 
 enum placed { P_LINKED, P_COPIED, P_SPECIAL };
@@ -124,6 +126,32 @@ const uint32_t *smap_get(const struct smap *m, const char *k);
 /* Insert K -> V unless K is there already. 1 inserted, 0 present, -1 no memory. */
 int smap_put(struct smap *m, const char *k, uint32_t v);
 void smap_free(struct smap *m);
+
+/* --- load_owners.c: owners by name (idmap.h) ---------------------------------------- */
+
+/* Build the map from the store's identity records and the target's accounts. */
+int owners_setup(struct loader *L);
+/* After the decisions: report the map, and stop (exit 14) before anything is placed when
+ * an owner's old id names another account here (unless -c). 0 go on, else the exit. */
+int owners_check(struct loader *L);
+/* OB's owner here in ob->ouid/ogid. false: its owner has no account here (reported,
+ * counted as skipped): not restored. */
+bool owners_of(struct loader *L, struct obj *ob);
+/* Log why record R is not restored: its owner has no account here (naming who holds
+ * the old id now, when someone does). */
+void owners_note_skipped(struct loader *L, const struct sw_rec *r);
+/* The payload inode (linked into place, or found already in place) owned by ob->ouid:
+ * chowned through the store (root's alone), its set-id bits and capabilities kept. */
+void owners_reown_payload(struct obj *ob);
+/* A symlink, FIFO or device already in place at DFD/NAME (found to be the object) and
+ * still owned by the captured numbers: given the owner's account here, through an
+ * O_PATH descriptor of that very entry. */
+void owners_reown_special(struct obj *ob, int dfd, const char *name);
+/* The existing directory FD, the captured one itself (same inode; the installer kept
+ * it), owned by M's owner here. */
+void owners_reown_dir(struct loader *L, int fd, const struct stat *st, const char *logical,
+		      const struct dir_meta *m);
+void owners_free(struct loader *L);
 
 /* --- load_users.c ---------------------------------------------------------------- */
 

@@ -114,7 +114,7 @@ static int make_special(struct obj *ob, int dfd, const char *tmp)
 	}
 	if (rc != 0)
 		return -1;
-	if (fchownat(dfd, tmp, r->uid, r->gid, AT_SYMLINK_NOFOLLOW) != 0 &&
+	if (fchownat(dfd, tmp, ob->ouid, ob->ogid, AT_SYMLINK_NOFOLLOW) != 0 &&
 	    !load_unsupported(errno)) {
 		int saved = errno;
 		unlinkat(dfd, tmp, 0);
@@ -138,9 +138,10 @@ static unsigned setid_drops(const struct obj *ob)
 {
 	const struct cat_record *r = &ob->r->r;
 	unsigned f = r->flags & CF_NOSUID ? COPY_NOSUID : 0;
-	if (ob->pst.st_uid != r->uid)
+	/* the captured owner, or its account here (an earlier load re-owned the entry) */
+	if (ob->pst.st_uid != r->uid && ob->pst.st_uid != ob->ouid)
 		f |= COPY_DROP_SUID | COPY_DROP_CAPS;
-	if (ob->pst.st_gid != r->gid)
+	if (ob->pst.st_gid != r->gid && ob->pst.st_gid != ob->ogid)
 		f |= COPY_DROP_SGID;
 	return f;
 }
@@ -180,18 +181,20 @@ int load_place_object(struct obj *ob, int dfd, const char *name, bool replace, e
 			return -1;
 		*how = P_SPECIAL;
 	} else {
-		bool linked = false;
+		bool linked = false, payload_linked = false;
 		unsigned drops = setid_drops(ob);
 		if (!L->o->copy_only && !(drops && link_passes_privilege(ob, drops))) {
 			if (!replace && fs_linkat(ob->sfd, ob->sleaf, dfd, name, 0) == 0) {
 				*how = P_LINKED;
+				owners_reown_payload(ob);
 				return 0;
 			}
 			if (!replace && errno == EEXIST)
 				return -1;
 			if (replace) {
 				unlinkat(dfd, tmp, 0);
-				linked = fs_linkat(ob->sfd, ob->sleaf, dfd, tmp, 0) == 0;
+				linked = payload_linked =
+				    fs_linkat(ob->sfd, ob->sleaf, dfd, tmp, 0) == 0;
 			}
 			if (!linked && errno != EXDEV && errno != EPERM && errno != EMLINK &&
 			    errno != ENOTSUP && errno != EOPNOTSUPP &&
@@ -214,8 +217,8 @@ int load_place_object(struct obj *ob, int dfd, const char *name, bool replace, e
 			/* a clone where the filesystem shares extents (the payload of a reflinked
 			 * entry back into its btrfs subvolume: free), else a copy; FAT and other
 			 * filesystems without owners or modes get the data (copyfile.h) */
-			if (copy_file(ob->sfd, ob->sleaf, dfd, target, ob->pst.st_dev,
-				      ob->pst.st_ino, drops, &cr) != 0)
+			if (copy_file_as(ob->sfd, ob->sleaf, dfd, target, ob->pst.st_dev,
+					 ob->pst.st_ino, drops, ob->ouid, ob->ogid, &cr) != 0)
 				return -1;
 			if (cr.dropped)
 				note_stripped(ob);
@@ -229,6 +232,8 @@ int load_place_object(struct obj *ob, int dfd, const char *name, bool replace, e
 			}
 		} else {
 			*how = P_LINKED;
+			if (payload_linked)
+				owners_reown_payload(ob);
 			if (!replace)
 				return 0;
 		}
@@ -341,6 +346,11 @@ static int apply_at(struct obj *ob, const char *dest, uint32_t merge_rule, bool 
 		}
 		if (load_is_ours(dfd, name, ob)) {
 			L->st->present++;
+			if (ob->r->r.type == CT_FILE && dst.st_ino == ob->pst.st_ino &&
+			    dst.st_dev == ob->pst.st_dev)
+				owners_reown_payload(ob); /* the installer kept it: same inode */
+			else if (ob->r->r.type != CT_FILE)
+				owners_reown_special(ob, dfd, name);
 			if (!L->o->dry_run)
 				load_placed(L, ob, dir, name, "(present)");
 			rc = 0;
@@ -385,6 +395,8 @@ void apply_action(struct loader *L, const struct sw_rec *r, const struct action 
 						       : "cannot make the directory");
 		return;
 	}
+	if (!owners_of(L, &ob))
+		return;
 	if ((r->r.type == CT_CHR || r->r.type == CT_BLK) && (r->r.flags & CF_NODEV)) {
 		L->st->devices_skipped++;
 		rlog_msg(L->log, RL_WARN, "%s: a device node from a nodev mount at capture: not restored",

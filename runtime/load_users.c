@@ -24,8 +24,22 @@ int setup_users(struct loader *L)
 	for (size_t i = 0; i < n; i++) {
 		const struct cat_user_info *cu = &c->users[i];
 		struct rt_user here;
+		/* --mu OLD:NEW: OLD's objects go to NEW, under NEW's home */
+		const char *as = cu->name ? cu->name : "";
+		for (size_t k = 0; k < L->o->nmu; k++)
+			if (!strcmp(L->o->mu[k].from, as))
+				as = L->o->mu[k].to;
 		L->user_ctx[i] = USER_MISSING;
-		if (!cu->name || !cu->home || users_lookup(L->s.rootfd, cu->name, &here) != 0) {
+		if (!cu->name || !cu->home || users_lookup(L->s.rootfd, as, &here) != 0) {
+			if (cu->name && !rtopts_user_wanted(ro, cu->name, false)) {
+				/* left out on purpose (--ue): not missing, nothing skipped */
+				L->user_ctx[i] = USER_UNSELECTED;
+				rlog_msg(L->log, RL_INFO,
+					 "user %s: not selected (--ui/--ue/--uel), and has no "
+					 "account here",
+					 rlog_esc(L->log, cu->name));
+				continue;
+			}
 			L->st->users_missing++;
 			rlog_msg(L->log, RL_WARN,
 				 "user %s (uid %u) is in the store but not on this system: their "
@@ -42,12 +56,17 @@ int setup_users(struct loader *L)
 			users_free_one(&here);
 			continue;
 		}
-		if (here.uid != cu->uid)
+		if (here.uid != cu->uid && L->map.keep)
 			rlog_msg(
 			    L->log, RL_WARN,
-			    "user %s has uid %u here but %u in the store: linked files keep uid %u "
-			    "(they share the captured inode); chown them after rd if needed",
-			    rlog_esc(L->log, cu->name), here.uid, cu->uid, cu->uid);
+			    "user %s has uid %u here but %u in the store: restored objects keep uid "
+			    "%u (%s); chown them after rd if needed",
+			    rlog_esc(L->log, as), here.uid, cu->uid, cu->uid,
+			    L->o->keep_ids ? "--keep-ids" : "the store has no identity records");
+		if (strcmp(as, cu->name) != 0)
+			rlog_msg(L->log, RL_INFO, "user %s is restored as %s (--mu), under %s",
+				 rlog_esc(L->log, cu->name), rlog_esc(L->log, as),
+				 rlog_esc(L->log, here.home));
 		struct rt_user *u = &L->users[L->nusers];
 		u->name = strdup(cu->name);
 		u->uid = cu->uid;

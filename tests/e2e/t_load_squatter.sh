@@ -96,7 +96,8 @@ assert_eq "$i_report" "$(ino "$SH/report(1).txt")" "bob's report restored as rep
 assert_eq "$i_plan" "$(ino "$TM/plan(1).txt")" "bob's plan restored as plan(1).txt"
 assert_eq "$i_own" "$(ino "$SH/own(1).txt")" "another mode: bob's captured own.txt as own(1).txt"
 assert_eq "$i_renum" "$(ino "$SH/renum(1).txt")" "mallory's copy under bob's old uid: a collision"
-assert_eq "1002 644" "$(stat -c '%u %a' "$SH/report(1).txt")" "bob's owner and mode"
+# bob's, by name: his uid here (1003), not his old number (mallory's now)
+assert_eq "1003 644" "$(stat -c '%u %a' "$SH/report(1).txt")" "bob's owner and mode"
 assert_eq "1001" "$(stat -c %u "$SH/report.txt")" "alice's copy keeps its name"
 assert_eq "1003 600" "$(stat -c '%u %a' "$SH/own.txt")" "bob's new own.txt untouched"
 assert_no_path "$SH/same(1).txt"
@@ -116,6 +117,6 @@ expect_rc 35 "$MIGSTATE" rd "$R/store" -y
 F=$R/store/MIGSTATE/File/data
 assert_contains "$OUT" "kept	$F/team/plan.txt" "rd keeps the store's last link to bob's plan"
 assert_eq "$i_plan" "$(ino "$F/team/plan.txt")" "bob's plan is still in the store"
-assert_eq "1002 644 bob's plan" "$(stat -c '%u %a' "$F/team/plan.txt") $(cat "$F/team/plan.txt")" \
-	"bob's data, owner and mode kept"
+assert_eq "1003 644 bob's plan" "$(stat -c '%u %a' "$F/team/plan.txt") $(cat "$F/team/plan.txt")" \
+	"bob's data, owner (by name: his uid here) and mode kept"
 assert_eq "$i_report" "$(ino "$SH/report(1).txt")" "bob's restored report stays"

@@ -1,0 +1,266 @@
+/* load_owners.c - restored objects owned by the captured owner's account here, found by
+ * name (issue 16; idmap.h has the rules). A linked file shares the captured inode, so
+ * the inode itself is re-owned, through the store's name of it (a directory only root
+ * can enter): the store's entry follows, as a hard-linked inode has one owner. */
+#include "load_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "escape.h"
+#include "exitcodes.h"
+#include "identity.h"
+
+#define CAPS_XATTR "security.capability"
+
+int owners_setup(struct loader *L)
+{
+	struct identities ids;
+	char err[300];
+	bool have = false;
+	if (!L->o->keep_ids) {
+		if (ident_read(L->s.meta_fd, &ids, err, sizeof err) == 0)
+			have = true;
+		else if (errno == ENOENT)
+			rlog_msg(L->log, RL_WARN,
+				 "the store has no identity records (made by an older migstate): "
+				 "restored objects keep their owners' numbers");
+		else {
+			rlog_msg(L->log, RL_ERROR, "%s", err);
+			return EXIT_BAD_STORE;
+		}
+	}
+	struct acct_db here;
+	memset(&here, 0, sizeof here);
+	if (have && acctdb_read(L->s.rootfd, &here, err, sizeof err) != 0) {
+		rlog_msg(L->log, RL_ERROR, "the accounts of this system: %s", err);
+		ident_free(&ids);
+		return EXIT_ENVIRONMENT;
+	}
+	int rc = idmap_build(&L->map, have ? &ids : NULL, &here, L->o->mu, L->o->nmu,
+			     L->o->keep_ids);
+	if (have)
+		ident_free(&ids);
+	acctdb_free(&here);
+	return rc == 0 ? EXIT_OK : EXIT_FAILED;
+}
+
+void owners_free(struct loader *L)
+{
+	idmap_free(&L->map);
+}
+
+/* One line of the map in the log, one element of the JSON array. */
+static void report(struct loader *L, FILE *json, const char *what, const struct idmap_ent *e,
+		   bool *first)
+{
+	if (!e->objects && e->kind != IDM_RENUMBERED)
+		return;
+	const char *name = e->name ? e->name : "";
+	switch (e->kind) {
+	case IDM_RENUMBERED:
+		rlog_msg(L->log, RL_INFO, "%s %s: %u when captured, %u here%s%s", what,
+			 rlog_esc(L->log, name), e->from, e->to,
+			 strcmp(name, e->target) ? " as " : "",
+			 strcmp(name, e->target) ? rlog_esc(L->log, e->target) : "");
+		break;
+	case IDM_NAMELESS:
+		/* a user without a name is worth a warning; a group without one is common
+		 * (a system with no etc/group entry for it) and only noted */
+		rlog_msg(L->log, !strcmp(what, "user") ? RL_WARN : RL_INFO,
+			 "%s %u had no name when captured: its %llu objects keep that number", what,
+			 e->from, (unsigned long long)e->objects);
+		break;
+	case IDM_ABSENT:
+		rlog_msg(L->log, RL_WARN,
+			 "%s %s (%u when captured) has no account here: %s (create it, or map "
+			 "it with --mu, then run load again)",
+			 what, rlog_esc(L->log, name), e->from,
+			 !strcmp(what, "user") ? "nothing of theirs is restored"
+					       : "their objects get their owner's own group");
+		break;
+	case IDM_TAKEN:
+		rlog_msg(L->log, RL_ERROR,
+			 "%s %s (%u when captured) has no account here, and %u is %s's now: "
+			 "restoring by number would give %s's objects to %s",
+			 what, rlog_esc(L->log, name), e->from, e->from, rlog_esc(L->log, e->now),
+			 rlog_esc(L->log, name), rlog_esc(L->log, e->now));
+		break;
+	default:
+		break;
+	}
+	fprintf(json, "%s{\"kind\":\"%s\",\"name\":", *first ? "" : ",", what);
+	json_str(json, name);
+	fprintf(json, ",\"captured\":%u,\"here\":", e->from);
+	if (e->kind == IDM_ABSENT || e->kind == IDM_TAKEN)
+		fputs("null", json);
+	else
+		fprintf(json, "%u", e->to);
+	fprintf(json, ",\"as\":");
+	json_str(json, e->target ? e->target : name);
+	fprintf(json, ",\"map\":\"%s\",\"objects\":%llu", idmap_kind_names[e->kind],
+		(unsigned long long)e->objects);
+	if (e->now) {
+		fputs(",\"now_held_by\":", json);
+		json_str(json, e->now);
+	}
+	fputc('}', json);
+	*first = false;
+}
+
+int owners_check(struct loader *L)
+{
+	const struct idmap *m = &L->map;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *json = open_memstream(&buf, &len);
+	if (!json)
+		return EXIT_FAILED;
+	bool first = true;
+	size_t taken = 0;
+	fputc('[', json);
+	for (size_t i = 0; i < m->nu; i++) {
+		report(L, json, "user", &m->u[i], &first);
+		taken += m->u[i].kind == IDM_TAKEN && m->u[i].objects;
+	}
+	for (size_t i = 0; i < m->ng; i++) {
+		report(L, json, "group", &m->g[i], &first);
+		taken += m->g[i].kind == IDM_TAKEN && m->g[i].objects;
+	}
+	fputc(']', json);
+	if (fclose(json) == 0)
+		L->st->id_map_json = buf;
+	else
+		free(buf);
+	if (!taken)
+		return EXIT_OK;
+	if (L->o->ro->cont) {
+		rlog_msg(L->log, RL_WARN,
+			 "-c: the objects of the owners above whose id is another account's now "
+			 "are skipped");
+		return EXIT_OK;
+	}
+	rlog_msg(L->log, RL_ERROR,
+		 "nothing restored: %zu captured owner%s no account here while %s id names "
+		 "another account; create %s (useradd), map %s to an account (--mu OLD:NEW), "
+		 "or pass -c to restore everything else",
+		 taken, taken == 1 ? " has" : "s have", taken == 1 ? "its" : "their",
+		 taken == 1 ? "it" : "them", taken == 1 ? "it" : "them");
+	return EXIT_USE_LAC;
+}
+
+void owners_note_skipped(struct loader *L, const struct sw_rec *r)
+{
+	const struct idmap_ent *u = idmap_user(&L->map, r->r.uid);
+	const struct idmap_ent *g = idmap_group(&L->map, r->r.gid);
+	const struct idmap_ent *t = u && u->kind == IDM_TAKEN ? u : g && g->kind == IDM_TAKEN ? g
+											  : NULL;
+	if (t)
+		rlog_msg(L->log, RL_WARN,
+			 "%s: owned by %u:%u when captured; %s has no account here and %u is %s's "
+			 "now: not restored (if it is still at its place, it is %s's: check it)",
+			 rlog_esc(L->log, r->path), r->r.uid, r->r.gid,
+			 rlog_esc(L->log, t->name ? t->name : "?"), t->from,
+			 rlog_esc(L->log, t->now), rlog_esc(L->log, t->now));
+	else
+		rlog_msg(L->log, RL_WARN,
+			 "%s: owned by %u:%u when captured, an owner with no account here: not "
+			 "restored",
+			 rlog_esc(L->log, r->path), r->r.uid, r->r.gid);
+}
+
+bool owners_of(struct loader *L, struct obj *ob)
+{
+	const struct cat_record *r = &ob->r->r;
+	if (idmap_owner(&L->map, r->uid, r->gid, &ob->ouid, &ob->ogid) == 0)
+		return true;
+	L->st->owner_skipped++;
+	L->st->skipped++;
+	owners_note_skipped(L, ob->r);
+	return false;
+}
+
+void owners_reown_payload(struct obj *ob)
+{
+	struct loader *L = ob->L;
+	if (L->map.keep || L->o->dry_run ||
+	    (ob->pst.st_uid == ob->ouid && ob->pst.st_gid == ob->ogid))
+		return;
+	/* chown drops set-id bits and file capabilities: both are put back as they were */
+	unsigned char caps[64];
+	ssize_t ncaps = -1;
+	int fd = openat(ob->sfd, ob->sleaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_ino != ob->pst.st_ino ||
+	    st.st_dev != ob->pst.st_dev) {
+		if (fd >= 0)
+			close(fd);
+		rlog_msg(L->log, RL_WARN, "%s: its store entry changed: owner left as it is",
+			 rlog_esc(L->log, ob->r->path));
+		return;
+	}
+	ncaps = fgetxattr(fd, CAPS_XATTR, caps, sizeof caps);
+	if (fchown(fd, ob->ouid, ob->ogid) != 0) {
+		if (!load_unsupported(errno))
+			rlog_msg(L->log, RL_WARN, "%s: cannot give it to uid %u: %s",
+				 rlog_esc(L->log, ob->r->path), ob->ouid, strerror(errno));
+		close(fd);
+		return;
+	}
+	if (st.st_mode & (S_ISUID | S_ISGID))
+		fchmod(fd, st.st_mode & 07777);
+	if (ncaps > 0)
+		fsetxattr(fd, CAPS_XATTR, caps, (size_t)ncaps, 0);
+	fstat(fd, &ob->pst);
+	close(fd);
+	L->st->reowned++;
+}
+
+void owners_reown_special(struct obj *ob, int dfd, const char *name)
+{
+	struct loader *L = ob->L;
+	const struct cat_record *r = &ob->r->r;
+	if (L->map.keep || L->o->dry_run || (r->uid == ob->ouid && r->gid == ob->ogid))
+		return;
+	int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
+		return;
+	/* only the entry load took for the object, still with the captured numbers: an
+	 * entry of another kind swapped in meanwhile, or anybody else's, is left alone */
+	mode_t want = r->type == CT_SYMLINK ? S_IFLNK
+		      : r->type == CT_FIFO  ? S_IFIFO
+		      : r->type == CT_CHR   ? S_IFCHR
+		      : r->type == CT_BLK   ? S_IFBLK
+					    : 0;
+	if (fstat(fd, &st) == 0 && want && (st.st_mode & S_IFMT) == want && st.st_uid == r->uid &&
+	    st.st_gid == r->gid) {
+		if (fchownat(fd, "", ob->ouid, ob->ogid, AT_EMPTY_PATH) == 0)
+			L->st->reowned++;
+		else if (!load_unsupported(errno))
+			rlog_msg(L->log, RL_WARN, "%s: cannot give it to uid %u: %s",
+				 rlog_esc(L->log, ob->r->path), ob->ouid, strerror(errno));
+	}
+	close(fd);
+}
+
+void owners_reown_dir(struct loader *L, int fd, const struct stat *st, const char *logical,
+		      const struct dir_meta *m)
+{
+	if (L->map.keep || L->o->dry_run || st->st_ino != m->ino || st->st_uid != m->cap_uid ||
+	    (m->uid == m->cap_uid && m->gid == m->cap_gid))
+		return;
+	if (fchown(fd, m->uid, m->gid) != 0) {
+		rlog_msg(L->log, RL_WARN, "%s: cannot give it to uid %u: %s",
+			 rlog_esc(L->log, logical), m->uid, strerror(errno));
+		return;
+	}
+	fchmod(fd, st->st_mode & 07777); /* the set-gid bit stays */
+	L->st->reowned++;
+}
