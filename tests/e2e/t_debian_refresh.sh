@@ -134,7 +134,7 @@ acl_named() {
 # for every object in the store, read from the original system (scan linked the
 # files: same inodes; directories as they were).
 record_captured() {
-	local type rel p sum ino
+	local type rel p sum ino mode uid gid
 	(cd "$F" && find . -mindepth 1 -printf '%y %P\n') | LC_ALL=C sort -k2 |
 		while read -r type rel; do
 			p=/$rel
@@ -269,7 +269,7 @@ load_store() {
 		--log "$WORK/load-$phase.log" "$@" 2>&1) || RC=$?
 }
 LAC=()
-[ "$BYNAME" = 1 ] && LAC=(--lac)
+if [ "$BYNAME" = 1 ]; then LAC=(--lac); fi
 
 # --- (a) system deleted, /home kept -------------------------------------------------
 deb_reinstall_keep_home "$R" "$STORE_REL"
@@ -300,7 +300,7 @@ fi
 check_restored a
 id_map a
 owner_table a
-[ "$BYNAME" = 1 ] && assert_owners_by_name a
+if [ "$BYNAME" = 1 ]; then assert_owners_by_name a; fi
 expect_rc 0 "$MIGSTATE" verify "$S"
 
 # --- (b) everything deleted but the store -------------------------------------------
@@ -323,7 +323,7 @@ assert_eq 0 "$RC" "(b) load exit: $OUT"
 check_restored b
 id_map b
 owner_table b
-[ "$BYNAME" = 1 ] && assert_owners_by_name b
+if [ "$BYNAME" = 1 ]; then assert_owners_by_name b; fi
 expect_rc 0 "$MIGSTATE" verify "$S"
 assert_contains "$OUT" "0 missing, 0 diverged" "(b) verify"
 
