@@ -9,6 +9,7 @@ PKGS=(
 	python3 python3-jsonschema python3-rfc3987 binutils attr acl
 	groff-base musl-tools
 	xfsprogs btrfs-progs squashfs-tools erofs-utils
+	mmdebstrap
 )
 missing=()
 for p in "${PKGS[@]}"; do
