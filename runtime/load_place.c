@@ -422,6 +422,10 @@ void apply_action(struct loader *L, const struct sw_rec *r, const struct action 
 			return;
 		}
 		ob.has_payload = true;
+		/* a hard-link restore gives back the captured inode itself: its owner here
+		 * first (an earlier load may have given it another account's ids) */
+		if (!L->o->copy_only)
+			owners_reown_payload(&ob);
 	}
 	bool stays = false;
 	for (size_t i = 0; i < a->ndest; i++)
