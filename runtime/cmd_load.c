@@ -13,13 +13,15 @@
 #include "rtopts.h"
 #include "storeparent.h"
 
-enum { LO_DRY_RUN = 1, LO_KEEP_DIR_MODES, LO_KEEP_IDS, LO_MU };
+enum { LO_DRY_RUN = 1, LO_KEEP_DIR_MODES, LO_KEEP_IDS, LO_MU, LO_LAC, LO_LAE };
 
 static const struct rtopt_ext load_ext[] = {
     {"dry-run", 'n', false, false, LO_DRY_RUN},
     {"keep-dir-modes", 0, false, false, LO_KEEP_DIR_MODES},
     {"keep-ids", 0, false, false, LO_KEEP_IDS},
     {"mu", 0, true, true, LO_MU},
+    {"lac", 0, false, false, LO_LAC},
+    {"lae", 0, false, false, LO_LAE},
 };
 
 #define LOAD_MU_MAX 256
@@ -68,6 +70,10 @@ static void load_usage(FILE *out)
 		"                        warn); by default those permissions are removed\n"
 		"  --mu OLD:NEW          restore captured user OLD as user NEW of this system\n"
 		"                        (repeatable; a DOMAIN\\ prefix is ignored)\n"
+		"  --lac                 create each migrated user who has no account here\n"
+		"                        (captured uid when free, else the next free one),\n"
+		"                        locked, and the non-system groups they were in\n"
+		"  --lae                 with --lac: the created accounts keep their password\n"
 		"  --keep-ids            restored objects keep their captured uid and gid (the\n"
 		"                        same machine image); by default each owner is the\n"
 		"                        account of the same name here (the store's identity\n"
@@ -90,6 +96,10 @@ static int load_opt(void *ctx, int id, const char *arg, char *err, size_t errsz)
 		o->keep_dir_modes = true;
 	} else if (id == LO_KEEP_IDS) {
 		o->keep_ids = true;
+	} else if (id == LO_LAC) {
+		o->lac = true;
+	} else if (id == LO_LAE) {
+		o->lae = true;
 	} else if (id == LO_MU) {
 		static char names[LOAD_MU_MAX][2][256];
 		const char *colon = strchr(arg, ':');
@@ -128,13 +138,15 @@ static void print_summary(const struct load_stats *s, bool json, bool dry)
 		    "\"users_missing\":%zu,\"dirs_tightened\":%zu,\"dirs_wider_kept\":%zu,"
 		    "\"dirs_owner_differs\":%zu,\"dirs_acl_tightened\":%zu,\"dirs_acl_kept\":%zu,"
 		    "\"setid_stripped\":%zu,\"devices_skipped\":%zu,"
-		    "\"reowned\":%zu,\"owner_skipped\":%zu,\"id_map\":%s,"
+		    "\"reowned\":%zu,\"owner_skipped\":%zu,\"accounts_created\":%zu,"
+		    "\"groups_created\":%zu,\"memberships_added\":%zu,\"id_map\":%s,"
 		    "\"ruleset_differs\":%s,\"stopped\":%s}\n",
 		    dry ? "true" : "false", s->objects, s->linked, s->copied, s->reflinked,
 		    s->special, s->dirs, s->renamed, s->replaced, s->kept, s->diverged, s->present,
 		    s->excluded, s->cleaned, s->skipped, s->users_missing, s->dirs_tightened,
 		    s->dirs_wide, s->dirs_owner, s->dirs_acl, s->dirs_acl_kept, s->setid_stripped,
-		    s->devices_skipped, s->reowned, s->owner_skipped,
+		    s->devices_skipped, s->reowned, s->owner_skipped, s->accounts_created,
+		    s->groups_created, s->memberships_added,
 		    s->id_map_json ? s->id_map_json : "[]",
 		    s->ruleset_differs ? "true" : "false", s->stopped ? "true" : "false");
 		return;
@@ -194,6 +206,15 @@ int cmd_load(int argc, char **argv)
 	}
 	if (ro.hardlink && !ro.nocompress) {
 		fprintf(stderr, "migstate load: --hardlink requires --nocompress\n");
+		goto out;
+	}
+	if (o.lae && !o.lac) {
+		fprintf(stderr, "migstate load: --lae is only used with --lac\n");
+		goto out;
+	}
+	if (o.lac && o.keep_ids) {
+		fprintf(stderr, "migstate load: --lac cannot be used with --keep-ids (accounts "
+				"are created by name, their ids may differ)\n");
 		goto out;
 	}
 	o.copy_only = ro.nocompress && !ro.hardlink;

@@ -35,6 +35,7 @@ struct load_opts {
 	bool copy_only;	     /* --nocompress without --hardlink: copies, never links */
 	bool keep_dir_modes; /* --keep-dir-modes: report wider existing dirs (dirsafe.h) */
 	bool keep_ids;	     /* --keep-ids: owners keep their captured numbers */
+	bool lac, lae;	     /* --lac: create missing migrated accounts; --lae: usable */
 	const struct idmap_mu *mu; /* --mu OLD:NEW pairs */
 	size_t nmu;
 };
@@ -65,6 +66,7 @@ struct load_stats {
 	size_t devices_skipped; /* device nodes captured on a nodev mount: not restored */
 	size_t reowned;	       /* objects given their owner's id here (renumbered accounts) */
 	size_t owner_skipped;  /* objects whose owner has no account here: not restored */
+	size_t accounts_created, groups_created, memberships_added; /* --lac */
 	char *id_map_json;     /* the owners mapped, a JSON array (malloc'd; NULL: none) */
 	bool ruleset_differs;
 	bool stopped; /* an error stopped the run */

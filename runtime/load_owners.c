@@ -15,9 +15,140 @@
 
 #include "escape.h"
 #include "exitcodes.h"
+#include "acctwrite.h"
 #include "identity.h"
+#include "logindefs.h"
+#include "smallfile.h"
 
 #define CAPS_XATTR "security.capability"
+
+/* The name captured user OLD is restored as (--mu), else OLD. */
+static const char *restored_as(const struct loader *L, const char *old)
+{
+	for (size_t k = 0; k < L->o->nmu; k++)
+		if (!strcmp(L->o->mu[k].from, old))
+			return L->o->mu[k].to;
+	return old;
+}
+
+static const char *group_name_of(const struct identities *ids, uint32_t gid, const char *dflt)
+{
+	const struct ident_group *g = ident_group_gid(ids, gid);
+	return g ? g->name : dflt;
+}
+
+/* --lac: each migrated (selected) user with no account of their name here is created
+ * (acctwrite.h has the rules: captured ids when free, locked unless --lae), with the
+ * non-system groups they were in (captured gid at or above the target's GID_MIN) and
+ * those memberships. System groups are never joined here. Returns an exit code. */
+static int create_accounts(struct loader *L, const struct identities *ids,
+			   const struct acct_db *here)
+{
+	char *defs = small_file_read(L->s.rootfd, "/etc/login.defs", NULL);
+	uint32_t gid_min = logindefs_id(defs, "GID_MIN", 1000);
+	free(defs);
+	size_t nu = 0, ng = 0, nm = 0;
+	struct aw_user *u = calloc(ids->nusers + 1, sizeof *u);
+	struct aw_group *g = calloc(ids->ngroups + 1, sizeof *g);
+	struct aw_member *m = calloc(ids->nmembers + 1, sizeof *m);
+	char **homes = calloc(ids->nusers + 1, sizeof *homes);
+	int rc = EXIT_FAILED;
+	if (!u || !g || !m || !homes)
+		goto out;
+	for (size_t i = 0; i < ids->nusers; i++) {
+		const struct ident_user *iu = &ids->users[i];
+		const char *as = restored_as(L, iu->name);
+		if (!iu->selected || acctdb_user_named(here, as))
+			continue;
+		const char *home = iu->home;
+		if (strcmp(as, iu->name) != 0) {
+			/* --mu to a new account: its home beside the captured one's */
+			const char *slash = strrchr(iu->home, '/');
+			size_t dl = slash ? (size_t)(slash - iu->home) : 0;
+			if (asprintf(&homes[i], "%.*s/%s", (int)dl, iu->home, as) < 0)
+				goto out;
+			home = homes[i];
+		}
+		u[nu++] = (struct aw_user){as,
+					   iu->uid,
+					   group_name_of(ids, iu->gid, as),
+					   iu->gid,
+					   iu->gecos,
+					   home,
+					   iu->shell,
+					   iu->hash,
+					   iu->aging,
+					   !L->o->lae};
+	}
+	for (size_t i = 0; i < ids->nmembers; i++) {
+		const struct ident_member *im = &ids->members[i];
+		const struct ident_user *iu = NULL;
+		for (size_t k = 0; k < ids->nusers && !iu; k++)
+			if (!strcmp(ids->users[k].name, im->user))
+				iu = &ids->users[k];
+		const struct ident_group *ig = NULL;
+		for (size_t k = 0; k < ids->ngroups && !ig; k++)
+			if (!strcmp(ids->groups[k].name, im->group))
+				ig = &ids->groups[k];
+		if (!iu || !iu->selected || !ig || ig->gid < gid_min)
+			continue; /* privileged groups only by policy (ProfileControl) */
+		bool listed = false;
+		for (size_t k = 0; k < ng; k++)
+			listed |= !strcmp(g[k].name, ig->name);
+		if (!listed)
+			g[ng++] = (struct aw_group){ig->name, ig->gid};
+		m[nm++] = (struct aw_member){restored_as(L, iu->name), ig->name};
+	}
+	if (!nu && !ng) {
+		rc = EXIT_OK;
+		goto out;
+	}
+	struct aw_request req = {u, nu, g, ng, m, nm, 0, 0};
+	struct aw_result res;
+	char err[300];
+	int r = L->o->dry_run ? acctwrite_plan(L->s.rootfd, &req, &res, err, sizeof err)
+			      : acctwrite_apply(L->s.rootfd, &req, &res, err, sizeof err);
+	if (r != 0) {
+		rlog_msg(L->log, RL_ERROR, "--lac: the accounts cannot be created: %s", err);
+		rc = EXIT_ENVIRONMENT;
+		goto out;
+	}
+	const char *would = L->o->dry_run ? "would be " : "";
+	for (size_t i = 0; i < res.nusers; i++) {
+		const struct aw_user_result *ur = &res.users[i];
+		if (ur->status == AW_CREATED)
+			rlog_msg(L->log, RL_INFO,
+				 "--lac: account %s %screated: uid %u, gid %u, %s%s%s", 
+				 rlog_esc(L->log, u[i].name), would, ur->uid, ur->gid,
+				 L->o->lae ? "its password usable (--lae)" : "locked (--lae unlocks)",
+				 ur->shell_replaced ? "; its shell is not here: " : "",
+				 ur->shell_replaced ? rlog_esc(L->log, ur->shell) : "");
+		else if (ur->status != AW_EXISTS)
+			rlog_msg(L->log, RL_WARN, "--lac: account %s not created: %s",
+				 rlog_esc(L->log, u[i].name), acctwrite_status_name(ur->status));
+	}
+	for (size_t i = 0; i < res.ngroups; i++)
+		if (res.groups[i].status == AW_CREATED)
+			rlog_msg(L->log, RL_INFO, "--lac: group %s %screated: gid %u",
+				 rlog_esc(L->log, res.groups[i].name), would, res.groups[i].gid);
+	for (size_t i = 0; i < res.nmembers; i++)
+		if (res.members[i] == AW_ADDED)
+			rlog_msg(L->log, RL_INFO, "--lac: %s %sadded to group %s",
+				 rlog_esc(L->log, m[i].user), would, rlog_esc(L->log, m[i].group));
+	L->st->accounts_created = res.users_created;
+	L->st->groups_created = res.groups_created;
+	L->st->memberships_added = res.members_added;
+	acctwrite_result_free(&res);
+	rc = EXIT_OK;
+out:
+	for (size_t i = 0; homes && i < ids->nusers; i++)
+		free(homes[i]);
+	free(homes);
+	free(u);
+	free(g);
+	free(m);
+	return rc;
+}
 
 int owners_setup(struct loader *L)
 {
@@ -42,6 +173,23 @@ int owners_setup(struct loader *L)
 		rlog_msg(L->log, RL_ERROR, "the accounts of this system: %s", err);
 		ident_free(&ids);
 		return EXIT_ENVIRONMENT;
+	}
+	if (L->o->lac && !have)
+		rlog_msg(L->log, RL_WARN, "--lac: the store has no identity records: no account "
+					  "can be made from it");
+	if (L->o->lac && have) {
+		int rc = create_accounts(L, &ids, &here);
+		/* the map is made from the accounts as they are now (a dry run: as they
+		 * are, so its owners without accounts are reported as such) */
+		acctdb_free(&here);
+		if (rc == EXIT_OK && acctdb_read(L->s.rootfd, &here, err, sizeof err) != 0) {
+			rlog_msg(L->log, RL_ERROR, "the accounts of this system: %s", err);
+			rc = EXIT_ENVIRONMENT;
+		}
+		if (rc != EXIT_OK) {
+			ident_free(&ids);
+			return rc;
+		}
 	}
 	int rc = idmap_build(&L->map, have ? &ids : NULL, &here, L->o->mu, L->o->nmu,
 			     L->o->keep_ids);

@@ -5,9 +5,12 @@
 # users themselves. scan; then two reinstalls on the same filesystem, the store kept:
 #   (a) system directories deleted, /home kept; accounts made again in another order
 #       (projects first, the installer's "live" user takes carol's old uid 1000, bob
-#       gets alice's old 1001, alice bob's old 1002), carol not made again;
+#       gets alice's old 1001, alice bob's old 1002), carol not made again: load
+#       refuses (14: her uid names live now), then --lac makes her (locked; --lae:
+#       usable) and every file is owned by the same names as at capture;
 #   (b) everything but the store deleted, homes new from /etc/skel; alice, live, bob,
-#       carol made in that order (carol's uid is projects' old gid), projects not made.
+#       carol made in that order (carol's uid is projects' old gid), projects not made:
+#       load refuses (14), --lac makes projects with alice and bob in it.
 # After each: pwck -r and grpck -r report nothing the base system does not; load; every
 # captured file is back with its content and mode ((a): still the captured inode, in
 # place; (b): the store's inode, linked, except what useradd -m put there from
@@ -290,11 +293,29 @@ load_store a
 # carol has no account and her old uid 1000 names live now: nothing is placed (14)
 assert_eq 14 "$RC" "(a) load exit: $OUT"
 assert_contains "$OUT" "carol (1000 when captured) has no account here, and 1000 is live's now" "(a) load"
-# -c would skip her objects (3); the administrator makes her account instead
-deb_useradd "$R" carol "Carol Example" # the next free uid; her kept home is left as it is
+# -c would skip her objects (3); --lac makes her account instead: locked (her captured
+# hash behind "!"), her captured uid being live's, the next free one
+load_store a --lac -n
+assert_eq 14 "$RC" "(a) a dry run makes nothing: $OUT"
+grep -q -- "--lac: account carol would be created" "$WORK/load-a.log" || fail "(a) dry run: $(cat "$WORK/load-a.log")"
+[ -z "$(deb_uid "$R" carol)" ] || fail "(a) the dry run made carol"
+load_store a --lac
+assert_eq 0 "$RC" "(a) load --lac: $OUT"
+[ -n "$(deb_uid "$R" carol)" ] || fail "(a) --lac did not make carol"
+assert_ne 1000 "$(deb_uid "$R" carol)" "(a) carol's captured uid is live's: another one"
+assert_eq L "$(deb_chroot "$R" passwd -S carol | awk '{ print $2 }')" "(a) --lac: carol locked"
+CAROL_HASH=$(awk -F'\t' '$1 == "shadow" && $2 == "carol" { print $3 }' "$S/MIGSTATE/identities")
+[ -n "$CAROL_HASH" ] || fail "(a) the identity records hold carol's hash"
+assert_eq "!$CAROL_HASH" "$(awk -F: '$1 == "carol" { print $2 }' "$R/etc/shadow")" \
+	"(a) --lac: her captured hash, behind !"
 deb_check_accounts "$R"
-load_store a
-assert_eq 0 "$RC" "(a) load once carol has an account: $OUT"
+# --lae: made again with her password usable
+deb_chroot "$R" userdel carol
+load_store a --lac --lae
+assert_eq 0 "$RC" "(a) load --lac --lae: $OUT"
+assert_eq P "$(deb_chroot "$R" passwd -S carol | awk '{ print $2 }')" "(a) --lae: carol's password usable"
+assert_eq "$CAROL_HASH" "$(awk -F: '$1 == "carol" { print $2 }' "$R/etc/shadow")" "(a) --lae: her hash"
+deb_check_accounts "$R"
 check_restored a
 id_map a
 owner_table a
@@ -320,12 +341,14 @@ load_store b
 # projects was not made again and its old gid names carol's group now: refused (14)
 assert_eq 14 "$RC" "(b) load exit: $OUT"
 assert_contains "$OUT" "group projects" "(b) load names the group"
-deb_groupadd "$R" projects
-deb_add_to_group "$R" alice projects
-deb_add_to_group "$R" bob projects
+# --lac makes it (another gid: 1003 is taken), with alice and bob in it again
+load_store b --lac
+assert_eq 0 "$RC" "(b) load --lac: $OUT"
+[ -n "$(deb_group_gid "$R" projects)" ] || fail "(b) --lac did not make projects"
+assert_eq "alice,bob" "$(deb_group_members "$R" projects | tr ',' '\n' | sort | paste -sd,)" \
+	"(b) --lac: the members of projects"
+grep -q -- "--lac: group projects created" "$WORK/load-b.log" || fail "(b) the log says so"
 deb_check_accounts "$R"
-load_store b
-assert_eq 0 "$RC" "(b) load once projects exists: $OUT"
 check_restored b
 id_map b
 owner_table b
