@@ -80,7 +80,7 @@ static void load_usage(FILE *out)
 		"                        records)\n\n"
 		"Exit: 0 all restored; 3 something was skipped (read the log before rd);\n"
 		"11 usage; 14 nothing restored: a captured owner has no account here and\n"
-		"their old id is another account's now (create it, --mu, or -c);\n"
+		"their old id is another account's now (--lac, --mu, or -c);\n"
 		"27 not a usable store (or one another user owns or can write);\n"
 		"39 plan unusable; 61 stopped at an error; 29 another migstate command is\n"
 		"using the store.\n");

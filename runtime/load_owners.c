@@ -296,8 +296,8 @@ int owners_check(struct loader *L)
 	}
 	rlog_msg(L->log, RL_ERROR,
 		 "nothing restored: %zu captured owner%s no account here while %s id names "
-		 "another account; create %s (useradd), map %s to an account (--mu OLD:NEW), "
-		 "or pass -c to restore everything else",
+		 "another account; create %s (--lac, or useradd/groupadd), map %s to an "
+		 "account (--mu OLD:NEW), or pass -c to restore everything else",
 		 taken, taken == 1 ? " has" : "s have", taken == 1 ? "its" : "their",
 		 taken == 1 ? "it" : "them", taken == 1 ? "it" : "them");
 	return EXIT_USE_LAC;
