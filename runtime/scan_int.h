@@ -110,6 +110,7 @@ struct counters {
 	uint64_t setid_stripped;  /* files from nosuid mounts that lost set-id bits or caps */
 	uint64_t devices_skipped; /* device nodes from nodev mounts: recorded, never restored */
 	uint64_t volumes_skipped; /* mount roots the walk cannot enter (a user's FUSE mount) */
+	uint64_t stores_skipped;  /* migstate stores found in the walk: never captured */
 };
 /* The item list: every object pass 1 found, in walk order (see "the item list" below). */
 struct items {

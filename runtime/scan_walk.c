@@ -215,6 +215,16 @@ static void p1_mount_denied(void *ctx, const char *path, int err)
 	scan_mount_refused(ctx, path, strlen(path), err);
 }
 
+static void p1_store_found(void *ctx, const char *path)
+{
+	struct scan *s = ctx;
+	s->c.stores_skipped++;
+	rlog_msg(&s->log, RL_WARN,
+		 "%s is a migstate store (an earlier scan's, or one made elsewhere): not "
+		 "captured, not entered",
+		 rlog_esc(&s->log, path));
+}
+
 int scan_pass1(struct scan *s)
 {
 	struct walk_skip *skip;
@@ -230,7 +240,7 @@ int scan_pass1(struct scan *s)
 				 nskip,	 (const char *const *)paths,
 				 npaths, s->so->trace ? stderr : NULL,
 				 s->stop};
-	struct walk_ops ops = {p1_object, p1_error, p1_skipped, p1_mount_denied};
+	struct walk_ops ops = {p1_object, p1_error, p1_skipped, p1_mount_denied, p1_store_found};
 	struct walk_stats ws;
 	rlog_progress(&s->log, "PHASE", "Scanning", NULL);
 	s->started = true;

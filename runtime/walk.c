@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "store.h"
+#include "storeguard.h"
 
 #define DENTS_CHUNK (32u << 10) /* getdents64 asks for at least this much each time */
 
@@ -309,6 +311,26 @@ static int mount_denied(struct walker *w, const char *name, int err)
 	return 1;
 }
 
+/* Is directory FD the top of a migstate store: a MIGSTATE with our store.id (or an
+ * interrupted creation of one) that the running user owns and nobody else can write
+ * (storeguard.h)? A marker any user can plant would hide other users' files in a shared
+ * folder from the capture. One fstatat per directory entered when it is not. */
+static bool is_store_top(int fd)
+{
+	struct stat st;
+	char why[128];
+	if (fstatat(fd, STORE_META, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
+		return false;
+	enum store_state ss = store_probe_at(fd, ".");
+	if (ss != SS_SCANNING && ss != SS_COMPLETE && ss != SS_REMOVING)
+		return false;
+	int meta = openat(fd, STORE_META, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	bool ours = meta >= 0 && storeguard_check(meta, why, sizeof why) == 0;
+	if (meta >= 0)
+		close(meta);
+	return ours;
+}
+
 /* Enter subdirectory NAME of the top frame (its path is already in w->path, LEN): push
  * its frame. 1 entered (dir_begin comes next), 0 not entered, or the error's value. */
 static int enter(struct walker *w, const char *name, size_t len, const struct statx *s,
@@ -341,7 +363,16 @@ static int enter(struct walker *w, const char *name, size_t len, const struct st
 	}
 	/* the directory examined, or nothing: replaced between statx and open, it is not */
 	struct fds_id id = {makedev(s->stx_dev_major, s->stx_dev_minor), (ino_t)s->stx_ino};
-	if (fds_push(&w->fds, name, strlen(name), NULL, NULL, &id) < 0) {
+	int nfd = fds_push(&w->fds, name, strlen(name), NULL, NULL, &id);
+	if (nfd >= 0 && is_store_top(nfd)) {
+		if (w->ops->store_found)
+			w->ops->store_found(w->ctx, w->path);
+		if (fds_pop(&w->fds) != 0)
+			return w->ops->error(w->ctx, w->path, NULL, errno,
+					     "opening the directory again");
+		return 0;
+	}
+	if (nfd < 0) {
 		if (errno == ENOENT || errno == ESTALE)
 			return 0; /* gone since readdir, or replaced */
 		if (mount_denied(w, name, errno))

@@ -57,6 +57,10 @@ struct walk_ops {
 	 * mount without allow_other denies every other uid, root included, even a stat.
 	 * Not entered and not an error: its owner's choice cannot stop the walk. */
 	void (*mount_denied)(void *ctx, const char *path, int err);
+	/* Optional: PATH is the top of a migstate store (its MIGSTATE holds a store.id of
+	 * ours): an earlier scan's, or one nested in a user's home. Never entered: a store
+	 * is never captured, whoever made it. */
+	void (*store_found)(void *ctx, const char *path);
 };
 
 struct walk_skip {
