@@ -21,7 +21,8 @@ enum {
 	S_INUSE,
 	S_TRACE,
 	S_OVERLAY,
-	S_FORCE
+	S_FORCE,
+	S_LOCALONLY
 };
 
 static const struct rtopt_ext scan_ext[] = {
@@ -30,6 +31,7 @@ static const struct rtopt_ext scan_ext[] = {
     {"min-free", 0, true, false, S_MINFREE},	   {"in-use", 0, true, false, S_INUSE},
     {"trace", 0, false, false, S_TRACE},	   {"overlay", 0, true, false, S_OVERLAY},
     {"force", 0, false, false, S_FORCE},
+    {"localonly", 0, false, false, S_LOCALONLY},
 };
 
 static void scan_usage(FILE *out)
@@ -50,6 +52,9 @@ static void scan_usage(FILE *out)
 	    "  -o, --overwrite       replace an existing store of ours at STORE; refused (35)\n"
 	    "                        when it holds the only copy of some data, as rd would\n"
 	    "  --force               with -o: replace it even then\n"
+	    "  --localonly           never capture files on removable, network or optical\n"
+	    "                        volumes, whatever the rules say (no store is made\n"
+	    "                        there either)\n"
 	    "  --efs MODE            encrypted (fscrypt) files: abort (default), skip,\n"
 	    "                        hardlink (needs --hardlink), decryptcopy\n"
 	    "  --listfiles FILE      write every captured path to FILE\n"
@@ -125,6 +130,9 @@ static int scan_opt(void *ctx, int id, const char *arg, char *err, size_t errsz)
 		break;
 	case S_FORCE:
 		so->force = true;
+		break;
+	case S_LOCALONLY:
+		so->localonly = true;
 		break;
 	case S_OVERLAY:
 		for (int i = 0; i < 3; i++)

@@ -408,6 +408,7 @@ static void cleanup(struct scan *s)
 	}
 	users_free(&s->users);
 	idset_free(&s->own_uids);
+	free(s->nonlocal);
 	idset_free(&s->own_gids);
 	rtopts_choices_free(s->choices, s->nchoices);
 	if (s->plan_open)

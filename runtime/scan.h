@@ -34,6 +34,7 @@ struct scan_opts {
 	struct rt_opts o; /* the shared options */
 	bool overwrite;	  /* -o */
 	bool force;	  /* --force: -o may drop the last links the old store holds */
+	bool localonly;	  /* --localonly: removable, network and optical volumes left out */
 	enum efs_mode efs;
 	const char *listfiles; /* --listfiles FILE */
 	const char *estimate;  /* --estimate FILE: write the estimate, create no store */

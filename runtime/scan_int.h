@@ -111,6 +111,7 @@ struct counters {
 	uint64_t devices_skipped; /* device nodes from nodev mounts: recorded, never restored */
 	uint64_t volumes_skipped; /* mount roots the walk cannot enter (a user's FUSE mount) */
 	uint64_t stores_skipped;  /* migstate stores found in the walk: never captured */
+	uint64_t nonlocal_skipped; /* --localonly: mounts of other drive classes left out */
 };
 /* The item list: every object pass 1 found, in walk order (see "the item list" below). */
 struct items {
@@ -176,6 +177,8 @@ struct scan {
 	struct counters c;
 	int lock_fd;   /* the master store's top, locked (storeguard.h): -1 until it exists */
 	struct idset own_uids, own_gids; /* owners of what was captured (identity.h) */
+	uint32_t *nonlocal; /* mount ids of removable, network and optical volumes */
+	size_t nnonlocal;
 	char *refused; /* the last mount root found refusing us (scan_mount_refused) */
 	int exit;     /* set when something decided to stop the run */
 	bool started; /* the walk began: a summary means something */

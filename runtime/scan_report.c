@@ -139,13 +139,16 @@ void scan_summary(struct scan *s, int rc, bool estimate)
 		 s->users.n, c->linked, up, c->copied, c->reflinked,
 		 scan_mb(c->bytes_copied, buf, sizeof buf), c->recorded, c->skipped_continue,
 		 c->skipped_rule, secs, rc);
-	if (c->setid_stripped || c->devices_skipped || c->volumes_skipped || c->stores_skipped)
+	if (c->setid_stripped || c->devices_skipped || c->volumes_skipped || c->stores_skipped ||
+	    c->nonlocal_skipped)
 		rlog_msg(&s->log, RL_INFO,
 			 "summary: %" PRIu64 " files captured without set-id bits or capabilities "
 			 "(nosuid mounts), %" PRIu64 " device nodes recorded never to be restored "
 			 "(nodev mounts), %" PRIu64 " mounts not entered, %" PRIu64
-			 " migstate stores not captured",
-			 c->setid_stripped, c->devices_skipped, c->volumes_skipped, c->stores_skipped);
+			 " migstate stores not captured, %" PRIu64 " other volumes left out "
+			 "(--localonly)",
+			 c->setid_stripped, c->devices_skipped, c->volumes_skipped, c->stores_skipped,
+			 c->nonlocal_skipped);
 	if (s->o->json) {
 		FILE *o = stdout;
 		fputs("{\"command\":\"scan\",\"store\":", o);
@@ -169,11 +172,13 @@ void scan_summary(struct scan *s, int rc, bool estimate)
 			",\"encrypted_skipped\":%" PRIu64 ",\"vanished\":%" PRIu64
 			",\"setid_stripped\":%" PRIu64 ",\"devices_skipped\":%" PRIu64
 			",\"volumes_skipped\":%" PRIu64 ",\"stores_skipped\":%" PRIu64
+			",\"nonlocal_skipped\":%" PRIu64
 			",\"seconds\":%.3f,\"volumes\":[",
 			s->nit, c->linked, c->copied, c->reflinked, c->bytes_copied, c->copied_up,
 			c->bytes_copied_up, c->recorded, c->parents, c->skipped_continue,
 			c->skipped_rule, c->efs_skipped, c->vanished, c->setid_stripped,
-			c->devices_skipped, c->volumes_skipped, c->stores_skipped, secs);
+			c->devices_skipped, c->volumes_skipped, c->stores_skipped, c->nonlocal_skipped,
+			secs);
 		bool first = true;
 		for (size_t i = 0; i < s->nsv; i++) {
 			struct svol *v = &s->sv[i];

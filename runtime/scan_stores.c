@@ -163,6 +163,13 @@ int create_stores(struct scan *s)
 		char why[PATH_MAX + 256];
 		if (!v->store_real)
 			continue;
+		for (size_t k = 0; k < s->nnonlocal; k++)
+			if (s->nonlocal[k] == v->mnt_id)
+				rlog_msg(&s->log, RL_WARN,
+					 "a store is made on the volume mounted at %s, a removable, "
+					 "network or optical one: unplugged or unreachable at load, "
+					 "its files are missing (--localonly leaves such volumes out)",
+					 rlog_esc(&s->log, v->mnt_real));
 		if (s->so->o.insecure_parent) {
 			volparent_enforce("scan", v->mnt_real, v->store_real, true, &s->log);
 			continue;

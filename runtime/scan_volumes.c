@@ -165,6 +165,15 @@ int fixed_roots(struct scan *s)
 			continue;
 		char *l = logical_of(s, v->mnt);
 		int c = l ? vol_drive_class(v, l) : DC_FIXED;
+		if (c != DC_FIXED) {
+			uint32_t *q = realloc(s->nonlocal, (s->nnonlocal + 1) * sizeof *q);
+			if (!q) {
+				free(l);
+				return -1;
+			}
+			s->nonlocal = q;
+			s->nonlocal[s->nnonlocal++] = v->mnt_id;
+		}
 		char **list = c == DC_FIXED ? s->fixed : s->classroots[c];
 		size_t *n = c == DC_FIXED ? &s->nfixed : &s->nclassroots[c];
 		bool dup = false;

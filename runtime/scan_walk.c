@@ -215,6 +215,15 @@ static void p1_mount_denied(void *ctx, const char *path, int err)
 	scan_mount_refused(ctx, path, strlen(path), err);
 }
 
+static void p1_nonlocal(void *ctx, const char *path)
+{
+	struct scan *s = ctx;
+	s->c.nonlocal_skipped++;
+	rlog_msg(&s->log, RL_INFO,
+		 "%s: a removable, network or optical volume: not captured (--localonly)",
+		 rlog_esc(&s->log, path));
+}
+
 static void p1_store_found(void *ctx, const char *path)
 {
 	struct scan *s = ctx;
@@ -235,12 +244,19 @@ int scan_pass1(struct scan *s)
 		free(paths);
 		return store_failure(s, "preparing", "the walk", ENOMEM);
 	}
-	struct walk_config wc = {&s->b,	 s->rootfd,
-				 &s->vt, skip,
-				 nskip,	 (const char *const *)paths,
-				 npaths, s->so->trace ? stderr : NULL,
-				 s->stop};
-	struct walk_ops ops = {p1_object, p1_error, p1_skipped, p1_mount_denied, p1_store_found};
+	struct walk_config wc = {&s->b,
+				 s->rootfd,
+				 &s->vt,
+				 skip,
+				 nskip,
+				 (const char *const *)paths,
+				 npaths,
+				 s->so->trace ? stderr : NULL,
+				 s->stop,
+				 s->so->localonly ? s->nonlocal : NULL,
+				 s->so->localonly ? s->nnonlocal : 0};
+	struct walk_ops ops = {p1_object,	p1_error,	    p1_skipped,
+			       p1_mount_denied, p1_store_found, p1_nonlocal};
 	struct walk_stats ws;
 	rlog_progress(&s->log, "PHASE", "Scanning", NULL);
 	s->started = true;

@@ -350,6 +350,12 @@ static int enter(struct walker *w, const char *name, size_t len, const struct st
 				w->ops->skipped(w->ctx, w->path, "pseudo filesystem");
 			return 0;
 		}
+		for (size_t i = 0; i < c->nnonlocal; i++)
+			if (c->nonlocal[i] == mnt) {
+				if (w->ops->nonlocal)
+					w->ops->nonlocal(w->ctx, w->path);
+				return 0;
+			}
 	}
 	if (w->nfr == w->capfr) {
 		size_t cap = w->capfr * 2;

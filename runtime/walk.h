@@ -61,6 +61,8 @@ struct walk_ops {
 	 * ours): an earlier scan's, or one nested in a user's home. Never entered: a store
 	 * is never captured, whoever made it. */
 	void (*store_found)(void *ctx, const char *path);
+	/* Optional: PATH is the root of a mount walk_config.nonlocal lists: not entered. */
+	void (*nonlocal)(void *ctx, const char *path);
 };
 
 struct walk_skip {
@@ -78,6 +80,9 @@ struct walk_config {
 	size_t nskip_paths;
 	FILE *trace;		     /* decision trace, or NULL */
 	volatile sig_atomic_t *stop; /* set asynchronously: stop at the next entry */
+	const uint32_t *nonlocal;    /* --localonly: mount ids never entered (removable,
+					network, optical), whatever the rules say */
+	size_t nnonlocal;
 };
 
 struct walk_stats {
