@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "exitcodes.h"
+#include "dent64.h"
 #include "fdstack.h"
 #include "fsutil.h"
 #include "lineesc.h"
@@ -645,14 +646,6 @@ static int cmp_names(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
-
-struct dent64 {
-	uint64_t ino;
-	int64_t off;
-	unsigned short reclen;
-	unsigned char type;
-	char name[];
-};
 
 static void free_names(char **v, size_t n)
 {

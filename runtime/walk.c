@@ -9,6 +9,7 @@
  * not report its type. No allocation per entry. The directories on the way down are held
  * by an fdstack (fdstack.h): a bounded number of descriptors at any depth. */
 #include "walk.h"
+#include "dent64.h"
 #include "fdstack.h"
 #include "fsutil.h"
 
@@ -82,14 +83,6 @@ static size_t push_name(struct walker *w, size_t len, const char *name, size_t n
 	w->path[at + nl] = 0;
 	return at + nl;
 }
-
-struct dent64 {
-	uint64_t ino;
-	int64_t off;
-	unsigned short reclen;
-	unsigned char type;
-	char name[];
-};
 
 static int cmp_name(const void *a, const void *b)
 {

@@ -9,38 +9,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "helpers_tmp.h"
 #include "store.h"
 #include "storeguard.h"
 
-static char base[64];
-
-static const char *at(const char *rel)
-{
-	static char path[4][512];
-	static unsigned k;
-	char *p = path[k++ % 4];
-	snprintf(p, sizeof path[0], "%s/%s", base, rel);
-	return p;
-}
-
 static void setup(void)
 {
-	strcpy(base, "/tmp/migstate-ut-guard.XXXXXX");
-	cr_assert_not_null(mkdtemp(base));
+	ut_tmp_make("guard");
 }
 
-static void teardown(void)
-{
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
-	cr_expect_eq(system(cmd), 0);
-}
-
-TestSuite(storeguard, .init = setup, .fini = teardown);
+TestSuite(storeguard, .init = setup, .fini = ut_tmp_remove);
 
 static int check(char *why, size_t n)
 {
-	int meta = open(at("s/MIGSTATE"), O_RDONLY | O_DIRECTORY);
+	int meta = open(ut_at("s/MIGSTATE"), O_RDONLY | O_DIRECTORY);
 	cr_assert(meta >= 0);
 	int rc = storeguard_check(meta, why, n);
 	close(meta);
@@ -50,39 +32,39 @@ static int check(char *why, size_t n)
 Test(storeguard, every_entry_of_migstate_is_checked)
 {
 	char err[256], why[400];
-	int m = store_create(at("s"), false, NULL, err, sizeof err);
+	int m = store_create(ut_at("s"), false, NULL, err, sizeof err);
 	cr_assert_geq(m, 0, "%s", err);
 	close(m);
-	int f = open(at("s/MIGSTATE/catalog"), O_WRONLY | O_CREAT, 0600);
+	int f = open(ut_at("s/MIGSTATE/catalog"), O_WRONLY | O_CREAT, 0600);
 	close(f);
 	cr_expect_eq(check(why, sizeof why), 0, "a fresh store is trusted");
-	chmod(at("s/MIGSTATE/catalog"), 0666);
+	chmod(ut_at("s/MIGSTATE/catalog"), 0666);
 	cr_expect_eq(check(why, sizeof why), -1);
 	cr_expect(strstr(why, "MIGSTATE/catalog") && strstr(why, "writable"), "%s", why);
-	chmod(at("s/MIGSTATE/catalog"), 0644);
+	chmod(ut_at("s/MIGSTATE/catalog"), 0644);
 	cr_expect_eq(check(why, sizeof why), 0, "readable is fine");
-	cr_assert_eq(chown(at("s/MIGSTATE/store.id"), 4242, 0), 0);
+	cr_assert_eq(chown(ut_at("s/MIGSTATE/store.id"), 4242, 0), 0);
 	cr_expect_eq(check(why, sizeof why), -1);
 	cr_expect(strstr(why, "store.id") && strstr(why, "uid 4242"), "%s", why);
-	cr_assert_eq(chown(at("s/MIGSTATE/store.id"), 0, 0), 0);
-	cr_assert_eq(symlink("/etc/passwd", at("s/MIGSTATE/restored")), 0);
+	cr_assert_eq(chown(ut_at("s/MIGSTATE/store.id"), 0, 0), 0);
+	cr_assert_eq(symlink("/etc/passwd", ut_at("s/MIGSTATE/restored")), 0);
 	cr_expect_eq(check(why, sizeof why), -1, "a symlink in MIGSTATE");
-	unlink(at("s/MIGSTATE/restored"));
-	chmod(at("s/MIGSTATE"), 0770);
+	unlink(ut_at("s/MIGSTATE/restored"));
+	chmod(ut_at("s/MIGSTATE"), 0770);
 	cr_expect_eq(check(why, sizeof why), -1);
 	cr_expect(strstr(why, "its group"), "%s", why);
-	chmod(at("s/MIGSTATE"), 0700);
-	cr_assert_eq(chown(at("s/MIGSTATE"), 4242, 0), 0);
+	chmod(ut_at("s/MIGSTATE"), 0700);
+	cr_assert_eq(chown(ut_at("s/MIGSTATE"), 4242, 0), 0);
 	cr_expect_eq(check(why, sizeof why), -1);
 	cr_expect(strstr(why, "MIGSTATE is owned by uid 4242"), "%s", why);
 }
 
 Test(storeguard, a_second_lock_fails_at_once)
 {
-	mkdir(at("s"), 0700);
+	mkdir(ut_at("s"), 0700);
 	char why[400];
-	int a = open(at("s"), O_RDONLY | O_DIRECTORY);
-	int b = open(at("s"), O_RDONLY | O_DIRECTORY);
+	int a = open(ut_at("s"), O_RDONLY | O_DIRECTORY);
+	int b = open(ut_at("s"), O_RDONLY | O_DIRECTORY);
 	cr_assert_eq(storeguard_lock(a, why, sizeof why), 0, "%s", why);
 	errno = 0;
 	cr_expect_eq(storeguard_lock(b, why, sizeof why), -1);
