@@ -53,8 +53,8 @@ static int one(const uint8_t *data, size_t size)
 		struct rt_cands c = {0};
 		struct vm_obj o = {.dir = "/home/alice/Documents", .dirlen = 21, .name = "a.txt", .namelen = 5};
 		struct decision d;
-		rt_candidates(&b, o.dir, o.dirlen, &c);
-		rt_decide(&b, &c, &o, NULL, &d);
+		if (rt_candidates(&b, o.dir, o.dirlen, &c) == 0)
+			(void)rt_decide(&b, &c, &o, NULL, &d);
 		rt_cands_free(&c);
 		rt_unbind(&b);
 	}

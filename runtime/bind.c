@@ -297,19 +297,24 @@ void rt_unbind(struct rt_bound *b)
 	memset(b, 0, sizeof *b);
 }
 
-char *rt_expand_path(const struct rt_bound *b, unsigned ctx, const char *tmpl)
+int rt_expand_path(const struct rt_bound *b, unsigned ctx, const char *tmpl, char **out)
 {
 	struct strlist l = {0};
 	char err[256];
-	char *r = NULL;
-	if (rt_expand(b->plan, b->env, ctx_user(b, ctx), tmpl, false, &l, err, sizeof err) ==
-		EXP_OK &&
-	    l.n > 0) {
-		r = l.v[0];
+	*out = NULL;
+	errno = 0;
+	int rc = rt_expand(b->plan, b->env, ctx_user(b, ctx), tmpl, false, &l, err, sizeof err);
+	if (rc == EXP_ERROR && errno == ENOMEM) {
+		strlist_free(&l);
+		errno = ENOMEM;
+		return -1;
+	}
+	if (rc == EXP_OK && l.n > 0) {
+		*out = l.v[0];
 		l.v[0] = NULL;
 	}
 	strlist_free(&l);
-	return r;
+	return 0;
 }
 
 bool rt_on_other_drive(const struct rt_bound *b, const char *dir, size_t len)

@@ -145,8 +145,9 @@ int rt_os_compare(const struct rt_bound *b, unsigned cmp, const char *version);
 int rt_os_match(const struct rt_bound *b, const char *glob);
 
 /* Expand one template (a variable value, a helper argument) in context CTX into a
- * single logical path (no wildcards expected). Returns a malloc'd string or NULL. */
-char *rt_expand_path(const struct rt_bound *b, unsigned ctx, const char *tmpl);
+ * single logical path (no wildcards expected): 0 with *OUT a malloc'd string, or NULL
+ * when it names nothing here; -1 with errno ENOMEM. */
+int rt_expand_path(const struct rt_bound *b, unsigned ctx, const char *tmpl, char **out);
 
 /* The path index. A cursor follows the walker down the directory tree. */
 struct rt_cands {
@@ -154,8 +155,9 @@ struct rt_cands {
 	size_t n, cap;
 };
 void rt_cands_free(struct rt_cands *c);
-/* Entries that may match objects in directory DIR (the directory itself included). */
-void rt_candidates(const struct rt_bound *b, const char *dir, size_t len, struct rt_cands *out);
+/* Entries that may match objects in directory DIR (the directory itself included): 0,
+ * or -1 with errno ENOMEM and OUT empty (never a part of the list). */
+int rt_candidates(const struct rt_bound *b, const char *dir, size_t len, struct rt_cands *out);
 /* False when no entry can match DIR or anything below it: the walker skips it. */
 bool rt_reachable(const struct rt_bound *b, const char *dir, size_t len);
 

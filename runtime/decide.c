@@ -17,44 +17,52 @@ void rt_cands_free(struct rt_cands *c)
 	c->n = c->cap = 0;
 }
 
-static void cands_add(struct rt_cands *c, const struct rt_binding *v, size_t n)
+/* Out of memory is an error, never fewer candidates: one left out could change a
+ * verdict (an include, an exclude that beats it, a destinationCleanup). */
+static int cands_add(struct rt_cands *c, const struct rt_binding *v, size_t n)
 {
 	if (c->n + n > c->cap) {
 		size_t cap = c->cap ? c->cap : 16;
 		while (cap < c->n + n)
 			cap *= 2;
 		const struct rt_binding **q = realloc(c->v, cap * sizeof *q);
-		if (!q)
-			return; /* under memory pressure, fewer candidates: nothing is deleted */
+		if (!q) {
+			errno = ENOMEM;
+			return -1;
+		}
 		c->v = q;
 		c->cap = cap;
 	}
 	for (size_t i = 0; i < n; i++)
 		c->v[c->n++] = &v[i];
+	return 0;
 }
 
-/* Walk DIR's segments down the trie. Calls back with every node passed. */
-void rt_candidates(const struct rt_bound *b, const char *dir, size_t len, struct rt_cands *out)
+/* Walk DIR's segments down the trie, collecting the lists of every node passed. */
+int rt_candidates(const struct rt_bound *b, const char *dir, size_t len, struct rt_cands *out)
 {
 	const struct rt_tnode *n = b->trie;
 	bool fold = b->match_flags & MATCH_FOLD;
 	size_t i = 0;
 	out->n = 0;
-	cands_add(out, n->deep, n->ndeep);
+	if (cands_add(out, n->deep, n->ndeep))
+		goto fail;
 	while (n) {
 		while (i < len && dir[i] == '/')
 			i++;
-		if (i >= len) {
-			cands_add(out, n->exact, n->nexact);
-			return;
-		}
+		if (i >= len)
+			return cands_add(out, n->exact, n->nexact) ? -1 : 0;
 		size_t s = i;
 		while (i < len && dir[i] != '/')
 			i++;
 		n = trie_child(n, dir + s, i - s, fold);
-		if (n)
-			cands_add(out, n->deep, n->ndeep);
+		if (n && cands_add(out, n->deep, n->ndeep))
+			goto fail;
 	}
+	return 0;
+fail:
+	out->n = 0; /* a part of the list is no list */
+	return -1;
 }
 
 bool rt_reachable(const struct rt_bound *b, const char *dir, size_t len)
@@ -103,8 +111,10 @@ static struct group *group_of(struct groups *gs, uint32_t comp, unsigned ctx)
 	if (gs->n == gs->cap) {
 		size_t cap = gs->cap * 2;
 		struct group *v = malloc(cap * sizeof *v);
-		if (!v)
-			return NULL; /* out of memory: this group is not counted */
+		if (!v) {
+			errno = ENOMEM; /* the decision fails: a group left out could change it */
+			return NULL;
+		}
 		memcpy(v, gs->v, gs->n * sizeof *v);
 		if (gs->cap > LOCAL_GROUPS)
 			free(gs->v);
@@ -143,8 +153,8 @@ static void acc_init(struct dacc *a, const struct plan *p, struct decision *d)
 	d->rule = d->ent = d->merge = d->attrs_rule = PLAN_NONE;
 }
 
-/* Binding BD's program returned true for the object. */
-static void acc_add(struct dacc *a, const struct rt_binding *bd)
+/* Binding BD's program returned true for the object. -1 out of memory (errno ENOMEM). */
+static int acc_add(struct dacc *a, const struct rt_binding *bd)
 {
 	const struct plan_ent *en = &a->p->ents[bd->ent];
 	const struct plan_rule *r = &a->p->rules[en->rule];
@@ -162,7 +172,7 @@ static void acc_add(struct dacc *a, const struct rt_binding *bd)
 	case PRK_INCLUDE:
 	case PRK_EXCLUDE:
 		if (!(gr = group_of(&a->gs, r->comp, bd->ctx)))
-			break;
+			return -1;
 		if (r->kind == PRK_INCLUDE && better(spec, en->rule, gr->inc_spec, gr->inc_rule)) {
 			gr->inc_spec = spec;
 			gr->inc_rule = en->rule;
@@ -175,8 +185,9 @@ static void acc_add(struct dacc *a, const struct rt_binding *bd)
 		}
 		break;
 	case PRK_LOCATION_MODIFY:
-		if ((gr = group_of(&a->gs, r->comp, bd->ctx)) &&
-		    better(spec, en->rule, gr->loc_spec, gr->loc_rule)) {
+		if (!(gr = group_of(&a->gs, r->comp, bd->ctx)))
+			return -1;
+		if (better(spec, en->rule, gr->loc_spec, gr->loc_rule)) {
 			gr->loc_spec = spec;
 			gr->loc_rule = en->rule;
 		}
@@ -198,6 +209,7 @@ static void acc_add(struct dacc *a, const struct rt_binding *bd)
 	case PRK__COUNT:
 		break;
 	}
+	return 0;
 }
 
 static void acc_finish(struct dacc *a)
@@ -260,8 +272,8 @@ out:
 	gs->v = NULL;
 }
 
-void rt_decide(const struct rt_bound *b, const struct rt_cands *c, const struct vm_obj *o,
-	       FILE *trace, struct decision *d)
+int rt_decide(const struct rt_bound *b, const struct rt_cands *c, const struct vm_obj *o,
+	      FILE *trace, struct decision *d)
 {
 	const struct plan *p = b->plan;
 	struct dacc a;
@@ -273,10 +285,13 @@ void rt_decide(const struct rt_bound *b, const struct rt_cands *c, const struct 
 		if (trace)
 			fprintf(trace, "entry %u (rule %u, pattern %u, context %u):\n", bd->ent,
 				en->rule, en->pat, bd->ctx);
-		if (vm_run(&ve, en->prog))
-			acc_add(&a, bd);
+		if (vm_run(&ve, en->prog) && acc_add(&a, bd)) {
+			acc_finish(&a);
+			return -1;
+		}
 	}
 	acc_finish(&a);
+	return 0;
 }
 
 /* --- the fast path ---------------------------------------------------------------- */
@@ -290,63 +305,78 @@ void rt_dirctx_free(struct rt_dirctx *dc)
 	memset(dc, 0, sizeof *dc);
 }
 
-static void dir_add(struct rt_dirctx *dc, const struct rt_binding *v, size_t n,
-		    const struct rt_lidx *ix)
+static int dir_add(struct rt_dirctx *dc, const struct rt_binding *v, size_t n,
+		   const struct rt_lidx *ix)
 {
 	if (!n)
-		return;
+		return 0;
 	if (dc->nl == dc->capl) {
 		size_t cap = dc->capl ? dc->capl * 2 : 8;
 		struct rt_dirlist *q = realloc(dc->l, cap * sizeof *q);
 		if (!q) {
-			dc->broken = true;
-			return;
+			errno = ENOMEM;
+			return -1;
 		}
 		dc->l = q;
 		dc->capl = cap;
 	}
 	dc->l[dc->nl++] = (struct rt_dirlist){v, n, ix};
 	dc->ncands += n;
+	return 0;
 }
 
-void rt_dir_begin(struct rt_dirctx *dc, const struct rt_bound *b, const char *dir, size_t len)
+/* The lists of DIR: the same lists, in the same order, as rt_candidates. */
+static int dir_lists(struct rt_dirctx *dc, const char *dir, size_t len)
 {
-	const struct rt_tnode *n = b->trie;
-	bool fold = b->match_flags & MATCH_FOLD;
+	const struct rt_tnode *n = dc->b->trie;
+	bool fold = dc->b->match_flags & MATCH_FOLD;
 	size_t i = 0;
-	if (dc->b != b || !dc->stamp) {
-		free(dc->stamp);
-		free(dc->val);
-		dc->b = b;
-		dc->stamp = calloc(b->nnodeids ? b->nnodeids : 1, sizeof *dc->stamp);
-		dc->val = calloc(b->nnodeids ? b->nnodeids : 1, 1);
-		dc->gen = 0;
-	}
-	dc->oom = !dc->stamp || !dc->val;
-	if (++dc->gen == 0) {
-		if (dc->stamp)
-			memset(dc->stamp, 0, (b->nnodeids ? b->nnodeids : 1) * sizeof *dc->stamp);
-		dc->gen = 1;
-	}
-	dc->nl = 0;
-	dc->ncands = 0;
-	dc->broken = false;
-	/* the same lists, in the same order, as rt_candidates */
-	dir_add(dc, n->deep, n->ndeep, n->didx);
+	if (dir_add(dc, n->deep, n->ndeep, n->didx))
+		return -1;
 	while (n) {
 		while (i < len && dir[i] == '/')
 			i++;
-		if (i >= len) {
-			dir_add(dc, n->exact, n->nexact, n->xidx);
-			return;
-		}
+		if (i >= len)
+			return dir_add(dc, n->exact, n->nexact, n->xidx);
 		size_t s = i;
 		while (i < len && dir[i] != '/')
 			i++;
 		n = trie_child(n, dir + s, i - s, fold);
-		if (n)
-			dir_add(dc, n->deep, n->ndeep, n->didx);
+		if (n && dir_add(dc, n->deep, n->ndeep, n->didx))
+			return -1;
 	}
+	return 0;
+}
+
+int rt_dir_begin(struct rt_dirctx *dc, const struct rt_bound *b, const char *dir, size_t len)
+{
+	size_t nids = b->nnodeids ? b->nnodeids : 1;
+	dc->nl = 0;
+	dc->ncands = 0;
+	dc->broken = true; /* until the lists are whole */
+	if (dc->b != b || !dc->stamp || !dc->val) {
+		free(dc->stamp);
+		free(dc->val);
+		dc->b = b;
+		dc->stamp = calloc(nids, sizeof *dc->stamp);
+		dc->val = calloc(nids, 1);
+		dc->gen = 0;
+		if (!dc->stamp || !dc->val) {
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	if (++dc->gen == 0) {
+		memset(dc->stamp, 0, nids * sizeof *dc->stamp);
+		dc->gen = 1;
+	}
+	if (dir_lists(dc, dir, len)) {
+		dc->nl = 0;
+		dc->ncands = 0;
+		return -1;
+	}
+	dc->broken = false;
+	return 0;
 }
 
 /* Does the node glob set of pattern PAT in context CTX match the directory? Once per
@@ -402,9 +432,13 @@ int rt_decide_in(struct rt_dirctx *dc, const struct vm_obj *o, struct decision *
 	acc_init(&a, b->plan, d);
 	for (size_t li = 0; li < dc->nl; li++) {
 		const struct rt_dirlist *l = &dc->l[li];
-		bool indexed = !dc->oom && l->ix &&
-			       lidx_query(l->ix, o->name, o->namelen, o->is_dir, b->match_flags,
-					  &dc->sc) == 0;
+		bool indexed = l->ix != NULL;
+		if (indexed && lidx_query(l->ix, o->name, o->namelen, o->is_dir, b->match_flags,
+					  &dc->sc) != 0) {
+			acc_finish(&a);
+			errno = ENOMEM;
+			return -1;
+		}
 		size_t n = indexed ? dc->sc.n : l->n;
 		for (size_t k = 0; k < n; k++) {
 			const struct rt_binding *bd = &l->v[indexed ? dc->sc.pos[k] : k];
@@ -413,8 +447,10 @@ int rt_decide_in(struct rt_dirctx *dc, const struct vm_obj *o, struct decision *
 				acc_finish(&a);
 				return RT_NEED_META;
 			}
-			if (m)
-				acc_add(&a, bd);
+			if (m && acc_add(&a, bd)) {
+				acc_finish(&a);
+				return -1;
+			}
 		}
 	}
 	acc_finish(&a);

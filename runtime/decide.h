@@ -33,8 +33,10 @@ struct decision {
 	uint32_t attrs_rule;      /* most specific include/excludeAttributes, PLAN_NONE */
 };
 
-void rt_decide(const struct rt_bound *b, const struct rt_cands *c, const struct vm_obj *o,
-	       FILE *trace, struct decision *d);
+/* The verdict for O from the candidates C (rt_candidates): 0 with D filled, or -1 with
+ * errno ENOMEM; out of memory is never another verdict. */
+int rt_decide(const struct rt_bound *b, const struct rt_cands *c, const struct vm_obj *o,
+	      FILE *trace, struct decision *d);
 
 /* The fast path for a walker: the same verdicts as rt_candidates + rt_decide, at a cost
  * that does not grow with the rules that cannot match. rt_dir_begin() looks the
@@ -57,12 +59,12 @@ struct rt_dirctx {
 	uint32_t gen;    /* node cache generation (one per rt_dir_begin) */
 	uint32_t *stamp; /* [node id] */
 	uint8_t *val;
-	bool oom;        /* no node cache: every program runs (slower, same verdicts) */
-	bool broken;     /* the lists could not be recorded: rt_decide_in fails (ENOMEM) */
+	bool broken;     /* the last rt_dir_begin failed: rt_decide_in fails (ENOMEM) */
 	struct lidx_scratch sc;
 };
 
-void rt_dir_begin(struct rt_dirctx *dc, const struct rt_bound *b, const char *dir, size_t len);
+/* 0, or -1 with errno ENOMEM: nothing in DIR can be decided (rt_decide_in fails). */
+int rt_dir_begin(struct rt_dirctx *dc, const struct rt_bound *b, const char *dir, size_t len);
 void rt_dirctx_free(struct rt_dirctx *dc);
 
 #define RT_NEED_META 1

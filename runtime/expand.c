@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -612,9 +613,15 @@ int rt_expand(const struct plan *p, const struct rt_env *env, const struct rt_us
 				continue;
 			}
 			char *nrm = malloc(ps.v[i].len + 1);
+			size_t before = out->n;
 			if (nrm) {
 				normalise_into(nrm, s, ps.v[i].len);
 				strlist_push(out, nrm);
+			}
+			if (out->n == before) { /* a path left out would be another result */
+				errno = ENOMEM;
+				rc = xerr(&x, "%s", "out of memory");
+				break;
 			}
 		}
 	}

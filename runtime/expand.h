@@ -26,7 +26,8 @@ enum expand_status { EXP_OK = 0, EXP_UNBOUND = 1, EXP_ERROR = -1 };
  * template (its '*' and escapes are kept); otherwise the result is a plain path.
  * Results are normalised ('//' collapsed, no trailing '/', absolute). EXP_UNBOUND means
  * the template needs something this context lacks (a user, an unmapped drive): no
- * result, not an error. On EXP_ERROR, ERR says why. */
+ * result, not an error. On EXP_ERROR, ERR says why, and errno is ENOMEM when it was out
+ * of memory (the caller clears errno first to tell). */
 int rt_expand(const struct plan *p, const struct rt_env *env, const struct rt_user *user,
 	      const char *tmpl, bool glob, struct strlist *out, char *err, size_t errsz);
 

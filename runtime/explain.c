@@ -59,6 +59,10 @@ int rt_explain(const struct rt_bound *b, const char *path, FILE *trace, struct e
 	char *slash = strrchr(p, '/');
 	char *dir = r->is_dir ? strdup(p) : strndup(p, slash == p ? 1 : (size_t)(slash - p));
 	const char *name = r->is_dir ? "" : slash + 1;
+	if (!dir) {
+		free(p);
+		return -1;
+	}
 	o.dir = dir;
 	o.dirlen = strlen(dir);
 	o.name = name;
@@ -71,23 +75,29 @@ int rt_explain(const struct rt_bound *b, const char *path, FILE *trace, struct e
 		o.atime = st.st_atime;
 	}
 	struct rt_cands c = {0};
-	rt_candidates(b, dir, o.dirlen, &c);
-	rt_decide(b, &c, &o, trace, &r->d);
+	int rc = rt_candidates(b, dir, o.dirlen, &c) || rt_decide(b, &c, &o, trace, &r->d) ? -1 : 0;
 	rt_cands_free(&c);
-	if (r->d.verdict == V_INCLUDE) {
+	if (rc == 0 && r->d.verdict == V_INCLUDE) {
 		if (r->d.keep_original || r->d.nlocmod == 0)
 			r->dests[r->ndests++] = strdup(p);
-		for (size_t i = 0; i < r->d.nlocmod; i++) {
-			char *dst = rt_relocate(b, r->d.locmod_ctx[i], r->d.locmod[i], dir, name);
-			if (dst)
+		for (size_t i = 0; rc == 0 && i < r->d.nlocmod; i++) {
+			char *dst;
+			if (rt_relocate(b, r->d.locmod_ctx[i], r->d.locmod[i], dir, name, &dst))
+				rc = -1;
+			else if (dst)
 				r->dests[r->ndests++] = dst;
 			else if (r->ndests == 0)
 				r->dests[r->ndests++] = strdup(p); /* rule does not apply: stays put */
 		}
+		for (size_t i = 0; i < r->ndests; i++)
+			if (!r->dests[i])
+				rc = -1;
 	}
 	free(dir);
 	free(p);
-	return 0;
+	if (rc)
+		rt_explain_free(r); /* out of memory: no answer rather than another one */
+	return rc;
 }
 
 void rt_explain_free(struct explain_result *r)

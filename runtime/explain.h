@@ -19,7 +19,7 @@ struct explain_result {
 
 /* Decide PATH (logical, absolute). A trailing '/' or an existing directory beneath the
  * root makes it a directory object; an existing file gives the filters its size and
- * times. */
+ * times. 0, or -1 out of memory (no verdict rather than another one). */
 int rt_explain(const struct rt_bound *b, const char *path, FILE *trace, struct explain_result *r);
 void rt_explain_free(struct explain_result *r);
 

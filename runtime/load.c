@@ -258,6 +258,10 @@ int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
 		goto out;
 	rlog_progress(log, "PHASE", "Scanning", (char *)NULL);
 	if (plan_actions(&L) != 0) {
+		if (L.stop) { /* an object's error stopped it, and said so */
+			rc = L.exit;
+			goto out;
+		}
 		rlog_msg(log, RL_ERROR, "cannot keep the list of objects to restore: %s",
 			 strerror(L.acts.err ? L.acts.err : ENOMEM));
 		goto out;

@@ -55,7 +55,14 @@ static int cleanup_visit(const struct sw_visit *v, void *ctx)
 	if (!cu->cdir || strcmp(cu->cdir, dir) != 0) {
 		free(cu->cdir);
 		cu->cdir = strdup(dir);
-		rt_candidates(&L->b, dir, strlen(dir), &cu->c);
+		if (!cu->cdir || rt_candidates(&L->b, dir, strlen(dir), &cu->c) != 0) {
+			/* out of memory: a candidate left out is a cleanup rule not applied */
+			free(cu->cdir);
+			cu->cdir = NULL;
+			free(dir);
+			free(logical);
+			return -1;
+		}
 	}
 	struct vm_obj o = {
 	    .dir = dir,

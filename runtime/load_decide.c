@@ -2,13 +2,15 @@
  * action list and the directory table. */
 #include "load_int.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "relocate.h"
 
 /* The decision for record R, as `migc explain` makes it. Returns 1 with A filled when
- * the object is restored, 0 when the rules drop it, -1 out of memory. */
+ * the object is restored, 0 when the rules drop it, -1 out of memory: the decision
+ * failed (never another verdict, nor another destination). */
 static int decide(struct loader *L, const struct sw_rec *r, struct action *a)
 {
 	bool is_dir = r->r.type == CT_DIR;
@@ -36,13 +38,16 @@ static int decide(struct loader *L, const struct sw_rec *r, struct action *a)
 	if (!L->dcdir || strcmp(L->dcdir, dir) != 0) {
 		free(L->dcdir);
 		L->dcdir = strdup(dir);
-		rt_dir_begin(&L->dc, &L->b, dir, o.dirlen);
+		if (!L->dcdir || rt_dir_begin(&L->dc, &L->b, dir, o.dirlen) != 0) {
+			free(L->dcdir);
+			L->dcdir = NULL; /* looked up again for the next record */
+			free(dir);
+			return -1;
+		}
 	}
-	if (!L->dcdir || rt_decide_in(&L->dc, &o, &d) != 0) {
-		struct rt_cands c = {0};
-		rt_candidates(&L->b, dir, o.dirlen, &c);
-		rt_decide(&L->b, &c, &o, NULL, &d);
-		rt_cands_free(&c);
+	if (rt_decide_in(&L->dc, &o, &d) != 0) {
+		free(dir);
+		return -1;
 	}
 	a->merge = d.merge;
 	a->ctx = d.ctx;
@@ -53,7 +58,11 @@ static int decide(struct loader *L, const struct sw_rec *r, struct action *a)
 	if (d.keep_original || d.nlocmod == 0)
 		a->dest[a->ndest++] = strdup(r->path);
 	for (size_t i = 0; i < d.nlocmod; i++) {
-		char *dst = rt_relocate(&L->b, d.locmod_ctx[i], d.locmod[i], dir, name);
+		char *dst;
+		if (rt_relocate(&L->b, d.locmod_ctx[i], d.locmod[i], dir, name, &dst) != 0) {
+			free(dir);
+			return -1;
+		}
 		if (dst && is_dir && !*name) {
 			/* a directory object: the helper appended an empty name */
 			size_t dl = strlen(dst);
@@ -67,9 +76,8 @@ static int decide(struct loader *L, const struct sw_rec *r, struct action *a)
 	}
 	free(dir);
 	for (size_t i = 0; i < a->ndest; i++) {
-		if (!a->dest[i])
+		if (!a->dest[i] || !(a->dest[i] = rebase_home(L, a->dest[i])))
 			return -1;
-		a->dest[i] = rebase_home(L, a->dest[i]);
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(a->dest[i], a->dest[j])) {
 				free(a->dest[i]);
@@ -233,6 +241,15 @@ int plan_actions(struct loader *L)
 		struct action a;
 		int rc = decide(L, r, &a);
 		a.rec = i;
+		if (rc < 0) {
+			/* the object's error, under ErrorControl and -c like any other */
+			int err = errno;
+			for (size_t d = 0; d < a.ndest; d++)
+				free(a.dest[d]);
+			if (!on_error(L, r->path, err, "deciding"))
+				return -1; /* stopped: L->stop, L->exit */
+			continue;
+		}
 		if (rc == 0 || (rc > 0 && r->r.type == CT_DIR && (r->r.flags & CF_PARENT))) {
 			if (rc == 0 && !(r->r.flags & CF_PARENT)) {
 				L->st->excluded++;

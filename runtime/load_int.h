@@ -157,7 +157,8 @@ void owners_free(struct loader *L);
 
 /* Bind the catalog's users that exist here (by name) and are selected. */
 int setup_users(struct loader *L);
-/* DEST below a captured home whose user lives elsewhere here: moved there. */
+/* DEST below a captured home whose user lives elsewhere here: moved there. NULL (DEST
+ * freed) out of memory. */
 char *rebase_home(struct loader *L, char *dest);
 
 /* --- load_decide.c --------------------------------------------------------------- */
@@ -168,7 +169,8 @@ int next_record(struct loader *L, struct sw_rec *r);
 /* Decode action list record B (N bytes) into A. -1 when it is not one of ours. */
 int pop_action(unsigned char *b, size_t n, char *path, struct action *a);
 /* Decide every record, in catalog order, into the action list; build the directory
- * table. */
+ * table. A record that cannot be decided is its object's error (on_error); -1 when the
+ * list cannot be kept, or with L->stop set when such an error stopped the run. */
 int plan_actions(struct loader *L);
 
 /* --- load_dirs.c ----------------------------------------------------------------- */
@@ -196,6 +198,9 @@ void load_placed(struct loader *L, const struct obj *ob, const char *dir, const 
 		 const char *note);
 /* Apply one action: the object at each of its destinations. */
 void apply_action(struct loader *L, const struct sw_rec *r, const struct action *a);
+/* An error ERR on object DEST (WHAT failed): ErrorControl, then -c. True: skipped (counted,
+ * logged); false: the run stops (L->stop, L->exit). */
+bool on_error(struct loader *L, const char *dest, int err, const char *what);
 
 /* --- load_links.c ---------------------------------------------------------------- */
 

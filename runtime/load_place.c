@@ -21,7 +21,7 @@
 
 /* An error on the object at DEST: ErrorControl, then --continue, decide whether the
  * run goes on. */
-static bool on_error(struct loader *L, const char *dest, int err, const char *what)
+bool on_error(struct loader *L, const char *dest, int err, const char *what)
 {
 	const char *leaf;
 	char *dir = load_parent_of(dest, &leaf);

@@ -88,7 +88,8 @@ int setup_users(struct loader *L)
 	return 0;
 }
 
-/* DEST below a captured home whose user lives elsewhere here: moved there. */
+/* DEST below a captured home whose user lives elsewhere here: moved there. NULL (DEST
+ * freed) out of memory: never the old place instead. */
 char *rebase_home(struct loader *L, char *dest)
 {
 	for (size_t i = 0; i < L->nusers; i++) {
@@ -99,8 +100,10 @@ char *rebase_home(struct loader *L, char *dest)
 			continue;
 		size_t n = strlen(to) + strlen(dest + fl) + 1;
 		char *r = malloc(n);
-		if (!r)
-			return dest;
+		if (!r) {
+			free(dest);
+			return NULL;
+		}
 		snprintf(r, n, "%s%s", to, dest + fl);
 		free(dest);
 		return r;

@@ -1,6 +1,7 @@
 /* relocate.c - locationModify destinations (see relocate.h). */
 #include "relocate.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,15 +38,18 @@ static const char *under(const char *path, const char *prefix, bool fold)
 	return NULL;
 }
 
-static char *move_dest(const struct rt_bound *b, unsigned ctx, const char *dst, const char *dir,
-		       const char *name)
+/* Move(DST): 0 with *OUT, or -1 out of memory. */
+static int move_dest(const struct rt_bound *b, unsigned ctx, const char *dst, const char *dir,
+		     const char *name, char **out)
 {
 	const struct plan *p = b->plan;
 	bool fold = b->match_flags & MATCH_FOLD;
 	const char *best_rest = NULL;
 	size_t best_len = 0;
 	for (size_t i = 0; i < p->nvars; i++) {
-		char *v = rt_expand_path(b, ctx, plan_str(p, p->vars[i].value));
+		char *v;
+		if (rt_expand_path(b, ctx, plan_str(p, p->vars[i].value), &v))
+			return -1; /* a variable left out could be the longest one */
 		if (!v)
 			continue;
 		size_t n = strlen(v);
@@ -56,38 +60,48 @@ static char *move_dest(const struct rt_bound *b, unsigned ctx, const char *dst, 
 		}
 		free(v);
 	}
-	return join3(dst, best_rest ? best_rest : "", name);
+	*out = join3(dst, best_rest ? best_rest : "", name);
+	return *out ? 0 : -1;
 }
 
-char *rt_relocate(const struct rt_bound *b, unsigned ctx, uint32_t rule, const char *dir,
-		  const char *name)
+int rt_relocate(const struct rt_bound *b, unsigned ctx, uint32_t rule, const char *dir,
+		const char *name, char **out)
 {
 	const struct plan *p = b->plan;
 	const struct plan_rule *r = &p->rules[rule];
 	bool fold = b->match_flags & MATCH_FOLD;
-	char *a0 = r->args[0] != PLAN_NONE ? rt_expand_path(b, ctx, plan_str(p, r->args[0])) : NULL;
-	char *a1 = r->args[1] != PLAN_NONE ? rt_expand_path(b, ctx, plan_str(p, r->args[1])) : NULL;
-	char *res = NULL;
+	char *a0 = NULL, *a1 = NULL;
+	int rc = -1;
+	*out = NULL;
+	if ((r->args[0] != PLAN_NONE && rt_expand_path(b, ctx, plan_str(p, r->args[0]), &a0)) ||
+	    (r->args[1] != PLAN_NONE && rt_expand_path(b, ctx, plan_str(p, r->args[1]), &a1)))
+		goto out;
+	rc = 0;
 	switch (r->helper) {
 	case PLAN_HELPER_RELATIVE_MOVE: {
 		const char *rest = a0 && a1 ? under(dir, a0, fold) : NULL;
-		if (rest)
-			res = join3(a1, rest, name);
+		if (rest && !(*out = join3(a1, rest, name)))
+			rc = -1;
 		break;
 	}
 	case PLAN_HELPER_MOVE:
 		if (a0)
-			res = move_dest(b, ctx, a0, dir, name);
+			rc = move_dest(b, ctx, a0, dir, name, out);
 		break;
 	case PLAN_HELPER_EXACT_MOVE:
 		/* aux RULE_AUX_TARGET_IS_FILE: the location had a [leaf] and names one file */
-		if (a0)
-			res = (r->aux & RULE_AUX_TARGET_IS_FILE) ? strdup(a0) : join3(a0, "", name);
+		if (a0) {
+			*out = (r->aux & RULE_AUX_TARGET_IS_FILE) ? strdup(a0) : join3(a0, "", name);
+			rc = *out ? 0 : -1;
+		}
 		break;
 	default:
 		break;
 	}
+out:
 	free(a0);
 	free(a1);
-	return res;
+	if (rc)
+		errno = ENOMEM;
+	return rc;
 }

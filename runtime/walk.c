@@ -191,15 +191,25 @@ static void fill_obj(struct vm_obj *o, const struct statx *s)
 	o->nometa = false;
 }
 
+/* An error on entry NAME of the top frame's directory, whose path w->path holds with
+ * the name pushed: the callback gets the directory and the name, never the path twice. */
+static int entry_error(struct walker *w, const char *name, int err, const char *what)
+{
+	size_t dl = w->fr[w->nfr - 1].pathlen;
+	char save = w->path[dl];
+	w->path[dl] = 0;
+	int rc = w->ops->error(w->ctx, w->path, name, err, what);
+	w->path[dl] = save;
+	return rc;
+}
+
 /* The verdict for O in the top frame's directory: the fast path, or with --trace the
  * plain candidate list (so the trace shows every program that runs). */
 static int decide(struct walker *w, const struct vm_obj *o, struct decision *d)
 {
 	struct frame *f = &w->fr[w->nfr - 1];
-	if (w->c->trace) {
-		rt_decide(w->c->b, &f->cands, o, w->c->trace, d);
-		return 0;
-	}
+	if (w->c->trace)
+		return rt_decide(w->c->b, &f->cands, o, w->c->trace, d);
 	return rt_decide_in(&f->dc, o, d);
 }
 
@@ -269,7 +279,7 @@ static int decide_file(struct walker *w, size_t dirlen, const char *name, size_t
 		o.dangling = fs_link_dangles(w->c->rootfd, w->path, fds_top(&w->fds), name);
 	struct decision d;
 	if (decide(w, &o, &d) < 0)
-		return w->ops->error(w->ctx, w->path, name, errno, "deciding");
+		return entry_error(w, name, errno, "deciding");
 	w->st->decided++;
 	if (d.verdict != V_INCLUDE)
 		return 0;
@@ -465,7 +475,7 @@ static int fast_entry(struct walker *w, size_t dirlen, const char *name, size_t 
 		r = rt_decide_in(&f->dc, &o, &d);
 	}
 	if (r < 0)
-		return w->ops->error(w->ctx, w->path, name, errno, "deciding");
+		return entry_error(w, name, errno, "deciding");
 	w->st->decided++;
 	if (d.verdict != V_INCLUDE)
 		return 0;
@@ -482,12 +492,7 @@ stat_failed:;
 	int e = errno;
 	if (e == ENOENT || mount_denied(w, name, e))
 		return 0; /* gone, or a mount on a file that refuses us */
-	size_t dl = f->pathlen;
-	char save = w->path[dl];
-	w->path[dl] = 0;
-	int rc = w->ops->error(w->ctx, w->path, name, e, "examining");
-	w->path[dl] = save;
-	return rc;
+	return entry_error(w, name, e, "examining");
 }
 
 /* The directory on top of the stack was just entered: decide it, read its entries. */
@@ -498,13 +503,11 @@ static int dir_begin(struct walker *w)
 	size_t len = f->pathlen;
 	w->st->dirs++;
 	f->i = f->n = 0;
-	if (c->trace) {
-		rt_candidates(c->b, w->path, len, &f->cands);
-		f->ncands = f->cands.n;
-	} else {
-		rt_dir_begin(&f->dc, c->b, w->path, len);
-		f->ncands = f->dc.ncands;
-	}
+	int lrc = c->trace ? rt_candidates(c->b, w->path, len, &f->cands)
+			   : rt_dir_begin(&f->dc, c->b, w->path, len);
+	f->ncands = c->trace ? f->cands.n : f->dc.ncands;
+	if (lrc < 0) /* out of memory: nothing here can be decided, the directory is the error */
+		return w->ops->error(w->ctx, w->path, NULL, errno, "deciding");
 	int rc = decide_dir(w);
 	if (rc < 0)
 		return rc;

@@ -1,11 +1,11 @@
 # fault_lib.sh - shared set-up for the reliability tests (t_fault_matrix, t_crash_random,
 # t_races, t_permissions, t_limits); source it after lib.sh:
 #   . "$(dirname "$0")/lib.sh"; . "$REPO/tests/helpers/fault_lib.sh"
-# It builds the LD_PRELOAD fault shim (tests/helpers/faultinject.c), runs migstate under
+# It builds the LD_PRELOAD fault shim (tests/helpers/faultinject*.c), runs migstate under
 # it, and takes exact manifests of trees (any byte in a name, symlink targets, owners,
 # modes, nanosecond mtimes, content hashes) fast enough for thousands of files.
 
-FI_SRC=$REPO/tests/helpers/faultinject.c
+FI_SRC="$REPO/tests/helpers/faultinject.c $REPO/tests/helpers/faultinject_alloc.c"
 FI_SO=
 
 # fi_init: build the shim (once per test; not in a subshell) into $FI_SO. Skips (77)
@@ -31,7 +31,8 @@ fi_try_init() {
 	d=$(mktemp -d "${TMPDIR:-/tmp}/migstate-fi.XXXXXX")
 	at_exit "rm -rf '$d'"
 	so=$d/faultinject.so
-	"${CC:-cc}" -O1 -Wall -shared -fPIC -o "$so" "$FI_SRC" -ldl || fail "cannot build the fault shim"
+	# shellcheck disable=SC2086 # two files
+	"${CC:-cc}" -O1 -Wall -shared -fPIC -o "$so" $FI_SRC -ldl || fail "cannot build the fault shim"
 	local out
 	out=$(LD_PRELOAD=$so MIGSTATE_FAULT="openat:1:count" "$MIGSTATE" --version 2>&1) ||
 		{ FI_WHY="the fault shim cannot be preloaded: $out"; return 1; }

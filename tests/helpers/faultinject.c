@@ -2,13 +2,15 @@
  * stop or die at a chosen moment, so tests can put a fault anywhere without touching
  * the runtime. Built by the tests:
  *     cc -shared -fPIC -o $T/faultinject.so tests/helpers/faultinject.c -ldl
+ * (with faultinject_alloc.c, its allocator wrappers: cc ... faultinject.c faultinject_alloc.c)
  * and used as
  *     LD_PRELOAD=$T/faultinject.so MIGSTATE_FAULT="linkat:3:ENOSPC" migstate scan ...
  *
  * MIGSTATE_FAULT is a comma-separated list of rules FUNC:WHEN:ACTION[:FILTER]
  *   FUNC    one of the intercepted calls below (openat2 is the raw syscall; "ficlone"
  *           is ioctl(FICLONE) only, "ioctl" every ioctl; "open" also catches open64,
- *           "openat" openat64, "fstatat" fstatat64, "pread"/"pwrite" their 64 forms)
+ *           "openat" openat64, "fstatat" fstatat64, "pread"/"pwrite" their 64 forms;
+ *           "malloc", "calloc", "realloc": the allocator, see faultinject_alloc.c)
  *   WHEN    N      the Nth matching call only (1 = the first)
  *           N+     the Nth and every later one (a disk that stays full)
  *           N-M    calls N to M
@@ -21,13 +23,16 @@
  *           kill      raise SIGKILL instead of making the call;
  *           killafter make the call, then raise SIGKILL (a crash right after it);
  *           count     never fire, only count (see MIGSTATE_FAULT_LOG)
+ *           log       never fire, log every call it counts (which one, and where)
  *   FILTER  only calls whose path contains this substring count and fire. The path is
  *           the name argument joined to its directory fd's path (/proc/self/fd), or,
  *           for fd-only calls (read, write, fsync, ...), the fd's path. linkat and
  *           renameat match on either name. A call with no path never matches a rule
- *           that has a filter.
- * MIGSTATE_FAULT_LOG=FILE: one line per fired rule ("FUNC #N PATH -> ACTION") and, at
- * exit, one "count FUNC:WHEN:ACTION N" line per rule with the number of calls it saw.
+ *           that has a filter (an allocation has none).
+ * MIGSTATE_FAULT_LOG=FILE: one line per fired rule ("FUNC #N PATH -> ACTION"; for an
+ * allocation PATH is the caller, "main+0xOFFSET": the innermost return address inside
+ * the program itself, minus one, for addr2line -e PROGRAM) and, at exit, one
+ * "count FUNC:WHEN:ACTION N" line per rule with the number of calls it saw.
  *
  * The shim never touches errno or files unless a rule matches, and writes its log with
  * raw syscalls, so it can be preloaded into any program.
@@ -59,9 +64,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "faultinject.h"
+
 #define MAX_RULES 64
 
-enum act { ACT_ERRNO, ACT_DELAY, ACT_STOP, ACT_KILL, ACT_KILLAFTER, ACT_COUNT };
+enum act { ACT_ERRNO, ACT_DELAY, ACT_STOP, ACT_KILL, ACT_KILLAFTER, ACT_COUNT, ACT_LOG };
 
 struct rule {
 	char func[32];
@@ -77,7 +84,8 @@ struct rule {
 
 static struct rule rules[MAX_RULES];
 static int nrules = -1; /* -1: not parsed yet */
-static __thread int busy; /* the shim's own calls never count */
+__thread int fi_busy __attribute__((tls_model("initial-exec"))); /* the shim's own calls never count */
+#define busy fi_busy
 static __thread int kill_after; /* a killafter rule fired: die once the call returns */
 
 /* Make the real call E, then die if a killafter rule fired for it. */
@@ -172,6 +180,8 @@ static void parse(void)
 			r->act = ACT_KILLAFTER;
 		} else if (!strcmp(a, "count")) {
 			r->act = ACT_COUNT;
+		} else if (!strcmp(a, "log")) {
+			r->act = ACT_LOG;
 		} else {
 			r->act = ACT_ERRNO;
 			r->err = (int)strtol(a, NULL, 10);
@@ -227,25 +237,31 @@ static void path_of(int dirfd, const char *name, char *buf, size_t n)
 }
 
 /* Decide for one call of FUNC touching (DFD1, N1) and (DFD2, N2) (N2 only for two-name
- * calls; HAS_PATH false for calls without a path). Returns 0 to make the call, or -1
- * with errno set to fail it. */
-static int fault(const char *func, int dfd1, const char *n1, int dfd2, const char *n2, int has2)
+ * calls; HAS_PATH false for calls without a path), or, WHERE set, an allocation that
+ * WHERE describes for the log. Returns 0 to make the call, or -1 with errno set to fail
+ * it. */
+static int fault_core(const char *func, int dfd1, const char *n1, int dfd2, const char *n2,
+		      int has2, fi_where_fn where)
 {
 	if (busy)
 		return 0;
+	busy++;
 	if (nrules < 0)
 		parse();
-	if (nrules == 0)
+	if (nrules == 0) {
+		busy--;
 		return 0;
+	}
 	int saved = errno;
 	int rc = 0;
-	busy++;
 	for (int i = 0; i < nrules; i++) {
 		struct rule *r = &rules[i];
 		if (strcmp(r->func, func) != 0)
 			continue;
+		if (where && r->filter[0])
+			continue; /* an allocation has no path to match */
 		char p1[PATH_MAX * 2] = "", p2[PATH_MAX * 2] = "";
-		if (r->filter[0] || r->act != ACT_COUNT) {
+		if (!where && (r->filter[0] || r->act != ACT_COUNT)) {
 			path_of(dfd1, n1, p1, sizeof p1);
 			if (has2)
 				path_of(dfd2, n2, p2, sizeof p2);
@@ -253,8 +269,10 @@ static int fault(const char *func, int dfd1, const char *n1, int dfd2, const cha
 		if (r->filter[0] && !strstr(p1, r->filter) && !(has2 && strstr(p2, r->filter)))
 			continue;
 		unsigned long k = __atomic_add_fetch(&r->seen, 1, __ATOMIC_SEQ_CST);
-		if (k < r->from || k > r->to || r->act == ACT_COUNT)
+		if (r->act == ACT_COUNT || (r->act != ACT_LOG && (k < r->from || k > r->to)))
 			continue;
+		if (where)
+			where(p1, sizeof p1);
 		char line[PATH_MAX * 4 + 256];
 		snprintf(line, sizeof line, "%s #%lu %s%s%s -> %s\n", func, k, p1, has2 ? " " : "",
 			 has2 ? p2 : "", r->action);
@@ -280,6 +298,7 @@ static int fault(const char *func, int dfd1, const char *n1, int dfd2, const cha
 			rc = -1;
 			break;
 		case ACT_COUNT:
+		case ACT_LOG:
 			break;
 		}
 		if (rc)
@@ -288,6 +307,16 @@ static int fault(const char *func, int dfd1, const char *n1, int dfd2, const cha
 	busy--;
 	errno = saved;
 	return rc;
+}
+
+static int fault(const char *func, int dfd1, const char *n1, int dfd2, const char *n2, int has2)
+{
+	return fault_core(func, dfd1, n1, dfd2, n2, has2, NULL);
+}
+
+int fi_fault_alloc(const char *func, fi_where_fn where)
+{
+	return fault_core(func, -1, NULL, -1, NULL, 0, where);
 }
 
 #define REAL(ret, name, ...)                                                                   \

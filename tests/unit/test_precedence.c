@@ -1049,7 +1049,7 @@ Test(precedence, path_index)
 		cr_expect_eq(rt_reachable(&H.b, d, strlen(d)), rows[i].reachable, "reachable(%s)",
 			     d);
 		struct rt_cands c = {0};
-		rt_candidates(&H.b, d, strlen(d), &c);
+		cr_assert_eq(rt_candidates(&H.b, d, strlen(d), &c), 0);
 		cr_expect_eq(c.n, rows[i].ncands, "candidates(%s): %zu", d, c.n);
 		rt_cands_free(&c);
 	}
