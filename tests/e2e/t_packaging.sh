@@ -48,6 +48,7 @@ share/man/man1/migstate.1 644
 share/migstate/policies/config.xml 644
 share/migstate/policies/migapp.xml 644
 share/migstate/policies/migdocs.xml 644
+share/migstate/policies/migsys.xml 644
 share/migstate/policies/miguser.xml 644
 share/migstate/policies/variables.map 644"
 if [ -f "$REPO/contrib/migstate-rd-pending.service" ]; then

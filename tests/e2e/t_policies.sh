@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The shipped policies (policies/miguser.xml, migapp.xml, migdocs.xml, config.xml): each lints clean
+# The shipped policies (policies/miguser.xml, migapp.xml, migdocs.xml, migsys.xml, config.xml): each lints clean
 # under --werror and compiles; on a realistic fake system (etc/passwd, two homes, one
 # with its own XDG folder names, a shared folder, system trees) `migc explain` shows
 # documents and keys in, caches, trash and build output out, the shared folders taken
@@ -14,15 +14,15 @@ R=$T/root
 
 # --- lint and compile each --------------------------------------------------------
 cd "$REPO" || exit 1
-for f in miguser.xml migapp.xml migdocs.xml; do
+for f in miguser.xml migapp.xml migdocs.xml migsys.xml; do
 	expect_rc 0 "$MIGC" lint --werror "policies/$f"
 	assert_eq "" "$OUT" "lint output of $f"
 	expect_rc 0 "$MIGC" compile -o "$T/${f%.xml}.plan" "policies/$f"
 	expect_rc 0 "$MIGSTATE" check-plan "$T/${f%.xml}.plan"
 done
-ALL=(policies/miguser.xml policies/migapp.xml policies/migdocs.xml)
+ALL=(policies/miguser.xml policies/migapp.xml policies/migdocs.xml policies/migsys.xml)
 expect_rc 0 "$MIGC" lint --werror --config policies/config.xml "${ALL[@]}"
-assert_eq "" "$OUT" "lint output of config.xml with the three policies"
+assert_eq "" "$OUT" "lint output of config.xml with the four policies"
 expect_rc 0 "$MIGC" lint --werror --format sarif --config policies/config.xml "${ALL[@]}"
 assert_contains "$OUT" '"results": []' "SARIF without results"
 expect_rc 0 "$MIGC" compile -o "$T/site.plan" --config policies/config.xml "${ALL[@]}"
