@@ -113,7 +113,7 @@ static bool restored_somewhere(struct vstate *st, const struct sw_rec *r, int pf
 		if (dfd < 0)
 			continue;
 		bool same = same_object(&st->same, &(struct same_file){pfd, leaf},
-					&(struct same_file){dfd, dl});
+					&(struct same_file){dfd, dl}, (uid_t)r->r.uid);
 		close(dfd);
 		if (same)
 			return true;
@@ -135,7 +135,7 @@ static void check_original(struct vstate *st, const struct sw_rec *r, const stru
 			same = o.st_dev == pst->st_dev && o.st_ino == pst->st_ino;
 		else
 			same = same_object(&st->same, &(struct same_file){pfd, leaf},
-					   &(struct same_file){ofd, ol});
+					   &(struct same_file){ofd, ol}, (uid_t)r->r.uid);
 	}
 	if (exists && !same && !restored_somewhere(st, r, pfd, leaf)) {
 		add(st, VK_DIVERGED, r->path,

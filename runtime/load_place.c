@@ -64,7 +64,7 @@ bool load_is_ours(int dirfd, const char *name, void *ctx)
 		if (!ob->has_payload || !S_ISREG(st.st_mode))
 			return false;
 		return same_object(&ob->L->same, &(struct same_file){ob->sfd, ob->sleaf},
-				   &(struct same_file){dirfd, name});
+				   &(struct same_file){dirfd, name}, (uid_t)ob->r->r.uid);
 	case CT_SYMLINK: {
 		if (!S_ISLNK(st.st_mode) || !ob->r->target)
 			return false;

@@ -102,14 +102,15 @@ static void refused(struct rd_ctx *c, const char *rel, int err)
 /* Is the file beneath the root at logical DEST the captured object whose payload is
  * DIRFD/NAME (sameobj.h: the same bytes are not enough, owner and mode must be the
  * captured ones: another user's copy of the bytes is not this user's file)? */
-static bool captured_at(struct rd_ctx *c, const char *dest, int dirfd, const char *name)
+static bool captured_at(struct rd_ctx *c, const char *dest, int dirfd, const char *name,
+			uid_t cap_uid)
 {
 	const char *leaf;
 	int pfd = sw_open_parent(c->s, dest, &leaf);
 	if (pfd < 0)
 		return false;
 	bool same = same_object(&c->same, &(struct same_file){dirfd, name},
-				&(struct same_file){pfd, leaf});
+				&(struct same_file){pfd, leaf}, cap_uid);
 	close(pfd);
 	return same;
 }
@@ -122,9 +123,9 @@ static bool copy_restored(struct rd_ctx *c, const struct sw_rec *rec, int dirfd,
 	size_t n =
 	    sw_journal_find(&c->journal, rec->r.volume, rec->path, strlen(rec->path), &dests);
 	for (size_t i = 0; i < n; i++)
-		if (captured_at(c, dests[i], dirfd, name))
+		if (captured_at(c, dests[i], dirfd, name, (uid_t)rec->r.uid))
 			return true;
-	return captured_at(c, rec->path, dirfd, name);
+	return captured_at(c, rec->path, dirfd, name, (uid_t)rec->r.uid);
 }
 
 /* Why a regular payload file must stay (NULL: it may go). */
@@ -155,7 +156,7 @@ static const char *keep_reason(struct rd_ctx *c, const struct sw_visit *v)
 				    "from it";
 	} else if (!strncmp(v->name, ".migtmp.", 8)) {
 		why = NULL; /* a copy a killed scan never finished (docs/store-format.md) */
-	} else if (!logical || !captured_at(c, logical, v->dirfd, v->name)) {
+	} else if (!logical || !captured_at(c, logical, v->dirfd, v->name, SAME_PAYLOAD_OWNER)) {
 		why = "not in the catalog, and the last link to this data";
 	}
 	free(logical);

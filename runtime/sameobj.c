@@ -98,7 +98,7 @@ static int open_regular(const struct same_file *f, struct stat *st)
 }
 
 bool same_object(struct same_ctx *c, const struct same_file *captured,
-		 const struct same_file *found)
+		 const struct same_file *found, uid_t cap_uid)
 {
 	struct stat cs, fs;
 	int cfd = open_regular(captured, &cs);
@@ -115,7 +115,8 @@ bool same_object(struct same_ctx *c, const struct same_file *captured,
 	if (fs.st_size != cs.st_size)
 		goto out;
 	if (keeps_owners(ffd) && ((fs.st_mode & 07777) != (cs.st_mode & 07777) ||
-				  !same_owner(c, cs.st_uid, fs.st_uid)))
+				  !same_owner(c, cap_uid != SAME_PAYLOAD_OWNER ? cap_uid : cs.st_uid,
+					      fs.st_uid)))
 		goto out;
 	same = sw_same_content(cfd, ffd);
 out:

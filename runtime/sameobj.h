@@ -39,9 +39,13 @@ struct same_file {
 void same_init(struct same_ctx *c, int rootfd, const struct cat_reader *cat);
 void same_free(struct same_ctx *c);
 
-/* Is FOUND the CAPTURED object (the payload in the store), by the rule above? Nothing is
- * followed; a FOUND that is not a regular file is not. */
+/* Is FOUND the CAPTURED object (the payload in the store), by the rule above? CAP_UID is
+ * the owner the catalog records (SAME_PAYLOAD_OWNER: the payload's own): load re-owns a
+ * linked payload to its owner's account here, so the payload's uid may be a number of
+ * the new system, which names someone else in the catalog. Nothing is followed; a
+ * FOUND that is not a regular file is not. */
+#define SAME_PAYLOAD_OWNER ((uid_t)-1)
 bool same_object(struct same_ctx *c, const struct same_file *captured,
-		 const struct same_file *found);
+		 const struct same_file *found, uid_t cap_uid);
 
 #endif

@@ -153,6 +153,15 @@ OUT=$("$MIGSTATE" load "$S" --plan "$PLAN" --hardlink --nocompress --root "$R" \
 	--log "$WORK/load.log" 2>&1) || RC=$?
 assert_eq 0 "$RC" "load: $OUT"
 deb_check_accounts "$R"
+# the dotfiles useradd -m copied from /etc/skel are the captured ones byte for byte,
+# owned by the same user by name: already in place, not collisions (alice and bob
+# swapped uids: the owner is compared by the catalog's name, not by the store entry's
+# number, which load re-owned)
+for u in alice bob; do
+	for f in .bashrc .profile .bash_logout; do
+		assert_no_path "$R/home/$u/$f(1)"
+	done
+done
 # by name: alice's new uid, the target's crontab gid (not the old number, now
 # installer-first's)
 assert_eq "${WANT[$CRON]}" "$(owner "$R$CRON") $(sum "$R$CRON")" "crontab after load"
