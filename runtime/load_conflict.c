@@ -152,8 +152,13 @@ int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name
 	if (load_place_object(ob, dfd, alt, false, &how) != 0)
 		return -1;
 	count_placed(L, how);
-	rlog_msg(L->log, RL_INFO, "collision at %s/%s: %s restored as %s", rlog_esc(L->log, dir),
-		 rlog_esc(L->log, name), rlog_esc(L->log, ob->r->path), rlog_esc(L->log, alt));
+	/* a system file beside the new system's own (fstab, hosts, sudoers ...) is for the
+	 * administrator to review: a warning; a user's file beside another is routine */
+	bool sys = ob->r->r.user == 0;
+	rlog_msg(L->log, sys ? RL_WARN : RL_INFO, "collision at %s/%s: %s restored as %s%s",
+		 rlog_esc(L->log, dir), rlog_esc(L->log, name), rlog_esc(L->log, ob->r->path),
+		 rlog_esc(L->log, alt),
+		 sys ? " (the new system's own is kept: compare the two)" : "");
 	load_placed(L, ob, dir, alt, "(renamed)");
 	return 0;
 }

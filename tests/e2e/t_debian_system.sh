@@ -181,6 +181,9 @@ grep -q "UUID=0e6a3c1e-data /data" "$R/etc/fstab(1)" || fail "the extra line is 
 ! grep -q "/data" "$R/etc/fstab" || fail "the new fstab got the old line"
 grep -q "collision at /etc/fstab: /etc/fstab restored as fstab(1)" "$WORK/load.log" ||
 	fail "load's log does not name the fstab collision: $(grep -i fstab "$WORK/load.log")"
+# a system file beside the new one is a warning (on stderr too), for the administrator
+assert_contains "$OUT" "collision at /etc/fstab: /etc/fstab restored as fstab(1) (the new system's own is kept" \
+	"load warns about fstab"
 assert_contains "$OUT" "renamed" "load's summary"
 note "load: $(grep -E 'collision at|replaced|warn' "$WORK/load.log" | cut -d' ' -f3- | sort | paste -sd'|')"
 expect_rc 0 "$MIGSTATE" verify "$S"
