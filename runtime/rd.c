@@ -12,6 +12,7 @@
 
 #include "disasm.h"
 #include "exitcodes.h"
+#include "dirnames.h"
 #include "fsutil.h"
 #include "lineesc.h"
 #include "logging.h"
@@ -263,44 +264,24 @@ static void remove_file(struct rd_ctx *c, int dfd, const char *name, const char 
 /* Remove everything in a volume's MIGSTATE directory except the names in KEEP. */
 static void clear_meta(struct rd_ctx *c, int meta, const char *prefix, const char *const *keep)
 {
-	size_t cap = 0, n = 0;
+	size_t n = 0;
 	char **names = NULL;
-	int fd = dup(meta);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (dirnames_read(meta, &names, &n) != 0) {
 		refused(c, "", errno);
 		return;
 	}
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
+	for (size_t i = 0; i < n; i++) {
 		bool kept = false;
-		for (size_t i = 0; keep && keep[i]; i++)
-			kept |= !strcmp(de->d_name, keep[i]);
+		for (size_t k = 0; keep && keep[k]; k++)
+			kept |= !strcmp(names[i], keep[k]);
 		if (kept)
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **q = realloc(names, cap * sizeof *q);
-			if (!q)
-				break;
-			names = q;
-		}
-		if ((names[n] = strdup(de->d_name)))
-			n++;
-	}
-	closedir(d);
-	for (size_t i = 0; i < n; i++) {
 		struct stat st;
 		if (fstatat(meta, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
 			int sub =
 			    openat(meta, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0) {
 				refused(c, names[i], errno); /* never "not ours": not looked at */
-				free(names[i]);
 				continue;
 			}
 			if (sub >= 0) {
@@ -318,9 +299,8 @@ static void clear_meta(struct rd_ctx *c, int meta, const char *prefix, const cha
 		} else {
 			remove_file(c, meta, names[i], prefix);
 		}
-		free(names[i]);
 	}
-	free(names);
+	dirnames_free(names, n);
 }
 
 static char *path2(const char *a, const char *b)
@@ -865,32 +845,21 @@ int rd_pending(const struct rd_opts *o, const char *only)
 	if (only && !only_real)
 		only_real = strdup(only); /* gone already: match the record's path as given */
 	int rc = EXIT_OK;
-	size_t done = 0, n = 0, cap = 0;
+	size_t done = 0, n = 0;
 	char **names = NULL;
 	/* names first: rd_run rewrites records in this directory while we work */
-	int fd2 = dup(dfd);
-	DIR *d = fd2 >= 0 ? fdopendir(fd2) : NULL;
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		size_t nl = strlen(de->d_name);
-		if (nl < 9 || strcmp(de->d_name + nl - 8, ".pending") != 0)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			char **q = realloc(names, cap * sizeof *q);
-			if (!q)
-				break;
-			names = q;
-		}
-		if ((names[n] = strdup(de->d_name)))
-			n++;
+	if (dirnames_read(dfd, &names, &n) != 0) {
+		int err = errno;
+		fprintf(stderr, "migstate rd: the pending directory %s: %s\n", dir, strerror(err));
+		close(dfd);
+		free(only_real);
+		return EXIT_FAILED;
 	}
-	if (d)
-		closedir(d);
-	else if (fd2 >= 0)
-		close(fd2);
 	for (size_t i = 0; i < n; i++) {
 		const char *name = names[i];
+		size_t nl = strlen(name);
+		if (nl < 9 || strcmp(name + nl - 8, ".pending") != 0)
+			continue;
 		struct pending_rec p;
 		if (pending_read(dfd, name, &p) != 0) {
 			fprintf(stderr, "migstate rd: %s/%s: not a pending record of ours: left alone\n",
@@ -953,9 +922,7 @@ int rd_pending(const struct rd_opts *o, const char *only)
 		}
 		pending_rec_free(&p);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	dirnames_free(names, n);
 	close(dfd);
 	free(only_real);
 	if (done == 0)

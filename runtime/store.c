@@ -5,6 +5,7 @@
  * that is a symlink is "foreign" and left alone. A store of ours is only ever reset
  * with OVERWRITE, and only what store.h describes is removed (MIGSTATE's contents). */
 #include "store.h"
+#include "dirnames.h"
 #include "fsutil.h"
 #include "storeguard.h"
 #include "storewalk.h"
@@ -306,35 +307,17 @@ static int reset_meta(int meta, char *err, size_t errsz)
 		snprintf(err, errsz, "cannot mark the old store for removal: %s", strerror(errno));
 		return -1;
 	}
-	int dfd = dup(meta);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	char **names = NULL;
 	size_t n = 0;
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
+	if (dirnames_read(meta, &names, &n) != 0) {
 		snprintf(err, errsz, "cannot read the old store: %s", strerror(errno));
 		return -1;
 	}
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    !strcmp(de->d_name, STORE_ID_FILE))
-			continue;
-		char **q = realloc(names, (n + 1) * sizeof *q);
-		if (!q)
-			break;
-		names = q;
-		if ((names[n] = strdup(de->d_name)))
-			n++;
-	}
-	closedir(d);
 	size_t left = 0;
-	for (size_t i = 0; i < n; i++) {
-		left += store_rmtree_at(meta, names[i], sb.st_dev);
-		free(names[i]);
-	}
-	free(names);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], STORE_ID_FILE) != 0)
+			left += store_rmtree_at(meta, names[i], sb.st_dev);
+	dirnames_free(names, n);
 	if (left) {
 		snprintf(err, errsz, "%zu entries of the old store could not be removed", left);
 		errno = EBUSY;

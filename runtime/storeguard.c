@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "dirnames.h"
 #include "store.h"
 
 const char *storeguard_unsafe_stat(const struct stat *st, char *why, size_t whysz)
@@ -61,9 +62,11 @@ int storeguard_check(int meta, char *why, size_t whysz)
 	}
 	if (check_entry(meta, "", STORE_META, why, whysz) != 0)
 		return -1;
+	/* a descriptor of its own: the caller's keeps its place in the directory */
 	int dfd = openat(meta, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!d) {
+	char **names = NULL;
+	size_t n = 0;
+	if (dfd < 0 || dirnames_read(dfd, &names, &n) != 0) {
 		int e = errno;
 		if (dfd >= 0)
 			close(dfd);
@@ -71,16 +74,14 @@ int storeguard_check(int meta, char *why, size_t whysz)
 		errno = e;
 		return -1;
 	}
+	close(dfd);
 	int rc = 0;
-	struct dirent *de;
 	char shown[300];
-	while (rc == 0 && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(shown, sizeof shown, "%s/%.255s", STORE_META, de->d_name);
-		rc = check_entry(meta, de->d_name, shown, why, whysz);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		snprintf(shown, sizeof shown, "%s/%.255s", STORE_META, names[i]);
+		rc = check_entry(meta, names[i], shown, why, whysz);
 	}
-	closedir(d);
+	dirnames_free(names, n);
 	return rc;
 }
 

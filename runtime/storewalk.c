@@ -14,6 +14,7 @@
 
 #include "exitcodes.h"
 #include "dent64.h"
+#include "dirnames.h"
 #include "fdstack.h"
 #include "fsutil.h"
 #include "lineesc.h"
@@ -642,72 +643,6 @@ static int rel_set(struct walker *w, size_t base, const char *name)
 	return 0;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void free_names(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* Names in DFD, sorted (so walks and their reports are reproducible), read with the
- * walk's own descriptor (no second one: a walk at the descriptor limit still reads).
- * 0, or -1 with errno (never an empty list for a directory that could not be read). */
-static int read_names(int dfd, char ***out, size_t *n)
-{
-	char buf[32768];
-	char **v = NULL;
-	size_t cap = 0;
-	*n = 0;
-	*out = NULL;
-	if (lseek(dfd, 0, SEEK_SET) < 0)
-		return -1;
-	for (;;) {
-		long got = syscall(SYS_getdents64, dfd, buf, sizeof buf);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int e = errno;
-			free_names(v, *n);
-			*n = 0;
-			errno = e;
-			return -1;
-		}
-		if (got == 0)
-			break;
-		for (long off = 0; off < got;) {
-			const struct dent64 *d = (const struct dent64 *)(buf + off);
-			off += d->reclen;
-			if (d->name[0] == '.' &&
-			    (!d->name[1] || (d->name[1] == '.' && !d->name[2])))
-				continue;
-			if (*n == cap) {
-				cap = cap ? cap * 2 : 32;
-				char **q = realloc(v, cap * sizeof *q);
-				if (!q)
-					goto nomem;
-				v = q;
-			}
-			if (!(v[*n] = strdup(d->name)))
-				goto nomem;
-			(*n)++;
-		}
-	}
-	if (*n)
-		qsort(v, *n, sizeof *v, cmp_names);
-	*out = v;
-	return 0;
-nomem:
-	free_names(v, *n);
-	*n = 0;
-	errno = ENOMEM;
-	return -1;
-}
-
 /* Walk the directory on top of the stack (REL: its path, RELLEN bytes). A directory
  * that cannot be read is reported (error set) after its pre-visit, instead of its
  * post-visit: it is never taken for empty. */
@@ -740,7 +675,7 @@ static int push_frame(struct sw_frame **fr, size_t *nfr, size_t *cap, int dfd, s
 	struct sw_frame *f = &(*fr)[*nfr];
 	memset(f, 0, sizeof *f);
 	f->rellen = rellen;
-	if (dfd < 0 || read_names(dfd, &f->names, &f->n) != 0)
+	if (dfd < 0 || dirnames_read(dfd, &f->names, &f->n) != 0)
 		return -1;
 	(*nfr)++;
 	return 0;
@@ -850,7 +785,7 @@ int sw_walk(int top, sw_visit_fn fn, void *ctx)
 		}
 		/* this directory is done: its parent visits it once more */
 		int frc = f->rc, ferr = f->err;
-		free_names(f->names, f->n);
+		dirnames_free(f->names, f->n);
 		nfr--;
 		if (nfr == 0) {
 			rc = frc;
