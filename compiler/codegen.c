@@ -507,6 +507,14 @@ static void compile_config(struct cg *g, const struct m_config *cfg, uint32_t sr
 		struct plan_hlnk r = {k, h->create, src, (uint32_t)(h->loc.line > 0 ? h->loc.line : 0)};
 		pb_hlnk(g->b, &r);
 	}
+	for (size_t i = 0; i < cfg->ngroup_maps; i++) {
+		const struct m_group_map *m = cfg->group_maps[i];
+		struct plan_grpm r = {pb_str(g->b, m->from), pb_str(g->b, m->to),
+				      (m->applies & MAP_MIGRATED ? PG_MIGRATED : 0) |
+					  (m->applies & MAP_NONMIGRATED ? PG_NONMIGRATED : 0),
+				      src, (uint32_t)(m->loc.line > 0 ? m->loc.line : 0), 0};
+		pb_grpm(g->b, &r);
+	}
 }
 
 int codegen(struct plan_builder *b, const struct m_policy *pol, const struct var_table *vars,

@@ -5,7 +5,8 @@
  *   -Wunreachable-hardlink  a hard-link rule that an earlier rule of the other kind always
  *                           pre-empts (first match in document order wins)
  *   -Wno-leaf               a leafless hard-link pattern matches folders, never a locked file
- *   -Wnot-applicable        <ProfileControl> and <registryError> are ignored on Linux
+ *   -Wnot-applicable        <registryError> is ignored on Linux (<ProfileControl>'s
+ *                           <changeGroup> applies: xml_config.c checks it)
  * plus '?' and undefined variables in its patterns. */
 #include <stdbool.h>
 #include <string.h>
@@ -197,8 +198,4 @@ void lint_config(struct lint_ctx *lc, const struct m_config *cfg)
 		diag_report(lc->d, DIAG_WARNING, &file, "not-applicable",
 			    "%zu <registryError> rule%s ignored: there is no registry on Linux",
 			    registry, registry == 1 ? "" : "s");
-	if (cfg->has_profile_control)
-		diag_report(
-		    lc->d, DIAG_WARNING, &file, "not-applicable",
-		    "<ProfileControl> is ignored: local group mappings do not apply on Linux");
 }

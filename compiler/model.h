@@ -190,6 +190,16 @@ struct m_hardlink_rule {
 	struct pat *pattern;
 };
 
+/* <ProfileControl><localGroups><mappings><changeGroup from= to= appliesTo=>: the users
+ * it applies to who were in group FROM at capture are put in group TO on the target. */
+enum m_applies { MAP_MIGRATED = 1, MAP_NONMIGRATED = 2, MAP_ALL = 3 };
+
+struct m_group_map {
+	struct src_loc loc;
+	const char *from, *to; /* Linux group names, a DOMAIN\ prefix removed */
+	enum m_applies applies;
+};
+
 struct m_config {
 	const char *path;
 	struct m_switch **switches;
@@ -199,6 +209,8 @@ struct m_config {
 	struct m_hardlink_rule **hardlinks; /* document order */
 	size_t nhardlinks;
 	bool has_profile_control;
+	struct m_group_map **group_maps; /* document order */
+	size_t ngroup_maps;
 	unsigned char sha256[32];
 };
 

@@ -19,10 +19,13 @@ struct buf {
 	size_t len, cap;
 };
 
-enum { S_STRS, S_SRCS, S_VARS, S_COMP, S_PATS, S_RULE, S_ENTS, S_CODE, S_CNST, S_ERRC, S_HLNK, S__N };
+/* Sections from S__OPTIONAL on are optional extensions (lower-case ids): written only
+ * when they hold something, so a plan without them stays what older migc wrote. */
+enum { S_STRS, S_SRCS, S_VARS, S_COMP, S_PATS, S_RULE, S_ENTS, S_CODE, S_CNST, S_ERRC, S_HLNK,
+       S_GRPM, S__N, S__OPTIONAL = S_GRPM };
 
 static const uint32_t sec_ids[S__N] = {SEC_STRS, SEC_SRCS, SEC_VARS, SEC_COMP, SEC_PATS, SEC_RULE,
-				       SEC_ENTS, SEC_CODE, SEC_CNST, SEC_ERRC, SEC_HLNK};
+				       SEC_ENTS, SEC_CODE, SEC_CNST, SEC_ERRC, SEC_HLNK, SEC_GRPM};
 
 struct strent {
 	uint32_t off;
@@ -149,6 +152,7 @@ ADD(pb_rule, struct plan_rule, S_RULE)
 ADD(pb_ent, struct plan_ent, S_ENTS)
 ADD(pb_errc, struct plan_errc, S_ERRC)
 ADD(pb_hlnk, struct plan_hlnk, S_HLNK)
+ADD(pb_grpm, struct plan_grpm, S_GRPM)
 #undef ADD
 
 size_t pb_count_pats(const struct plan_builder *b)
@@ -289,9 +293,14 @@ static size_t align8(size_t n)
 int pb_serialize(struct plan_builder *b, const unsigned char ruleset[32], uint32_t flags,
 		 unsigned char **out, size_t *outlen)
 {
-	size_t off = PLAN_HEADER_SIZE + S__N * PLAN_SECTION_ENTRY_SIZE;
+	uint32_t nsec = 0;
+	for (int i = 0; i < S__N; i++)
+		nsec += i < S__OPTIONAL || b->sec[i].len;
+	size_t off = PLAN_HEADER_SIZE + (size_t)nsec * PLAN_SECTION_ENTRY_SIZE;
 	size_t offs[S__N];
 	for (int i = 0; i < S__N; i++) {
+		if (i >= S__OPTIONAL && !b->sec[i].len)
+			continue;
 		off = align8(off);
 		offs[i] = off;
 		off += b->sec[i].len;
@@ -306,12 +315,14 @@ int pb_serialize(struct plan_builder *b, const unsigned char ruleset[32], uint32
 	put16(p + 10, PLAN_MINOR);
 	put32(p + 12, PLAN_ENDIAN_CHECK);
 	put64(p + 16, total);
-	put32(p + 24, S__N);
+	put32(p + 24, nsec);
 	put32(p + 28, PLAN_HEADER_SIZE);
 	memcpy(p + 32, ruleset, 32);
 	put32(p + 64, flags);
-	for (int i = 0; i < S__N; i++) {
-		unsigned char *e = p + PLAN_HEADER_SIZE + (size_t)i * PLAN_SECTION_ENTRY_SIZE;
+	for (int i = 0, n = 0; i < S__N; i++) {
+		if (i >= S__OPTIONAL && !b->sec[i].len)
+			continue;
+		unsigned char *e = p + PLAN_HEADER_SIZE + (size_t)n++ * PLAN_SECTION_ENTRY_SIZE;
 		put32(e, sec_ids[i]);
 		put64(e + 8, offs[i]);
 		put64(e + 16, b->sec[i].len);

@@ -28,6 +28,7 @@ uint32_t pb_const(struct plan_builder *b, uint64_t v); /* interned */
 uint32_t pb_const_pair(struct plan_builder *b, uint64_t lo, uint64_t hi);
 uint32_t pb_errc(struct plan_builder *b, const struct plan_errc *r);
 uint32_t pb_hlnk(struct plan_builder *b, const struct plan_hlnk *r);
+uint32_t pb_grpm(struct plan_builder *b, const struct plan_grpm *r);
 
 /* Instructions. pb_prog_begin() emits a PROG header and returns its pc; pb_prog_end()
  * fills in the length. pb_emit() returns the pc of the new instruction; pb_patch_jump()

@@ -2,14 +2,16 @@
  *
  * Kept: every <component displayname= migrate=> switch with its display-name path
  * ("Parent\Child"), the ErrorControl rules and the HardLinkStoreControl rules, each
- * list in document order (first match wins at run time), and whether a
- * <ProfileControl> was present. Everything else is reported and skipped. */
+ * list in document order (first match wins at run time), the <ProfileControl> group
+ * mappings (<changeGroup>) in document order, and whether a <ProfileControl> was
+ * present. Everything else is reported and skipped. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "acctwrite.h"
 #include "xml_load.h"
 #include "xml_priv.h"
 
@@ -216,6 +218,114 @@ static void xc_policies(struct xc *c, const xmlNode *n)
 }
 
 /* ---------------------------------------------------------------------------
+ * ProfileControl
+ * ------------------------------------------------------------------------- */
+
+/* from= or to= of <changeGroup> (From=/To= too: the spec's table and its examples
+ * disagree on the case): a Linux group name, a DOMAIN\ prefix ignored as for --ui.
+ * NULL, reported, when absent or not a name the shadow tools accept. */
+static const char *group_attr(struct xc *c, const xmlNode *n, const char *attr)
+{
+	const char *spelled = attr;
+	const char *raw = xn_attr_ci(c->x, n, attr, &spelled);
+	if (!raw) {
+		xd_report(c->x, DIAG_ERROR, xdoc_loc(c->x, n), NULL,
+			  "<changeGroup> has no %s=; the mapping is ignored", attr);
+		return NULL;
+	}
+	const char *v = xs_trim(c->a, raw);
+	const char *bs = strrchr(v, '\\');
+	const char *name = bs ? bs + 1 : v;
+	if (!strcmp(name, "*")) {
+		xd_report(c->x, DIAG_ERROR, xdoc_attr_loc(c->x, n, spelled, 1), NULL,
+			  "%s=\"*\": a group mapping names one group here; the mapping is ignored",
+			  spelled);
+		return NULL;
+	}
+	if (!acctwrite_name_valid(name)) {
+		xd_report(c->x, DIAG_ERROR, xdoc_attr_loc(c->x, n, spelled, 1), NULL,
+			  "%s=\"%.60s\" is not a Linux group name (letters, digits, '_', '.', "
+			  "'-' not first, an optional final '$', at most %u bytes, not all "
+			  "digits); the mapping is ignored",
+			  spelled, v, AW_NAME_MAX);
+		return NULL;
+	}
+	return name;
+}
+
+static void xc_change_group(struct xc *c, const xmlNode *n)
+{
+	bool ok = true;
+	for (const xmlNode *k = xn_first(n); k; k = xn_next(k)) {
+		if (xn_is(k, "include") || xn_is(k, "exclude")) {
+			/* skipping a narrowing list would widen a privileged grant */
+			xd_report(c->x, DIAG_ERROR, xdoc_loc(c->x, k), NULL,
+				  "<%s> user patterns in <changeGroup> are not supported; the "
+				  "mapping is ignored rather than applied to users the patterns "
+				  "leave out",
+				  (const char *)k->name);
+			ok = false;
+		} else
+			xn_unexpected(c->x, k, XV_CONFIG);
+	}
+	const char *from = group_attr(c, n, "from");
+	const char *to = group_attr(c, n, "to");
+	const char *spelled = "appliesTo";
+	const char *raw = xn_attr_ci(c->x, n, "appliesTo", &spelled);
+	const char *v = raw ? xs_trim(c->a, raw) : NULL;
+	enum m_applies applies = MAP_MIGRATED;
+	if (!v) {
+		xd_report(c->x, DIAG_ERROR, xdoc_loc(c->x, n), NULL,
+			  "<changeGroup> has no appliesTo= (MigratedUsers, NonmigratedUsers or "
+			  "AllUsers); the mapping is ignored");
+		ok = false;
+	} else if (!xs_casecmp(v, "MigratedUsers"))
+		applies = MAP_MIGRATED;
+	else if (!xs_casecmp(v, "NonmigratedUsers"))
+		applies = MAP_NONMIGRATED;
+	else if (!xs_casecmp(v, "AllUsers"))
+		applies = MAP_ALL;
+	else {
+		xd_report(c->x, DIAG_ERROR, xdoc_attr_loc(c->x, n, spelled, 1), NULL,
+			  "appliesTo=\"%.60s\" is not MigratedUsers, NonmigratedUsers or "
+			  "AllUsers; the mapping is ignored",
+			  v);
+		ok = false;
+	}
+	if (!ok || !from || !to)
+		return;
+	struct m_group_map *m = arena_alloc(c->a, sizeof(*m));
+	m->loc = xdoc_loc(c->x, n);
+	m->from = from;
+	m->to = to;
+	m->applies = applies;
+	XPUSH(c->a, c->c->group_maps, c->c->ngroup_maps, m);
+}
+
+static void xc_profile_control(struct xc *c, const xmlNode *n)
+{
+	c->c->has_profile_control = true;
+	for (const xmlNode *k = xn_first(n); k; k = xn_next(k)) {
+		if (!xn_is(k, "localGroups")) {
+			xn_unexpected(c->x, k, XV_CONFIG);
+			continue;
+		}
+		for (const xmlNode *m = xn_first(k); m; m = xn_next(m)) {
+			if (!xn_is(m, "mappings")) {
+				xn_unexpected(c->x, m, XV_CONFIG);
+				continue;
+			}
+			for (const xmlNode *g = xn_first(m); g; g = xn_next(g)) {
+				if (xn_is(g, "changeGroup"))
+					xc_change_group(c, g);
+				else
+					xn_unexpected(c->x, g, XV_CONFIG);
+			}
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------------
  * Root
  * ------------------------------------------------------------------------- */
 
@@ -269,7 +379,7 @@ static struct m_config *xc_file(struct xdoc *x, bool **in_windows)
 			    "unknown element <Policy>; read as <Policies> (write <Policies>)");
 			xc_policies(&c, k);
 		} else if (xn_is(k, "ProfileControl"))
-			c.c->has_profile_control = true;
+			xc_profile_control(&c, k);
 		else
 			xn_unexpected(x, k, XV_CONFIG);
 	}

@@ -173,7 +173,7 @@ static const char internal_names[] = "paths path icon library plugin windowsObje
 static const char config_names[] =
     "Configuration Applications Documents WindowsComponents component Policies "
     "ErrorControl fileError registryError nonFatal fatal HardLinkStoreControl fileLocked "
-    "createHardLink errorHardLink ProfileControl";
+    "createHardLink errorHardLink ProfileControl localGroups mappings changeGroup";
 
 /* Find NAME (length N) among the space-separated words of LIST; returns the word
  * (its length in *LEN) or NULL. */
@@ -298,6 +298,10 @@ static const struct elem_attrs config_attrs[] = {
     {"fileLocked", ""},
     {"createHardLink", ""},
     {"errorHardLink", ""},
+    {"ProfileControl", ""},
+    {"localGroups", ""},
+    {"mappings", ""},
+    {"changeGroup", "from to appliesTo"},
     {NULL, NULL},
 };
 
@@ -331,7 +335,7 @@ static void check_attrs_tree(struct xdoc *x, const xmlNode *n, const struct elem
 		if (n->ns && n->ns->prefix)
 			continue;
 		const char *name = (const char *)n->name;
-		if (has_word(internal_names, name) || strcmp(name, "ProfileControl") == 0)
+		if (has_word(internal_names, name))
 			continue; /* not ours to judge */
 		for (const struct elem_attrs *e = table; e->elem; e++)
 			if (strcmp(e->elem, name) == 0) {

@@ -57,7 +57,7 @@ struct decision {
 
 /* shadow-utils' is_valid_user_name/is_valid_group_name (4.13): [A-Za-z0-9_.][A-Za-z0-9_.-]*
  * with an optional final '$', not all digits, not "." or "..". */
-static bool name_valid(const char *n)
+bool acctwrite_name_valid(const char *n)
 {
 	size_t len = n ? strlen(n) : 0;
 	if (!len || len > AW_NAME_MAX || !strcmp(n, ".") || !strcmp(n, ".."))
@@ -103,7 +103,7 @@ static bool aging_ok(const char *s)
 
 static bool user_ok(const struct aw_user *u)
 {
-	return name_valid(u->name) && name_valid(u->group) && u->gecos && field_ok(u->gecos) &&
+	return acctwrite_name_valid(u->name) && acctwrite_name_valid(u->group) && u->gecos && field_ok(u->gecos) &&
 	       u->home && u->home[0] == '/' && field_ok(u->home) && u->shell &&
 	       (!u->shell[0] || u->shell[0] == '/') && field_ok(u->shell) &&
 	       (!u->hash || field_ok(u->hash)) && (!u->aging || aging_ok(u->aging));
@@ -406,7 +406,7 @@ static int decide_groups(struct target *t, const struct aw_request *req, struct 
 {
 	for (size_t i = 0; i < req->ngroups; i++) {
 		const struct aw_group *g = &req->groups[i];
-		if (add_group(res, g->name && name_valid(g->name) ? g->name : "", g->gid, false))
+		if (add_group(res, g->name && acctwrite_name_valid(g->name) ? g->name : "", g->gid, false))
 			return -1;
 		struct aw_group_result *r = &res->groups[res->ngroups - 1];
 		const struct acct_group *have = acctdb_group_named(&t->db, r->name);

@@ -145,5 +145,8 @@ int acctwrite_apply(int rootfd, const struct aw_request *req, struct aw_result *
 		    size_t errsz);
 void acctwrite_result_free(struct aw_result *res);
 const char *acctwrite_status_name(enum aw_status st);
+/* A user or group name the shadow tools accept (see "Fields" above); migc checks the
+ * group names of Config.xml's <changeGroup> with it too. */
+bool acctwrite_name_valid(const char *name);
 
 #endif

@@ -139,14 +139,14 @@ static void print_summary(const struct load_stats *s, bool json, bool dry)
 		    "\"dirs_owner_differs\":%zu,\"dirs_acl_tightened\":%zu,\"dirs_acl_kept\":%zu,"
 		    "\"setid_stripped\":%zu,\"devices_skipped\":%zu,"
 		    "\"reowned\":%zu,\"owner_skipped\":%zu,\"accounts_created\":%zu,"
-		    "\"groups_created\":%zu,\"memberships_added\":%zu,\"id_map\":%s,"
+		    "\"groups_created\":%zu,\"memberships_added\":%zu,\"group_mappings_applied\":%zu,\"id_map\":%s,"
 		    "\"ruleset_differs\":%s,\"stopped\":%s}\n",
 		    dry ? "true" : "false", s->objects, s->linked, s->copied, s->reflinked,
 		    s->special, s->dirs, s->renamed, s->replaced, s->kept, s->diverged, s->present,
 		    s->excluded, s->cleaned, s->skipped, s->users_missing, s->dirs_tightened,
 		    s->dirs_wide, s->dirs_owner, s->dirs_acl, s->dirs_acl_kept, s->setid_stripped,
 		    s->devices_skipped, s->reowned, s->owner_skipped, s->accounts_created,
-		    s->groups_created, s->memberships_added,
+		    s->groups_created, s->memberships_added, s->group_mappings_applied,
 		    s->id_map_json ? s->id_map_json : "[]",
 		    s->ruleset_differs ? "true" : "false", s->stopped ? "true" : "false");
 		return;

@@ -30,6 +30,17 @@ const char *context_name(unsigned ctx)
 	return "?";
 }
 
+/* <changeGroup appliesTo=>, as USMT spells it (load's log uses it too). */
+const char *grpm_applies_name(unsigned applies)
+{
+	switch (applies) {
+	case PG_MIGRATED: return "MigratedUsers";
+	case PG_NONMIGRATED: return "NonmigratedUsers";
+	case PG_MIGRATED | PG_NONMIGRATED: return "AllUsers";
+	}
+	return "?";
+}
+
 static const char *src_name(const struct plan *p, uint32_t src)
 {
 	return src < p->nsrcs ? plan_str(p, p->srcs[src].path) : "?";
@@ -223,6 +234,16 @@ void plan_dump_text(const struct plan *p, FILE *out)
 		text_str(out, plan_str(p, p->pats[h->pat].text));
 		fprintf(out, "\" @%s:%u\n", src_name(p, h->src), h->line);
 	}
+	fprintf(out, "\nProfileControl group mappings (%zu):\n", p->ngrpms);
+	for (size_t i = 0; i < p->ngrpms; i++) {
+		const struct plan_grpm *m = &p->grpms[i];
+		fprintf(out, "  %3zu  changeGroup from=\"", i);
+		text_str(out, plan_str(p, m->from));
+		fputs("\" to=\"", out);
+		text_str(out, plan_str(p, m->to));
+		fprintf(out, "\" appliesTo=%s @%s:%u\n", grpm_applies_name(m->applies),
+			src_name(p, m->src), m->line);
+	}
 	fprintf(out, "\ncode (%zu instructions):\n  %5s  %-8s %3s %5s %10s  ; %s\n", p->ncode, "pc",
 		"opcode", "a", "b", "k", "comment");
 	for (uint32_t pc = 0; pc < p->ncode; pc++) {
@@ -325,6 +346,15 @@ void plan_dump_json(const struct plan *p, FILE *out)
 	for (size_t i = 0; i < p->nhlnks; i++)
 		fprintf(out, "%s{\"create\":%s,\"pattern\":%u,\"line\":%u}", i ? "," : "",
 			p->hlnks[i].create ? "true" : "false", p->hlnks[i].pat, p->hlnks[i].line);
+	fputs("],\"group_mappings\":[", out);
+	for (size_t i = 0; i < p->ngrpms; i++) {
+		fprintf(out, "%s{\"from\":", i ? "," : "");
+		json_str(out, plan_str(p, p->grpms[i].from));
+		fputs(",\"to\":", out);
+		json_str(out, plan_str(p, p->grpms[i].to));
+		fprintf(out, ",\"applies_to\":\"%s\",\"line\":%u}",
+			grpm_applies_name(p->grpms[i].applies), p->grpms[i].line);
+	}
 	fputs("],\"code\":[", out);
 	for (uint32_t pc = 0; pc < p->ncode; pc++) {
 		const struct plan_insn *in = &p->code[pc];

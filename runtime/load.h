@@ -66,7 +66,9 @@ struct load_stats {
 	size_t devices_skipped; /* device nodes captured on a nodev mount: not restored */
 	size_t reowned;	       /* objects given their owner's id here (renumbered accounts) */
 	size_t owner_skipped;  /* objects whose owner has no account here: not restored */
-	size_t accounts_created, groups_created, memberships_added; /* --lac */
+	size_t accounts_created, groups_created; /* --lac */
+	size_t memberships_added;      /* --lac and changeGroup (below) together */
+	size_t group_mappings_applied; /* memberships added by Config.xml <changeGroup> */
 	char *id_map_json;     /* the owners mapped, a JSON array (malloc'd; NULL: none) */
 	bool ruleset_differs;
 	bool stopped; /* an error stopped the run */

@@ -129,8 +129,18 @@ void smap_free(struct smap *m);
 
 /* --- load_owners.c: owners by name (idmap.h) ---------------------------------------- */
 
-/* Build the map from the store's identity records and the target's accounts. */
+/* Build the map from the store's identity records and the target's accounts (after
+ * --lac made the missing ones and the plan's group mappings were applied). */
 int owners_setup(struct loader *L);
+/* The name captured user OLD is restored as here (--mu), else OLD. */
+const char *owners_restored_as(const struct loader *L, const char *old);
+
+/* --- load_groupmap.c: Config.xml <changeGroup> (the plan's grpm section) ------------ */
+
+struct identities;
+struct acct_db;
+/* Add the users each mapping applies to to its TO group (--dry-run: say so). An exit. */
+int groupmap_apply(struct loader *L, const struct identities *ids, const struct acct_db *here);
 /* After the decisions: report the map, and stop (exit 14) before anything is placed when
  * an owner's old id names another account here (unless -c). 0 go on, else the exit. */
 int owners_check(struct loader *L);

@@ -22,8 +22,7 @@
 
 #define CAPS_XATTR "security.capability"
 
-/* The name captured user OLD is restored as (--mu), else OLD. */
-static const char *restored_as(const struct loader *L, const char *old)
+const char *owners_restored_as(const struct loader *L, const char *old)
 {
 	for (size_t k = 0; k < L->o->nmu; k++)
 		if (!strcmp(L->o->mu[k].from, old))
@@ -57,7 +56,7 @@ static int create_accounts(struct loader *L, const struct identities *ids,
 		goto out;
 	for (size_t i = 0; i < ids->nusers; i++) {
 		const struct ident_user *iu = &ids->users[i];
-		const char *as = restored_as(L, iu->name);
+		const char *as = owners_restored_as(L, iu->name);
 		if (!iu->selected || acctdb_user_named(here, as))
 			continue;
 		const char *home = iu->home;
@@ -97,7 +96,7 @@ static int create_accounts(struct loader *L, const struct identities *ids,
 			listed |= !strcmp(g[k].name, ig->name);
 		if (!listed)
 			g[ng++] = (struct aw_group){ig->name, ig->gid};
-		m[nm++] = (struct aw_member){restored_as(L, iu->name), ig->name};
+		m[nm++] = (struct aw_member){owners_restored_as(L, iu->name), ig->name};
 	}
 	if (!nu && !ng) {
 		rc = EXIT_OK;
@@ -137,7 +136,7 @@ static int create_accounts(struct loader *L, const struct identities *ids,
 				 rlog_esc(L->log, m[i].user), would, rlog_esc(L->log, m[i].group));
 	L->st->accounts_created = res.users_created;
 	L->st->groups_created = res.groups_created;
-	L->st->memberships_added = res.members_added;
+	L->st->memberships_added += res.members_added;
 	acctwrite_result_free(&res);
 	rc = EXIT_OK;
 out:
@@ -155,18 +154,21 @@ int owners_setup(struct loader *L)
 	struct identities ids;
 	char err[300];
 	bool have = false;
-	if (!L->o->keep_ids) {
+	/* --keep-ids maps no owner, but the plan's group mappings still need the records */
+	if (!L->o->keep_ids || L->plan.ngrpms) {
 		if (ident_read(L->s.meta_fd, &ids, err, sizeof err) == 0)
 			have = true;
 		else if (errno == ENOENT)
 			rlog_msg(L->log, RL_WARN,
-				 "the store has no identity records (made by an older migstate): "
-				 "restored objects keep their owners' numbers");
+				 "the store has no identity records (made by an older migstate): %s",
+				 L->o->keep_ids ? "no group mapping (changeGroup) can be applied"
+						: "restored objects keep their owners' numbers");
 		else {
 			rlog_msg(L->log, RL_ERROR, "%s", err);
 			return EXIT_BAD_STORE;
 		}
 	}
+	bool by_name = have && !L->o->keep_ids;
 	struct acct_db here;
 	memset(&here, 0, sizeof here);
 	if (have && acctdb_read(L->s.rootfd, &here, err, sizeof err) != 0) {
@@ -174,11 +176,12 @@ int owners_setup(struct loader *L)
 		ident_free(&ids);
 		return EXIT_ENVIRONMENT;
 	}
-	if (L->o->lac && !have)
+	if (L->o->lac && !by_name)
 		rlog_msg(L->log, RL_WARN, "--lac: the store has no identity records: no account "
 					  "can be made from it");
-	if (L->o->lac && have) {
-		int rc = create_accounts(L, &ids, &here);
+	int rc = EXIT_OK;
+	if (L->o->lac && by_name) {
+		rc = create_accounts(L, &ids, &here);
 		/* the map is made from the accounts as they are now (a dry run: as they
 		 * are, so its owners without accounts are reported as such) */
 		acctdb_free(&here);
@@ -186,17 +189,16 @@ int owners_setup(struct loader *L)
 			rlog_msg(L->log, RL_ERROR, "the accounts of this system: %s", err);
 			rc = EXIT_ENVIRONMENT;
 		}
-		if (rc != EXIT_OK) {
-			ident_free(&ids);
-			return rc;
-		}
 	}
-	int rc = idmap_build(&L->map, have ? &ids : NULL, &here, L->o->mu, L->o->nmu,
-			     L->o->keep_ids);
+	if (rc == EXIT_OK && have && L->plan.ngrpms)
+		rc = groupmap_apply(L, &ids, &here);
+	if (rc == EXIT_OK && idmap_build(&L->map, by_name ? &ids : NULL, &here, L->o->mu,
+					 L->o->nmu, L->o->keep_ids) != 0)
+		rc = EXIT_FAILED;
 	if (have)
 		ident_free(&ids);
 	acctdb_free(&here);
-	return rc == 0 ? EXIT_OK : EXIT_FAILED;
+	return rc;
 }
 
 void owners_free(struct loader *L)

@@ -59,6 +59,8 @@ struct plan {
 	size_t nerrcs;
 	const struct plan_hlnk *hlnks;
 	size_t nhlnks;
+	const struct plan_grpm *grpms; /* optional section: none when absent */
+	size_t ngrpms;
 };
 
 /* Map and check PATH. On failure returns a PLAN_E_* and fills ERR. */

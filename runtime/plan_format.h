@@ -16,7 +16,7 @@
 #define PLAN_MAGIC "\x89MGP\r\n\x1a\n"
 #define PLAN_MAGIC_LEN 8
 #define PLAN_MAJOR 1
-#define PLAN_MINOR 0
+#define PLAN_MINOR 1 /* 1: optional section grpm */
 #define PLAN_ENDIAN_CHECK 0x01020304u
 #define PLAN_HEADER_SIZE 72u
 #define PLAN_SECTION_ENTRY_SIZE 24u
@@ -46,6 +46,8 @@
 #define SEC_CNST PLAN_SEC('C', 'N', 'S', 'T') /* 64-bit constants: u64 */
 #define SEC_ERRC PLAN_SEC('E', 'R', 'R', 'C') /* ErrorControl, document order */
 #define SEC_HLNK PLAN_SEC('H', 'L', 'N', 'K') /* HardLinkStoreControl, document order */
+/* Optional: a runtime that does not know it adds no group membership, the safe side. */
+#define SEC_GRPM PLAN_SEC('g', 'r', 'p', 'm') /* ProfileControl changeGroup, document order */
 
 struct plan_section {      /* 24 bytes in the section table */
 	uint32_t id;
@@ -167,6 +169,20 @@ struct plan_hlnk {
 	uint32_t line;
 };
 
+/* <changeGroup from= to= appliesTo=>: users it applies to who were in group FROM at
+ * capture are added to group TO on the target (load; runtime/load_groupmap.c). */
+struct plan_grpm {
+	uint32_t from;     /* str: a group name (acctwrite_name_valid) */
+	uint32_t to;       /* str: a group name */
+	uint32_t applies;  /* PG_* mask, not 0 */
+	uint32_t src;
+	uint32_t line;
+	uint32_t reserved; /* 0 */
+};
+#define PG_MIGRATED 1u    /* MigratedUsers */
+#define PG_NONMIGRATED 2u /* NonmigratedUsers; both: AllUsers */
+#define PG__MASK 3u
+
 /* Comparison operators (FileProperties, OS versions). */
 enum vm_cmp { CMP_EQ, CMP_NEQ, CMP_LT, CMP_LTE, CMP_GT, CMP_GTE, CMP_RANGE, CMP__COUNT };
 /* Time fields for FTIME. */
@@ -183,5 +199,6 @@ _Static_assert(sizeof(struct plan_ent) == 16, "plan_ent");
 _Static_assert(sizeof(struct plan_insn) == 8, "plan_insn");
 _Static_assert(sizeof(struct plan_errc) == 20, "plan_errc");
 _Static_assert(sizeof(struct plan_hlnk) == 16, "plan_hlnk");
+_Static_assert(sizeof(struct plan_grpm) == 24, "plan_grpm");
 
 #endif

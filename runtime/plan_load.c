@@ -76,6 +76,7 @@ struct sec_want {
 	size_t rec;              /* record size; 1 for the string pool */
 	const void **where;
 	size_t *count;
+	int optional;            /* a lower-case id: may be absent */
 };
 
 static int parse_sections(const unsigned char *b, size_t len, struct plan *p,
@@ -85,17 +86,18 @@ static int parse_sections(const unsigned char *b, size_t len, struct plan *p,
 	size_t body_end = len - PLAN_TRAILER_SIZE;
 	const void *strs = NULL;
 	struct sec_want want[] = {
-		{SEC_STRS, 1, &strs, &p->nstrs},
-		{SEC_SRCS, sizeof(struct plan_src), (const void **)&p->srcs, &p->nsrcs},
-		{SEC_VARS, sizeof(struct plan_var), (const void **)&p->vars, &p->nvars},
-		{SEC_COMP, sizeof(struct plan_comp), (const void **)&p->comps, &p->ncomps},
-		{SEC_PATS, sizeof(struct plan_pat), (const void **)&p->pats, &p->npats},
-		{SEC_RULE, sizeof(struct plan_rule), (const void **)&p->rules, &p->nrules},
-		{SEC_ENTS, sizeof(struct plan_ent), (const void **)&p->ents, &p->nents},
-		{SEC_CODE, sizeof(struct plan_insn), (const void **)&p->code, &p->ncode},
-		{SEC_CNST, sizeof(uint64_t), (const void **)&p->consts, &p->nconsts},
-		{SEC_ERRC, sizeof(struct plan_errc), (const void **)&p->errcs, &p->nerrcs},
-		{SEC_HLNK, sizeof(struct plan_hlnk), (const void **)&p->hlnks, &p->nhlnks},
+		{SEC_STRS, 1, &strs, &p->nstrs, 0},
+		{SEC_SRCS, sizeof(struct plan_src), (const void **)&p->srcs, &p->nsrcs, 0},
+		{SEC_VARS, sizeof(struct plan_var), (const void **)&p->vars, &p->nvars, 0},
+		{SEC_COMP, sizeof(struct plan_comp), (const void **)&p->comps, &p->ncomps, 0},
+		{SEC_PATS, sizeof(struct plan_pat), (const void **)&p->pats, &p->npats, 0},
+		{SEC_RULE, sizeof(struct plan_rule), (const void **)&p->rules, &p->nrules, 0},
+		{SEC_ENTS, sizeof(struct plan_ent), (const void **)&p->ents, &p->nents, 0},
+		{SEC_CODE, sizeof(struct plan_insn), (const void **)&p->code, &p->ncode, 0},
+		{SEC_CNST, sizeof(uint64_t), (const void **)&p->consts, &p->nconsts, 0},
+		{SEC_ERRC, sizeof(struct plan_errc), (const void **)&p->errcs, &p->nerrcs, 0},
+		{SEC_HLNK, sizeof(struct plan_hlnk), (const void **)&p->hlnks, &p->nhlnks, 0},
+		{SEC_GRPM, sizeof(struct plan_grpm), (const void **)&p->grpms, &p->ngrpms, 1},
 	};
 	enum { NWANT = sizeof want / sizeof want[0] };
 	int seen[NWANT] = {0};
@@ -151,7 +153,7 @@ static int parse_sections(const unsigned char *b, size_t len, struct plan *p,
 		*want[k].count = (size_t)(size / want[k].rec);
 	}
 	for (int k = 0; k < NWANT; k++) {
-		if (!seen[k]) {
+		if (!seen[k] && !want[k].optional) {
 			char name[5];
 			sec_id_str(want[k].id, name);
 			return fail(e, PLAN_E_CORRUPT, "required section %s is missing", name);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acctwrite.h"
 #include "opcodes.h"
 #include "plan.h"
 
@@ -176,6 +177,17 @@ int plan_verify(const struct plan *p, struct plan_error *e)
 		const struct plan_hlnk *t = &p->hlnks[i];
 		if (t->pat >= p->npats || t->create > 1 || t->src >= p->nsrcs) {
 			rc = bad(e, "HLNK[%zu]: bad pattern, action or source", i);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < p->ngrpms; i++) {
+		const struct plan_grpm *t = &p->grpms[i];
+		/* the names reach the account engine: only names it would accept */
+		if (!str_ok(p, t->from) || !str_ok(p, t->to) ||
+		    !acctwrite_name_valid(plan_str(p, t->from)) ||
+		    !acctwrite_name_valid(plan_str(p, t->to)) || !t->applies ||
+		    (t->applies & ~PG__MASK) || t->src >= p->nsrcs || t->reserved) {
+			rc = bad(e, "grpm[%zu]: bad group name, appliesTo, source or reserved field", i);
 			goto out;
 		}
 	}

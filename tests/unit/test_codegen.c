@@ -290,6 +290,14 @@ Test(codegen, config_tables)
 	cr_expect_eq(p->hlnks[0].create, 1);
 	cr_expect_eq(p->hlnks[1].create, 0);
 	cr_expect_str_eq(plan_str(p, p->pats[p->hlnks[1].pat].text), "C:\\* [*.pst]");
+	/* <changeGroup>: the DOMAIN\ prefix dropped, From=/To= read, appliesTo as a mask */
+	cr_assert_eq(p->ngrpms, 2);
+	cr_expect_str_eq(plan_str(p, p->grpms[0].from), "wheel");
+	cr_expect_str_eq(plan_str(p, p->grpms[0].to), "sudo");
+	cr_expect_eq(p->grpms[0].applies, PG_MIGRATED);
+	cr_expect_str_eq(plan_str(p, p->grpms[1].from), "adm");
+	cr_expect_eq(p->grpms[1].applies, PG_MIGRATED | PG_NONMIGRATED);
+	cr_expect_eq(p->srcs[p->grpms[0].src].kind, 1, "the mappings come from the config");
 }
 
 /* Every plan the compiler produces verifies: hp_compile_files asserts plan_parse on

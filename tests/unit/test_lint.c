@@ -169,9 +169,45 @@ Test(lint, not_applicable_config)
 	expect_config("not_applicable_config.xml",
 		      "not_applicable_config.xml: warning: 1 <registryError> rule ignored: there "
 		      "is no registry on Linux [-Wnot-applicable]\n"
-		      "not_applicable_config.xml: warning: <ProfileControl> is ignored: local "
-		      "group mappings do not apply on Linux [-Wnot-applicable]\n"
-		      "0 errors, 2 warnings generated.\n");
+		      "0 errors, 1 warning generated.\n");
+}
+
+/* <ProfileControl> group mappings apply (issue 16): valid ones are silent, a DOMAIN\
+ * prefix and From=/To= spellings included. */
+Test(lint, group_mappings_valid)
+{
+	expect_config("group_mappings_config.xml", "");
+}
+
+/* Unknown appliesTo=, names the shadow tools refuse, "*", missing attributes and the
+ * user patterns not supported (skipping them would widen the grant) are errors. */
+Test(lint, group_mappings_invalid)
+{
+	const char *bad_name = " is not a Linux group name (letters, digits, '_', '.', '-' not "
+			       "first, an optional final '$', at most 32 bytes, not all digits); "
+			       "the mapping is ignored\n";
+	char want[4096];
+	snprintf(want, sizeof want,
+		 "group_mappings_bad_config.xml:6:55: error: appliesTo=\"Everyone\" is not "
+		 "MigratedUsers, NonmigratedUsers or AllUsers; the mapping is ignored\n"
+		 "group_mappings_bad_config.xml:7:28: error: from=\"bad:name\"%s"
+		 "group_mappings_bad_config.xml:8:38: error: to=\"12345\"%s"
+		 "group_mappings_bad_config.xml:9:28: error: from=\"*\": a group mapping names one "
+		 "group here; the mapping is ignored\n"
+		 "group_mappings_bad_config.xml:10:9: error: <changeGroup> has no from=; the "
+		 "mapping is ignored\n"
+		 "group_mappings_bad_config.xml:11:9: error: <changeGroup> has no appliesTo= "
+		 "(MigratedUsers, NonmigratedUsers or AllUsers); the mapping is ignored\n"
+		 "group_mappings_bad_config.xml:13:11: error: <include> user patterns in "
+		 "<changeGroup> are not supported; the mapping is ignored rather than applied to "
+		 "users the patterns leave out\n"
+		 "group_mappings_bad_config.xml:15:76: warning: unknown attribute when= in "
+		 "<changeGroup>; it is ignored [-Wunknown-attribute]\n"
+		 "group_mappings_bad_config.xml:17:7: warning: unknown element <unknownThing>; it "
+		 "is ignored [-Wunknown-element]\n"
+		 "7 errors, 2 warnings generated.\n",
+		 bad_name, bad_name);
+	expect_config("group_mappings_bad_config.xml", want);
 }
 
 /* %CSIDL_PERSONAL% is in the map, %WorkDir% in the component's <environment>; a

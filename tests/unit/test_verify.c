@@ -450,6 +450,42 @@ static void hlnk_src(struct plan_builder *b)
 	add_hlnk(b, 0, 0, 1);
 }
 
+static void add_grpm(struct plan_builder *b, const char *from, const char *to, uint32_t applies,
+		     uint32_t src, uint32_t reserved)
+{
+	struct plan_grpm g = {pb_str(b, from), pb_str(b, to), applies, src, 1, reserved};
+	pb_grpm(b, &g);
+}
+static void grpm_from(struct plan_builder *b)
+{
+	add_grpm(b, "bad:name", "sudo", PG_MIGRATED, 0, 0);
+}
+static void grpm_to(struct plan_builder *b)
+{
+	add_grpm(b, "sudo", "", PG_MIGRATED, 0, 0); /* offset 0: "" */
+}
+static void grpm_applies(struct plan_builder *b)
+{
+	add_grpm(b, "sudo", "sudo", 0, 0, 0);
+}
+static void grpm_applies_bits(struct plan_builder *b)
+{
+	add_grpm(b, "sudo", "sudo", 4, 0, 0);
+}
+static void grpm_src(struct plan_builder *b)
+{
+	add_grpm(b, "sudo", "sudo", PG_MIGRATED, 1, 0);
+}
+static void grpm_reserved(struct plan_builder *b)
+{
+	add_grpm(b, "sudo", "sudo", PG_MIGRATED, 0, 1);
+}
+static void grpm_offset(struct plan_builder *b)
+{
+	struct plan_grpm g = {0xfffffff0u, pb_str(b, "sudo"), PG_MIGRATED, 0, 1, 0};
+	pb_grpm(b, &g);
+}
+
 struct bad_row {
 	const char *what;
 	void (*build)(struct plan_builder *b);
@@ -553,6 +589,14 @@ static const struct bad_row bad_rows[] = {
 	{"hlnk pattern", hlnk_pat, "HLNK[0]", "pattern"},
 	{"hlnk action", hlnk_create, "HLNK[0]", "action"},
 	{"hlnk source", hlnk_src, "HLNK[0]", "source"},
+	/* the optional group mappings */
+	{"grpm from", grpm_from, "grpm[0]", "group name"},
+	{"grpm to", grpm_to, "grpm[0]", "group name"},
+	{"grpm string offset", grpm_offset, "grpm[0]", "group name"},
+	{"grpm appliesTo 0", grpm_applies, "grpm[0]", "appliesTo"},
+	{"grpm appliesTo bits", grpm_applies_bits, "grpm[0]", "appliesTo"},
+	{"grpm source", grpm_src, "grpm[0]", "source"},
+	{"grpm reserved", grpm_reserved, "grpm[0]", "reserved"},
 };
 /* clang-format on */
 
@@ -623,6 +667,8 @@ static void boundaries(struct plan_builder *b)
 	add_pat(b, 0, PLAN_NONE, 0, 0, PP__MASK);
 	add_errc(b, 1, 1, 1, 0, -1, 0);
 	add_hlnk(b, 1, 1, 0);
+	add_grpm(b, "sudo", "wheel", PG__MASK, 0, 0);
+	add_grpm(b, "a.b-c_$", "Users", PG_NONMIGRATED, 0, 0);
 	struct plan_var v = {s, s, PV_USER};
 	pb_var(b, &v);
 }

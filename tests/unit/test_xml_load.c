@@ -465,6 +465,10 @@ Test(xml_load, config_error_and_hardlink_policies)
 	struct m_config *c = xml_load_config(A, D, FIX "policies_config.xml");
 	cr_assert_not_null(c);
 	cr_expect(c->has_profile_control);
+	cr_assert_eq(c->ngroup_maps, 1);
+	cr_expect_str_eq(c->group_maps[0]->from, "Administrators");
+	cr_expect_str_eq(c->group_maps[0]->to, "Users");
+	cr_expect_eq(c->group_maps[0]->applies, MAP_MIGRATED);
 
 	static const struct {
 		bool fatal, registry;
