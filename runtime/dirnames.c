@@ -72,3 +72,26 @@ nomem:
 	return -1;
 }
 
+
+int dirnames_empty(int dfd)
+{
+	char buf[4096];
+	if (lseek(dfd, 0, SEEK_SET) < 0)
+		return -1;
+	for (;;) {
+		long got = syscall(SYS_getdents64, dfd, buf, sizeof buf);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			return 1;
+		for (long off = 0; off < got;) {
+			const struct dent64 *d = (const struct dent64 *)(buf + off);
+			off += d->reclen;
+			if (!(d->name[0] == '.' &&
+			      (!d->name[1] || (d->name[1] == '.' && !d->name[2]))))
+				return 0;
+		}
+	}
+}

@@ -12,5 +12,9 @@
  * list for a directory that could not be read. Free with dirnames_free. */
 int dirnames_read(int dfd, char ***out, size_t *n);
 void dirnames_free(char **v, size_t n);
+/* Does directory DFD hold anything but "." and ".."? 1 empty, 0 not, -1 with errno when
+ * it cannot be read (never "not empty" for a directory that was not looked at). Reads
+ * with DFD itself into a buffer on the stack: no allocation, no second descriptor. */
+int dirnames_empty(int dfd);
 
 #endif

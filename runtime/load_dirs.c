@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dirnames.h"
 #include "fsutil.h"
 #include "sha256.h"
 
@@ -60,24 +61,6 @@ static void dir_meta(struct loader *L, const char *logical, int parentfd, uid_t 
 		*gid = 0;
 		*mode = 0755;
 	}
-}
-
-/* Is directory FD empty? */
-static bool dir_empty(int fd)
-{
-	int dfd = dup(fd);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return false;
-	}
-	struct dirent *de;
-	bool empty = true;
-	while (empty && (de = readdir(d)))
-		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
-	closedir(d);
-	return empty;
 }
 
 static void dest_stats(struct loader *L)
@@ -166,9 +149,12 @@ static int make_dest_dir(struct loader *L, int fd, const char *name, const char 
 	 * refuses both (unsupported: the directory stays as the filesystem makes it) */
 	if ((fchmod(tfd, 0700) == 0 || load_unsupported(errno)) &&
 	    (fchown(tfd, uid, gid) == 0 || load_unsupported(errno)) && fstat(tfd, &st) == 0) {
-		if (!dir_empty(tfd))
-			errno = ENOTEMPTY; /* not ours: someone else's directory by that name */
-		else if ((fchmod(tfd, mode) == 0 || load_unsupported(errno)))
+		/* not empty: someone else's directory by that name; not readable: errno says
+		 * why (never taken for someone else's) */
+		int e = dirnames_empty(tfd);
+		if (e == 0)
+			errno = ENOTEMPTY;
+		else if (e == 1 && (fchmod(tfd, mode) == 0 || load_unsupported(errno)))
 			rc = 0;
 	}
 	if (rc == 0 && fs_renameat2(fd, tmp, fd, name, RENAME_NOREPLACE) != 0) {

@@ -333,24 +333,6 @@ static void remove_vol_top(struct rd_ctx *c, size_t i)
 }
 
 /* Is directory FD empty? */
-static bool dir_empty(int fd)
-{
-	int d2 = dup(fd);
-	DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
-	bool empty = true;
-	if (!d) {
-		if (d2 >= 0)
-			close(d2);
-		return false;
-	}
-	rewinddir(d);
-	struct dirent *de;
-	while (empty && (de = readdir(d)))
-		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
-	closedir(d);
-	return empty;
-}
-
 /* Remove volume I's payload, and its MIGSTATE when that is all that is left (the
  * master's catalog and store.id are handled by the caller). A secondary volume's
  * store.id goes last, so an interrupted rd still finds a store of ours there. */
@@ -387,7 +369,7 @@ static void remove_volume(struct rd_ctx *c, size_t i)
 	}
 	if (i != s->master && store_get_state(meta) == SS_FOREIGN) {
 		c->prefix = meta_p;
-		if (dir_empty(meta)) {
+		if (dirnames_empty(meta) == 1) {
 			/* an earlier rd removed everything but this directory */
 			remove_dir(c, s->vol_fd[i], STORE_META, s->vol_real[i]);
 			if (c->left == 0)
