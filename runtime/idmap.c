@@ -8,7 +8,7 @@
 const char *const idmap_kind_names[] = {"same", "renumbered", "nameless", "kept", "absent",
 					"taken"};
 
-static const char *mu_target(const struct idmap_mu *mu, size_t nmu, const char *name)
+const char *idmap_mu_target(const struct idmap_mu *mu, size_t nmu, const char *name)
 {
 	for (size_t i = 0; i < nmu; i++)
 		if (!strcmp(mu[i].from, name))
@@ -59,7 +59,7 @@ int idmap_build(struct idmap *m, const struct identities *ids, const struct acct
 		return 0;
 	for (size_t i = 0; i < ids->nusers; i++) {
 		const struct ident_user *iu = &ids->users[i];
-		const char *want = mu_target(mu, nmu, iu->name);
+		const char *want = idmap_mu_target(mu, nmu, iu->name);
 		const struct acct_user *here = acctdb_user_named(target, want);
 		const struct acct_user *holder = here ? NULL : acctdb_user_id(target, iu->uid);
 		struct idmap_ent e = classify(iu->uid, iu->name, want, here != NULL,

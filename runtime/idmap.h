@@ -48,6 +48,9 @@ struct idmap_mu { /* --mu OLD:NEW */
 	const char *from, *to;
 };
 
+/* The name captured user NAME is restored as: NEW of a --mu NAME:NEW pair, else NAME. */
+const char *idmap_mu_target(const struct idmap_mu *mu, size_t nmu, const char *name);
+
 /* Build the map. IDS NULL (a store made before identity records) or KEEP: numbers are
  * kept. 0, or -1 (ENOMEM). */
 int idmap_build(struct idmap *m, const struct identities *ids, const struct acct_db *target,

@@ -24,10 +24,7 @@
 
 const char *owners_restored_as(const struct loader *L, const char *old)
 {
-	for (size_t k = 0; k < L->o->nmu; k++)
-		if (!strcmp(L->o->mu[k].from, old))
-			return L->o->mu[k].to;
-	return old;
+	return idmap_mu_target(L->o->mu, L->o->nmu, old);
 }
 
 static const char *group_name_of(const struct identities *ids, uint32_t gid, const char *dflt)

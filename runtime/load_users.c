@@ -25,10 +25,7 @@ int setup_users(struct loader *L)
 		const struct cat_user_info *cu = &c->users[i];
 		struct rt_user here;
 		/* --mu OLD:NEW: OLD's objects go to NEW, under NEW's home */
-		const char *as = cu->name ? cu->name : "";
-		for (size_t k = 0; k < L->o->nmu; k++)
-			if (!strcmp(L->o->mu[k].from, as))
-				as = L->o->mu[k].to;
+		const char *as = owners_restored_as(L, cu->name ? cu->name : "");
 		L->user_ctx[i] = USER_MISSING;
 		if (!cu->name || !cu->home || users_lookup(L->s.rootfd, as, &here) != 0) {
 			if (cu->name && !rtopts_user_wanted(ro, cu->name, false)) {
