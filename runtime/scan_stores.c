@@ -65,6 +65,14 @@ static void drop_old_volume_stores(struct scan *s)
 	close(meta);
 }
 
+/* Is FD the store directory this scan holds the lock of (the same inode)? */
+static bool is_locked_store(const struct scan *s, int fd)
+{
+	struct stat a, b;
+	return s->lock_fd >= 0 && fstat(fd, &a) == 0 && fstat(s->lock_fd, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* scan -o: rd's guard before the old store is replaced. What rd would keep as the last
  * link to user data (nothing restored from it yet) makes the scan stop with 35, as rd
  * itself would, unless --force. Reads only: the reset comes after. */
@@ -81,9 +89,7 @@ static int guard_old_store(struct scan *s)
 		s->exit = ec;
 		return -1;
 	}
-	struct stat a, b;
-	if (fstat(old.store_fd, &a) != 0 || fstat(s->lock_fd, &b) != 0 || a.st_dev != b.st_dev ||
-	    a.st_ino != b.st_ino) {
+	if (!is_locked_store(s, old.store_fd)) {
 		rlog_msg(&s->log, RL_ERROR, "store %s was replaced while the scan ran: refused",
 			 rlog_esc(&s->log, s->store_real));
 		sw_close(&old);
@@ -123,9 +129,7 @@ static int lock_master(struct scan *s, int top)
 {
 	char why[400];
 	if (s->lock_fd >= 0) {
-		struct stat a, b;
-		if (fstat(top, &a) == 0 && fstat(s->lock_fd, &b) == 0 && a.st_dev == b.st_dev &&
-		    a.st_ino == b.st_ino) {
+		if (is_locked_store(s, top)) {
 			close(top);
 			return 0;
 		}
