@@ -9,7 +9,7 @@ PKGS=(
 	python3 python3-jsonschema python3-rfc3987 binutils attr acl
 	groff-base musl-tools
 	xfsprogs btrfs-progs squashfs-tools erofs-utils
-	mmdebstrap
+	mmdebstrap libcap2-bin openssh-client procps passwd
 )
 missing=()
 for p in "${PKGS[@]}"; do
