@@ -153,6 +153,17 @@ def component(name, context, patterns):
             f'        </include>\n      </rules>\n    </role>\n  </component>\n')
 
 
+def write_everything_policy(work):
+    """A policy that captures every user's whole home: the like-for-like rows compare it
+    with tools that link every file of the same homes."""
+    path = os.path.join(work, "everything.xml")
+    with open(path, "w") as f:
+        f.write(POLICY_HEAD.format("everything"))
+        f.write(component("Whole profile", "User", ["%CSIDL_PROFILE%\\* [*]"]))
+        f.write("</migration>\n")
+    return path
+
+
 def write_policies(work):
     """The extra-rules policies (used with miguser.xml) and the one-user policy."""
     lit = os.path.join(work, "extra-literal.xml")
@@ -333,6 +344,95 @@ def bench_size(n, work, plans, floor, md):
     return {c.name: c for c in cmds}
 
 
+def bench_like_for_like(n, work, plans, floor, md):
+    """Same files, same work on both sides: a policy that captures every user's whole home
+    against tools that link every file of the same homes; load of that store against
+    `cp -al` of the same files into a fresh tree; rd of that store against `rm -rf` of an
+    identical store (made by the same scan, untimed). Ratios are medians of the per-round
+    ratios (each round runs every command once, in a shuffled order)."""
+    large = n >= LARGE
+    runs = RUNS_LARGE if large else RUNS
+    src = make_tree(n, work)
+    homes = os.path.join(src, "home")
+    subprocess.run(["find", src, "-printf", ""], check=True)
+    nfiles = count_files(homes)
+    dst = os.path.join(work, "dst")
+    store = os.path.join(src, "store")
+    jout = os.path.join(work, "all.json")
+    plan = plans["everything"]
+
+    def clean_dst():
+        rmtree(dst)
+
+    def mk_dst():
+        clean_dst()
+        os.makedirs(dst)
+
+    def clean_store():
+        rmtree(store)
+
+    def fresh_store():
+        clean_store()
+        w, c, rss, rc, tail, u = spawn(scan_argv(store, plan, src))
+        if rc != 0:
+            raise RuntimeError(f"scan (setup of rd / rm -rf) exited {rc}: {tail}")
+
+    cp = Cmd("cp -al of the homes", ["cp", "-al", homes, os.path.join(dst, "home")], mk_dst, clean_dst)
+    fl = Cmd("floor -s of the homes", [floor, "-s", homes, os.path.join(dst, "home")], mk_dst, clean_dst)
+    scan = Cmd("migstate scan (whole homes)", scan_argv(store, plan, src), clean_store, clean_store,
+               stdout=jout)
+    lroot = os.path.join(work, "loadroot")
+    rmtree(lroot)
+    os.makedirs(os.path.join(lroot, "etc"))
+    shutil.copy(os.path.join(src, "etc", "passwd"), os.path.join(lroot, "etc", "passwd"))
+    fresh_store()
+    os.rename(store, os.path.join(lroot, "store"))
+
+    def clean_load():
+        for d in os.listdir(lroot):
+            if d not in ("etc", "store"):
+                rmtree(os.path.join(lroot, d))
+        j = os.path.join(lroot, "store", "MIGSTATE", "restored")
+        if os.path.exists(j):
+            os.unlink(j)
+
+    load = Cmd("migstate load (that store, fresh root)",
+               [MIGSTATE, "load", os.path.join(lroot, "store"), "--plan", plan, "--hardlink",
+                "--nocompress", "--root", lroot, "--log", "/dev/null"], clean_load, clean_load)
+    rd = Cmd("migstate rd (that store)", [MIGSTATE, "rd", store, "-y"], fresh_store, clean_store)
+    rm = Cmd("rm -rf (an identical store)", ["rm", "-rf", store], fresh_store, clean_store)
+    cmds = [cp, fl, scan, load, rd, rm]
+    log(f"{n} files, like for like: {len(cmds)} commands x {runs} runs")
+    interleave(cmds, runs, f"{n} like-for-like")
+    rmtree(lroot)
+    info = json.loads(scan.output) if scan.output else {}
+    captured = info.get("files_linked", 0) + info.get("files_copied", 0) + info.get("files_reflinked", 0)
+
+    def paired(a, b, key="walls"):
+        return statistics.median(x / y for x, y in zip(getattr(a, key), getattr(b, key)))
+
+    rows = [
+        (scan, cp, "walls", 0.55, "wall"), (scan, cp, "cpus", 1.0, "CPU"), (scan, fl, "walls", None, "wall"),
+        (load, cp, "walls", 0.7, "wall"), (rd, rm, "walls", 0.9, "wall"),
+    ]
+    md.append(f"\n### Like for like, {n} files ({runs} run{'s' if runs > 1 else ''})\n")
+    md.append(f"Policy: `%CSIDL_PROFILE%\\* [*]` for every user. The homes hold {nfiles} files; scan "
+              f"captures {captured} of them; `cp -al` and `floor -s` link the same {nfiles}; load places "
+              f"the {captured} files of that store into a fresh root; rd removes that store and `rm -rf` "
+              f"an identical one (each made by the same scan, untimed).\n")
+    md.append("| command | wall s | cpu s | peak RSS MiB |")
+    md.append("|---|---|---|---|")
+    for c in cmds:
+        md.append(f"| {c.name} | {c.wall:.3f} | {c.cpu:.3f} | {c.rss / 1024:.1f} |")
+    md.append("\n| ratio (median of per-round ratios) | value | target |")
+    md.append("|---|---|---|")
+    for a, b, key, target, what in rows:
+        r = paired(a, b, key)
+        verdict = "" if target is None else (f"<= {target} {'met' if r <= target else 'NOT met'}")
+        md.append(f"| {a.name} / {b.name}, {what} | {r:.2f}x | {verdict} |")
+    return {c.name: c for c in cmds}
+
+
 def instructions(argv, work):
     """User-space instructions of one run of ARGV under callgrind, without those of the
     SHA-256 block function (valgrind hides the CPU's SHA instructions, so the catalog
@@ -423,14 +523,19 @@ def bench_compile(work, md):
         return
     out = os.path.join(work, "trio.plan")
     c = Cmd("migc compile trio", [MIGC, "compile", "--vars", VARS, "-o", out] + trio)
-    for _ in range(max(RUNS, 5)):
-        c.once()
+    x = Cmd("xmllint --noout trio", ["xmllint", "--noout"] + trio) if shutil.which("xmllint") else None
+    interleave([c] + ([x] if x else []), max(RUNS, 5), "compile")
     xml_bytes = sum(os.path.getsize(t) for t in trio)
     size = os.path.getsize(out)
     md.append(f"\n### Compiling the stock MigApp + MigUser + MigDocs\n\n"
               f"median {c.wall * 1000:.0f} ms wall ({c.cpu * 1000:.0f} ms CPU, peak RSS {c.rss / 1024:.1f} MiB) "
               f"over {len(c.walls)} runs (target < 150 ms); plan {size} bytes = {100 * size / xml_bytes:.1f}% "
               f"of {xml_bytes} XML bytes (target < 25%)")
+    if x:
+        r = statistics.median(a / b for a, b in zip(c.walls, x.walls))
+        md.append(f"\nLike for like: `xmllint --noout` of the same three files (whole process) takes "
+                  f"{x.wall * 1000:.0f} ms; compile / xmllint = {r:.2f}x (median of per-round ratios; "
+                  f"target <= 1.5 {'met' if r <= 1.5 else 'NOT met'})")
 
 
 def main():
@@ -453,11 +558,13 @@ def main():
             "literal": compile_plan(os.path.join(work, "literal.plan"), miguser, lit),
             "wildcard": compile_plan(os.path.join(work, "wildcard.plan"), miguser, wild),
             "one": compile_plan(os.path.join(work, "one.plan"), one),
+            "everything": compile_plan(os.path.join(work, "everything.plan"), write_everything_policy(work)),
         }
         bench_compile(work, md)
         counted = min(SIZES) if SIZES else None
         for n in SIZES:
             bench_size(n, work, plans, floor, md)
+            bench_like_for_like(n, work, plans, floor, md)
             if n == counted and os.environ.get("BENCH_COUNT", "1") == "1":
                 bench_rules_instructions(n, work, plans, md)
             if not os.environ.get("BENCH_TREES"):
