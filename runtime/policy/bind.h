@@ -17,31 +17,8 @@
 
 #include "plan.h"
 #include "pool.h"
-
-enum xdg_dir {
-	XDG_DESKTOP,
-	XDG_DOCUMENTS,
-	XDG_DOWNLOAD,
-	XDG_MUSIC,
-	XDG_PICTURES,
-	XDG_PUBLICSHARE,
-	XDG_TEMPLATES,
-	XDG_VIDEOS,
-	XDG__N
-};
-extern const char *const xdg_names[XDG__N];    /* "DESKTOP", ... */
-extern const char *const xdg_defaults[XDG__N]; /* "Desktop", ...: {home}/<this> when unset */
-
-/* USMT's drive types, as classes of mounted filesystems (volumes.c decides). */
-enum drive_class { DC_FIXED, DC_REMOVABLE, DC_REMOTE, DC_CDROM, DC__N };
-extern const char *const drive_class_names[DC__N]; /* "Fixed", "Removable", ... */
-
-struct rt_user {
-	char *name;
-	uint32_t uid, gid;
-	char *home;	   /* logical path */
-	char *xdg[XDG__N]; /* logical paths; NULL: {home}/<Default> */
-};
+#include "users.h"   /* struct rt_user, enum xdg_dir */
+#include "volumes.h" /* enum drive_class */
 
 struct rt_define {
 	const char *name;  /* variable name, without % */
