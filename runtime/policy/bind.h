@@ -115,7 +115,7 @@ bool rt_on_other_drive(const struct rt_bound *b, const char *dir, size_t len);
 bool rt_globs_match_dir(const struct rt_bound *b, const struct rt_glob *g, size_t n,
 			const char *dir, size_t len);
 
-/* Condition helpers used by the VM. */
+/* Condition helpers used by the VM. rt_exists: 1, 0, or -1 out of memory (errno). */
 int rt_exists(const struct rt_bound *b, unsigned ctx, uint32_t pat);
 int rt_same_object(const struct rt_bound *b, unsigned ctx, uint32_t pat1, uint32_t pat2);
 int rt_os_compare(const struct rt_bound *b, unsigned cmp, const char *version);
