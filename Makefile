@@ -42,9 +42,18 @@ CRIT_LIBS   := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null || echo -lcrit
 GEN := $(BUILD)/gen
 
 # --- sources -----------------------------------------------------------------
-RT_SRC   := $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+# Both trees are in folders by layer, lowest first (docs/architecture.md); a folder
+# includes only folders below it (tests/e2e/t_layers.sh checks). Headers are found by
+# name through one -I per folder. migc sees only the runtime's lowest three layers.
+RT_DIRS  := base plan policy store rd run scan load cli
+CC_DIRS  := lang diag front lint codegen cli
+RT_INC   := $(addprefix -Iruntime/,$(RT_DIRS))
+CC_INC   := $(addprefix -Icompiler/,$(CC_DIRS)) $(addprefix -Iruntime/,base plan policy)
+RT_HDR   := $(wildcard runtime/*/*.h runtime/*/*.def)
+CC_HDR   := $(wildcard compiler/*/*.h compiler/*/*.def)
+RT_SRC   := $(filter-out runtime/cli/main.c,$(wildcard $(RT_DIRS:%=runtime/%/*.c)))
 RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/obj/%.o)
-CC_SRC   := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
+CC_SRC   := $(filter-out compiler/cli/main.c,$(wildcard $(CC_DIRS:%=compiler/%/*.c)))
 CC_OBJ   := $(CC_SRC:%.c=$(BUILD)/obj/%.o)
 Y_SRC    := $(wildcard grammar/*.y)
 L_SRC    := $(wildcard grammar/*.l)
@@ -67,19 +76,19 @@ UNIT     := $(BUILD)/unit-tests
 all: $(MIGC) $(MIGSTATE)
 
 # --- build rules -------------------------------------------------------------
-$(BUILD)/obj/runtime/%.o: runtime/%.c runtime/*.h runtime/*.def
+$(BUILD)/obj/runtime/%.o: runtime/%.c $(RT_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(RT_WARN) -Iruntime -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(RT_WARN) $(RT_INC) -c $< -o $@
 
-$(BUILD)/obj/compiler/%.o: compiler/%.c compiler/*.h runtime/*.h runtime/*.def $(GEN_H)
+$(BUILD)/obj/compiler/%.o: compiler/%.c $(CC_HDR) $(RT_HDR) $(GEN_H)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Icompiler -Iruntime -I$(GEN) $(XML_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(CC_INC) -I$(GEN) $(XML_CFLAGS) -c $< -o $@
 
 # Generated parsers: warnings relaxed only here (flex/bison output is not ours to fix).
-$(BUILD)/obj/gen/%.o: $(GEN)/%.c $(GEN_H) compiler/*.h
+$(BUILD)/obj/gen/%.o: $(GEN)/%.c $(GEN_H) $(CC_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(OPT) $(SANFLAGS) $(CFLAGS) -Wall -Wno-unused-function -Wno-sign-compare \
-	  -Wno-unused-but-set-variable $(WERROR) -Icompiler -Iruntime -I$(GEN) -c $< -o $@
+	  -Wno-unused-but-set-variable $(WERROR) $(CC_INC) -I$(GEN) -c $< -o $@
 
 $(GEN)/%.tab.c $(GEN)/%.tab.h: grammar/%.y
 	@mkdir -p $(@D)
@@ -98,15 +107,15 @@ $(LIBMIGC): $(CC_OBJ) $(GEN_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 # migstate links only the runtime and libc: no libxml2, no parser output.
-$(MIGSTATE): $(BUILD)/obj/runtime/main.o $(LIBRT)
+$(MIGSTATE): $(BUILD)/obj/runtime/cli/main.o $(LIBRT)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^
 
-$(MIGC): $(BUILD)/obj/compiler/main.o $(LIBMIGC) $(LIBRT)
+$(MIGC): $(BUILD)/obj/compiler/cli/main.o $(LIBMIGC) $(LIBRT)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(XML_LIBS)
 
-$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(wildcard tests/unit/*.h) $(wildcard compiler/*.h) runtime/*.h $(GEN_H)
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(wildcard tests/unit/*.h) $(CC_HDR) $(RT_HDR) $(GEN_H)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -Icompiler -Iruntime -Itests/unit -I$(GEN) \
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes $(CC_INC) $(RT_INC) -Itests/unit -I$(GEN) \
 	  $(XML_CFLAGS) $(CRIT_CFLAGS) -c $< -o $@
 
 $(UNIT): $(UT_OBJ) $(LIBMIGC) $(LIBRT)
@@ -152,7 +161,7 @@ deps:
 	bash .ci/deps.sh
 
 # --- install -----------------------------------------------------------------
-# migc finds the variable map relative to its own binary (compiler/paths.c:
+# migc finds the variable map relative to its own binary (compiler/lang/paths.c:
 # <bin>/../share/migstate/policies/variables.map), so one build serves every PREFIX.
 # The systemd unit is installed when contrib/ has it.
 INST_BIN  = $(DESTDIR)$(PREFIX)/bin
@@ -210,18 +219,18 @@ static:
 	  scc="$(CC)"; extra=""; \
 	  echo "static: warning: musl-gcc not found (apt-get install musl-tools): using glibc, expect about 1 MB"; \
 	fi; \
-	for f in runtime/*.c; do \
+	for f in $(RT_DIRS:%=runtime/%/*.c); do \
 	  o=$(STATIC_DIR)/obj/$$(basename $$f .c).o; \
 	  echo "  CC $$f"; \
 	  $$scc $(CSTD) -Os -ffunction-sections -fdata-sections $(WARN) $(RT_WARN) $(WERROR) \
-	    $$extra -Iruntime -c $$f -o $$o; \
+	    $$extra $(RT_INC) -c $$f -o $$o; \
 	done; \
 	$$scc -static -Wl,--gc-sections -o $(STATIC_BIN) $(STATIC_DIR)/obj/*.o; \
 	strip $(STATIC_BIN); \
 	echo "static: $(STATIC_BIN): $$(stat -c %s $(STATIC_BIN)) bytes ($$(( $$(stat -c %s $(STATIC_BIN)) / 1024 )) KB)"
 
 # --- deb: a binary Debian package built with dpkg-deb ---------------------------------
-DEB_VERSION := $(shell sed -n 's/^\#define MIGSTATE_VERSION "\(.*\)"/\1/p' runtime/version.h)
+DEB_VERSION := $(shell sed -n 's/^\#define MIGSTATE_VERSION "\(.*\)"/\1/p' runtime/base/version.h)
 DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB_ROOT := $(BUILD)/deb/root
 DEB      := $(BUILD)/migstate_$(DEB_VERSION)_$(DEB_ARCH).deb
@@ -253,7 +262,7 @@ deb: all
 	@echo "deb: $(DEB)"
 
 format:
-	clang-format -i compiler/*.[ch] runtime/*.[ch] tests/unit/*.[ch]
+	clang-format -i compiler/*/*.[ch] runtime/*/*.[ch] tests/unit/*.[ch]
 
 clean:
 	rm -rf build build-asan build-fuzz

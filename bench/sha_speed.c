@@ -1,8 +1,8 @@
 /* sha_speed.c - SHA-256 throughput of the portable code and of the CPU's SHA
- * instructions (runtime/sha256.c), on 64 MiB of pseudo-random bytes.
+ * instructions (runtime/base/sha256.c), on 64 MiB of pseudo-random bytes.
  *
- * build: cc -std=c11 -D_GNU_SOURCE -O2 -Iruntime -o build/sha_speed \
- *          bench/sha_speed.c runtime/sha256.c
+ * build: cc -std=c11 -D_GNU_SOURCE -O2 -Iruntime/base -o build/sha_speed \
+ *          bench/sha_speed.c runtime/base/sha256.c
  * usage: sha_speed [MIB] [REPS]   (defaults 64 and 3; the best of REPS, in CPU time)
  *
  * Two ways of feeding each implementation: one sha256_update over the whole buffer

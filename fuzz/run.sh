@@ -15,7 +15,7 @@ XMLF=$(pkg-config --cflags libxml-2.0)
 XMLL=$(pkg-config --libs libxml-2.0)
 for t in plan pattern script xml catalog; do
 	clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
-		-Iruntime -Icompiler -I$B/gen $XMLF fuzz/fuzz_$t.c $B/libmigc.a $B/libmigrt.a $XMLL \
+		$(printf -- '-I%s ' compiler/*/ runtime/*/) -I$B/gen $XMLF fuzz/fuzz_$t.c $B/libmigc.a $B/libmigrt.a $XMLL \
 		-o $B/fuzz_$t
 done
 seed() { # seed TARGET DIR...

@@ -37,7 +37,7 @@ total=0 found=0
 for src in "$REPO"/fuzz/fuzz_*.c; do
 	t=$(basename "$src" .c)
 	t=${t#fuzz_}
-	"${CC:-cc}" -std=c11 -D_GNU_SOURCE -O1 -g "${san[@]}" -I"$REPO/runtime" -I"$REPO/compiler" \
+	"${CC:-cc}" -std=c11 -D_GNU_SOURCE -O1 -g "${san[@]}" $(printf -- '-I%s ' "$REPO"/compiler/*/ "$REPO"/runtime/*/) \
 		-I"$B/gen" $XMLF "$src" "$REPO/tests/helpers/fuzz_replay.c" "$B/libmigc.a" "$B/libmigrt.a" \
 		$XMLL -o "$W/replay_$t" || fail "cannot build the $t replayer"
 	inputs=()

@@ -66,7 +66,7 @@ fi
 
 # Every warning name the compiler reports must be known to -Wno- (the table in diag.c).
 if command -v python3 >/dev/null 2>&1; then
-	names=$(python3 - "$REPO"/compiler/*.c <<'PY'
+	names=$(python3 - "$REPO"/compiler/*/*.c <<'PY'
 import re, sys
 names = set()
 for path in sys.argv[1:]:
@@ -95,7 +95,7 @@ for path in sys.argv[1:]:
 print("\n".join(sorted(names)))
 PY
 	)
-	[ -n "$names" ] || fail "found no warning names in compiler/*.c"
+	[ -n "$names" ] || fail "found no warning names in compiler/*/*.c"
 	for w in $names; do
 		rc=0
 		"$MIGC" lint "${V[@]}" "-Wno-$w" clean.xml >/dev/null 2>&1 || rc=$?

@@ -21,8 +21,8 @@ if [ -z "${BUILD:-}" ]; then
 	esac
 fi
 T=$(mk_tmpdir)
-VERSION=$(sed -n 's/^#define MIGSTATE_VERSION "\(.*\)"/\1/p' "$REPO/runtime/version.h")
-[ -n "$VERSION" ] || fail "no MIGSTATE_VERSION in runtime/version.h"
+VERSION=$(sed -n 's/^#define MIGSTATE_VERSION "\(.*\)"/\1/p' "$REPO/runtime/base/version.h")
+[ -n "$VERSION" ] || fail "no MIGSTATE_VERSION in runtime/base/version.h"
 
 # has ARGS...: grep that reads its whole input (a pipeline under pipefail must not
 # fail because grep -q stopped reading early)
@@ -124,12 +124,12 @@ for page in migc migstate; do
 		fail "$page.1's .TH does not say migstate $VERSION"
 done
 # every exit code of the runtime is documented
-for code in $(sed -n 's/^#define EXIT_[A-Z_]* \([0-9]*\).*/\1/p' "$REPO/runtime/exitcodes.h"); do
+for code in $(sed -n 's/^#define EXIT_[A-Z_]* \([0-9]*\).*/\1/p' "$REPO/runtime/base/exitcodes.h"); do
 	sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' "$REPO/docs/migstate.1" | has -x "\.B $code" ||
 		fail "exit code $code is not in migstate.1's EXIT STATUS"
 done
 # every warning name of compiler/diag.c is documented, and nothing else
-diag_names=$(sed -n '/^} warnings\[\] = {/,/^};/p' "$REPO/compiler/diag.c" |
+diag_names=$(sed -n '/^} warnings\[\] = {/,/^};/p' "$REPO/compiler/diag/diag.c" |
 	sed -n 's/^ *{"\([a-z-]*\)",.*/\1/p' | sort)
 [ "$(echo "$diag_names" | wc -l)" -gt 10 ] || fail "cannot read the warning table of diag.c"
 man_names=$(sed -n '/^\.SH WARNINGS/,/^\.SH /p' "$REPO/docs/migc.1" | sed 's/\\-/-/g' |

@@ -99,7 +99,7 @@ def section(title):
         fail("no section '%s' in the guide" % title)
     return m.group(1)
 
-src = open(repo + "/compiler/docexts.c").read()
+src = open(repo + "/compiler/codegen/docexts.c").read()
 code_exts = re.findall(r'"([a-z0-9]+)"', src[src.index("cg_doc_extensions[] = {"):])
 rows = [l for l in section("GenerateDocPatterns").split("\n") if l.startswith("| ") and "`" in l]
 doc_exts = [e for l in rows for e in re.findall(r"`([a-z0-9]+)`", l.split("|")[2])]
@@ -107,7 +107,7 @@ if doc_exts != code_exts:
     fail("extension table differs from docexts.c: guide %s, code %s" % (
         sorted(set(doc_exts) ^ set(code_exts)) or "order", len(code_exts)))
 
-src = open(repo + "/compiler/diag.c").read()
+src = open(repo + "/compiler/diag/diag.c").read()
 table = src[src.index("} warnings[] = {"):]
 table = table[:table.index("};")]
 code_w = sorted(re.findall(r'\{"([a-z-]+)",', table))

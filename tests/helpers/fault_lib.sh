@@ -105,7 +105,7 @@ rt_helper() {
 	if [ ! -x "$_RTH_DIR/$1" ]; then
 		local san=()
 		case "$(nm "$lib" 2>/dev/null)" in *__asan_init*) san=(-fsanitize=address,undefined) ;; esac
-		"${CC:-cc}" -std=c11 -D_GNU_SOURCE -O1 "${san[@]}" -I"$REPO/runtime" -o "$_RTH_DIR/$1" \
+		"${CC:-cc}" -std=c11 -D_GNU_SOURCE -O1 "${san[@]}" $(printf -- '-I%s ' "$REPO"/runtime/*/) -o "$_RTH_DIR/$1" \
 			"$REPO/tests/helpers/$1.c" "$lib" || fail "cannot build helper $1"
 	fi
 	echo "$_RTH_DIR/$1"

@@ -22,7 +22,7 @@ helper() {
 		case "$(nm "$RT_LIB" 2>/dev/null)" in
 		*__asan_init*) san=(-fsanitize=address,undefined) ;;
 		esac
-		"${CC:-cc}" -std=c11 -D_GNU_SOURCE -O1 "${san[@]}" -I"$REPO/runtime" -o "$_HB/$1" \
+		"${CC:-cc}" -std=c11 -D_GNU_SOURCE -O1 "${san[@]}" $(printf -- '-I%s ' "$REPO"/runtime/*/) -o "$_HB/$1" \
 			"$HELPERS_SRC/$1.c" "$RT_LIB" || fail "cannot build helper $1"
 	fi
 	echo "$_HB/$1"

@@ -8,7 +8,6 @@
 
 #include "escape.h"
 #include "outfile.h"
-#include "rtopts.h"
 
 static const char *const months[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 				       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};

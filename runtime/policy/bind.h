@@ -17,31 +17,8 @@
 
 #include "plan.h"
 #include "pool.h"
-
-enum xdg_dir {
-	XDG_DESKTOP,
-	XDG_DOCUMENTS,
-	XDG_DOWNLOAD,
-	XDG_MUSIC,
-	XDG_PICTURES,
-	XDG_PUBLICSHARE,
-	XDG_TEMPLATES,
-	XDG_VIDEOS,
-	XDG__N
-};
-extern const char *const xdg_names[XDG__N];    /* "DESKTOP", ... */
-extern const char *const xdg_defaults[XDG__N]; /* "Desktop", ...: {home}/<this> when unset */
-
-/* USMT's drive types, as classes of mounted filesystems (volumes.c decides). */
-enum drive_class { DC_FIXED, DC_REMOVABLE, DC_REMOTE, DC_CDROM, DC__N };
-extern const char *const drive_class_names[DC__N]; /* "Fixed", "Removable", ... */
-
-struct rt_user {
-	char *name;
-	uint32_t uid, gid;
-	char *home;	   /* logical path */
-	char *xdg[XDG__N]; /* logical paths; NULL: {home}/<Default> */
-};
+#include "users.h"   /* struct rt_user, enum xdg_dir */
+#include "volumes.h" /* enum drive_class */
 
 struct rt_define {
 	const char *name;  /* variable name, without % */
@@ -138,7 +115,7 @@ bool rt_on_other_drive(const struct rt_bound *b, const char *dir, size_t len);
 bool rt_globs_match_dir(const struct rt_bound *b, const struct rt_glob *g, size_t n,
 			const char *dir, size_t len);
 
-/* Condition helpers used by the VM. */
+/* Condition helpers used by the VM. rt_exists: 1, 0, or -1 out of memory (errno). */
 int rt_exists(const struct rt_bound *b, unsigned ctx, uint32_t pat);
 int rt_same_object(const struct rt_bound *b, unsigned ctx, uint32_t pat1, uint32_t pat2);
 int rt_os_compare(const struct rt_bound *b, unsigned cmp, const char *version);

@@ -19,6 +19,11 @@
 #include <stdio.h>
 #include <time.h>
 
+/* --verbose bits (USMT /v): only sums of these are accepted (0,1,4,5,8,9,12,13). */
+#define RTV_VERBOSE 1u /* more detail in the log */
+#define RTV_OBJECTS 4u /* one log line per captured/restored object */
+#define RTV_ECHO 8u    /* echo log lines to stderr */
+
 enum rlog_level { RL_DEBUG, RL_INFO, RL_WARN, RL_ERROR };
 
 struct rlog {

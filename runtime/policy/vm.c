@@ -127,7 +127,11 @@ int vm_run(const struct vm_env *e, uint32_t pc)
 			if (e->trace)
 				trace(e, i, in, acc);
 			return acc;
-		case OP_EXISTS: acc = rt_exists(e->bound, e->ctx, in->k); break;
+		case OP_EXISTS:
+			acc = rt_exists(e->bound, e->ctx, in->k);
+			if (acc < 0)
+				return -1; /* out of memory: no verdict (errno ENOMEM) */
+			break;
 		case OP_SAMEOBJ: acc = rt_same_object(e->bound, e->ctx, in->k, in->b); break;
 		case OP_ISSYS: acc = e->ctx == 0; break;
 		case OP_OSVER: acc = rt_os_compare(e->bound, in->a, plan_str(p, in->k)); break;

@@ -29,6 +29,7 @@
 #include <stdio.h>
 
 #include "bind.h"
+#include "logging.h" /* the --verbose bits RTV_* */
 #include "users.h"
 
 struct rt_opts {
@@ -55,11 +56,6 @@ struct rt_opts {
 	int argc;		   /* the whole command line, for the progress log */
 	char **argv;
 };
-
-/* --verbose bits (USMT /v): only sums of these are accepted (0,1,4,5,8,9,12,13). */
-#define RTV_VERBOSE 1u /* more detail in the log */
-#define RTV_OBJECTS 4u /* one log line per captured/restored object */
-#define RTV_ECHO 8u    /* echo log lines to stderr */
 
 /* A verb's own option. */
 struct rtopt_ext {

@@ -16,13 +16,6 @@
 #define EXPAND_MAX_RESULTS 256
 #define EXPAND_MAX_LEN 8192
 
-const char *const drive_class_names[DC__N] = {"Fixed", "Removable", "Remote", "CDROM"};
-
-const char *const xdg_names[XDG__N] = {"DESKTOP",  "DOCUMENTS",	  "DOWNLOAD",  "MUSIC",
-				       "PICTURES", "PUBLICSHARE", "TEMPLATES", "VIDEOS"};
-const char *const xdg_defaults[XDG__N] = {"Desktop",  "Documents", "Downloads", "Music",
-						 "Pictures", "Public",	  "Templates", "Videos"};
-
 void strlist_free(struct strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)

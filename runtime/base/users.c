@@ -11,6 +11,11 @@
 
 #include "smallfile.h"
 
+const char *const xdg_names[XDG__N] = {"DESKTOP",  "DOCUMENTS",	  "DOWNLOAD",  "MUSIC",
+				       "PICTURES", "PUBLICSHARE", "TEMPLATES", "VIDEOS"};
+const char *const xdg_defaults[XDG__N] = {"Desktop",  "Documents", "Downloads", "Music",
+						 "Pictures", "Public",	  "Templates", "Videos"};
+
 void users_uid_range(int rootfd, uint32_t *min, uint32_t *max)
 {
 	*min = 1000;

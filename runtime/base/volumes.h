@@ -14,6 +14,10 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+/* USMT's drive types, as classes of mounted filesystems (vol_drive_class decides). */
+enum drive_class { DC_FIXED, DC_REMOVABLE, DC_REMOTE, DC_CDROM, DC__N };
+extern const char *const drive_class_names[DC__N]; /* "Fixed", "Removable", ... */
+
 struct vol {
 	uint32_t mnt_id, parent_id;
 	dev_t dev;     /* major:minor of the mountinfo line (= st_dev) */
@@ -44,7 +48,7 @@ const struct vol *vol_by_id(const struct vol_table *t, uint32_t mnt_id);
 bool vol_pseudo_fstype(const char *fstype);
 /* Filesystems that cannot hold hard links (vfat, msdos, exfat, FUSE FAT drivers). */
 bool vol_nolink_fstype(const char *fstype, const char *source);
-/* USMT's drive type of a mount, as an enum drive_class (bind.h): network filesystems
+/* USMT's drive type of a mount, as an enum drive_class: network filesystems
  * are Remote, iso9660/udf CDROM, a block device whose disk says removable (or a mount
  * under /media or /run/media of the migrated system, LOGICAL being its mount point as
  * seen there, where desktops mount them) Removable, the rest Fixed. */

@@ -257,18 +257,22 @@ int rt_bind(const struct plan *p, const struct rt_env *env, struct rt_bound *b, 
 		struct vm_env ve = {p, b, ctx, NULL, PLAN_NONE, NULL, 0};
 		for (uint32_t c = 0; c < p->ncomps; c++) {
 			const struct plan_comp *pc = &p->comps[c];
-			bool on = ctx_fits(ctx, pc->context);
+			int on = ctx_fits(ctx, pc->context);
 			if (on && pc->detect_pc != PLAN_NONE && !env->skip_detection)
 				on = vm_run(&ve, pc->detect_pc);
-			b->comp_on[ctx * p->ncomps + c] = on;
+			if (on < 0) /* a component left out would lose what it includes */
+				goto nomem;
+			b->comp_on[ctx * p->ncomps + c] = (unsigned char)on;
 		}
 		for (uint32_t r = 0; r < p->nrules; r++) {
 			const struct plan_rule *pr = &p->rules[r];
-			bool on =
+			int on =
 			    b->comp_on[ctx * p->ncomps + pr->comp] && ctx_fits(ctx, pr->context);
 			if (on && pr->cond_pc != PLAN_NONE)
 				on = vm_run(&ve, pr->cond_pc);
-			b->rule_on[ctx * p->nrules + r] = on;
+			if (on < 0)
+				goto nomem;
+			b->rule_on[ctx * p->nrules + r] = (unsigned char)on;
 		}
 		if (insert_bindings(b, &tb, ctx, err, errsz)) {
 			trie_build_free(&tb);
@@ -280,6 +284,10 @@ int rt_bind(const struct plan *p, const struct rt_env *env, struct rt_bound *b, 
 		goto fail;
 	}
 	return 0;
+nomem:
+	trie_build_free(&tb);
+	snprintf(err, errsz, "out of memory evaluating a detection or condition (%s)",
+		 strerror(ENOMEM));
 fail:
 	rt_unbind(b);
 	return -1;
@@ -356,19 +364,22 @@ static bool leaf_hit(const struct finder *f, const char *name)
 	return glob_match(f->leaf, strlen(f->leaf), name, strlen(name), f->b->match_flags);
 }
 
-/* Depth-first search below directory PATH (open as DFD) for an object the glob names. */
-static bool find_below(struct finder *f, int dfd, char *path, size_t len)
+/* Depth-first search below directory PATH (open as DFD) for an object the glob names:
+ * 1 found, 0 not, -1 out of memory (errno ENOMEM): an answer nobody knows is not "no". */
+static int find_below(struct finder *f, int dfd, char *path, size_t len)
 {
 	bool here = node_match(f->g->node, f->g->nodelen, path, len, f->b->match_flags);
 	DIR *d = fdopendir(dfd);
-	bool hit = false;
+	int hit = 0;
 	if (!d) {
+		int e = errno;
 		close(dfd);
-		return false;
+		errno = e;
+		return e == ENOMEM ? -1 : 0;
 	}
 	if (here && !f->leaf) {
 		closedir(d);
-		return true; /* the directory itself is the object */
+		return 1; /* the directory itself is the object */
 	}
 	struct dirent *de;
 	while (!hit && (de = readdir(d))) {
@@ -382,7 +393,7 @@ static bool find_below(struct finder *f, int dfd, char *path, size_t len)
 		}
 		if (!isdir) {
 			if (here && f->leaf && leaf_hit(f, de->d_name))
-				hit = true;
+				hit = 1;
 			continue;
 		}
 		if (!glob_has_star(f->g->node, f->g->nodelen) || f->budget == 0)
@@ -403,7 +414,9 @@ static bool find_below(struct finder *f, int dfd, char *path, size_t len)
 		len = olen;
 		path[len] = 0;
 	}
+	int e = errno;
 	closedir(d);
+	errno = e;
 	return hit;
 }
 
@@ -423,11 +436,15 @@ int rt_exists(const struct rt_bound *b, unsigned ctx, uint32_t k)
 			len = 1;
 		}
 		int fd = fs_open_dir(b->env->rootfd, path);
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == ENOMEM)
+				return -1;
 			continue;
+		}
 		struct finder f = {b, &g[i], leaf, EXISTS_MAX_DIRS};
-		if (find_below(&f, fd, path, len))
-			return 1;
+		int hit = find_below(&f, fd, path, len);
+		if (hit)
+			return hit;
 	}
 	return 0;
 }

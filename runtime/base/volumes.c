@@ -4,8 +4,6 @@
  * ROOT and MOUNTPOINT escape space, tab, newline and backslash as \ooo octal. */
 #include "volumes.h"
 
-#include "bind.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -44,6 +42,8 @@ bool vol_nolink_fstype(const char *t, const char *source)
 	}
 	return false;
 }
+
+const char *const drive_class_names[DC__N] = {"Fixed", "Removable", "Remote", "CDROM"};
 
 int vol_drive_class(const struct vol *v, const char *logical)
 {

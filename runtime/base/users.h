@@ -9,7 +9,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bind.h"
+enum xdg_dir {
+	XDG_DESKTOP,
+	XDG_DOCUMENTS,
+	XDG_DOWNLOAD,
+	XDG_MUSIC,
+	XDG_PICTURES,
+	XDG_PUBLICSHARE,
+	XDG_TEMPLATES,
+	XDG_VIDEOS,
+	XDG__N
+};
+extern const char *const xdg_names[XDG__N];    /* "DESKTOP", ... */
+extern const char *const xdg_defaults[XDG__N]; /* "Desktop", ...: {home}/<this> when unset */
+
+/* One user of the system: what binding a plan to them needs (bind.h). */
+struct rt_user {
+	char *name;
+	uint32_t uid, gid;
+	char *home;	   /* logical path */
+	char *xdg[XDG__N]; /* logical paths; NULL: {home}/<Default> */
+};
 
 struct user_list {
 	struct rt_user *v;

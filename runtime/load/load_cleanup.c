@@ -88,7 +88,13 @@ static int cleanup_visit(const struct sw_visit *v, void *ctx)
 				    .obj = &o,
 				    .ent_pat = en->pat,
 				    .trace = NULL};
-		if (!vm_run(&ve, en->prog))
+		int m = vm_run(&ve, en->prog);
+		if (m < 0) { /* out of memory: the rule's answer is unknown */
+			free(dir);
+			free(logical);
+			return -1;
+		}
+		if (!m)
 			continue;
 		if (L->o->dry_run) {
 			load_out_line(L, "cleanup", logical, NULL);

@@ -285,8 +285,10 @@ int rt_decide(const struct rt_bound *b, const struct rt_cands *c, const struct v
 		if (trace)
 			fprintf(trace, "entry %u (rule %u, pattern %u, context %u):\n", bd->ent,
 				en->rule, en->pat, bd->ctx);
-		if (vm_run(&ve, en->prog) && acc_add(&a, bd)) {
+		int m = vm_run(&ve, en->prog); /* -1: out of memory, no verdict */
+		if (m < 0 || (m && acc_add(&a, bd))) {
 			acc_finish(&a);
+			errno = ENOMEM;
 			return -1;
 		}
 	}
@@ -399,7 +401,7 @@ static bool node_ok(struct rt_dirctx *dc, unsigned ctx, uint32_t pat, const stru
 
 #define EVAL_NEED_META 2
 
-/* 1 when binding BD matches O, 0 when not, EVAL_NEED_META. INDEXED: BD came out of the
+/* 1 when binding BD matches O, 0 when not, EVAL_NEED_META, -1 out of memory. INDEXED: BD came out of the
  * leaf index, so for a gated entry the leaf is known to match. */
 static int eval(struct rt_dirctx *dc, const struct rt_binding *bd, const struct vm_obj *o,
 		bool indexed)
@@ -447,8 +449,9 @@ int rt_decide_in(struct rt_dirctx *dc, const struct vm_obj *o, struct decision *
 				acc_finish(&a);
 				return RT_NEED_META;
 			}
-			if (m && acc_add(&a, bd)) {
+			if (m < 0 || (m && acc_add(&a, bd))) {
 				acc_finish(&a);
+				errno = ENOMEM;
 				return -1;
 			}
 		}

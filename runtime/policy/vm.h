@@ -44,7 +44,9 @@ struct vm_env {
 #define VMK_LEAF 4u
 #define VMK_LEAF_TRUE 8u
 
-/* Run the program whose PROG header is at PC. Returns the accumulator (0/1). */
+/* Run the program whose PROG header is at PC. Returns the accumulator (0/1), or -1 with
+ * errno ENOMEM when a condition helper (DoesObjectExist) ran out of memory: the answer
+ * is unknown, and callers must not read it as "false". */
 int vm_run(const struct vm_env *e, uint32_t pc);
 
 #endif
