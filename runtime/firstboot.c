@@ -188,9 +188,8 @@ int fb_read(int dirfd, struct fb_manifest *m, char *err, size_t errsz)
 	return 0;
 }
 
-/* Write NAME in DIRFD atomically (NAME.tmp, fsync, rename) from BUF or, with SRC >= 0,
- * from that file. */
-static int write_atomic(int dirfd, const char *name, const char *buf, int src)
+/* Write N bytes of BUF as NAME in DIRFD atomically (NAME.tmp, fsync, rename). */
+static int write_atomic(int dirfd, const char *name, const void *buf, size_t n)
 {
 	char tmp[64];
 	snprintf(tmp, sizeof tmp, "%s.tmp", name);
@@ -198,15 +197,7 @@ static int write_atomic(int dirfd, const char *name, const char *buf, int src)
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	int rc = 0;
-	if (src < 0) {
-		rc = fs_pwrite_all(fd, buf, strlen(buf), 0);
-	} else {
-		char b[65536];
-		off_t off = 0;
-		for (ssize_t n; rc == 0 && (n = read(src, b, sizeof b)) != 0; off += n)
-			rc = n < 0 ? -1 : fs_pwrite_all(fd, b, (size_t)n, off);
-	}
+	int rc = fs_pwrite_all(fd, buf, n, 0);
 	if (rc == 0)
 		rc = fsync(fd);
 	int e = errno;
@@ -221,11 +212,11 @@ static int write_atomic(int dirfd, const char *name, const char *buf, int src)
 	return rc;
 }
 
-int fb_write(const char *base, const struct fb_manifest *m, const char *plan, char *err,
-	     size_t errsz)
+int fb_write(const char *base, const struct fb_manifest *m, const void *plan, size_t plansz,
+	     char *err, size_t errsz)
 {
 	int bfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int dfd = -1, pfd = -1, rc = -1;
+	int dfd = -1, rc = -1;
 	struct stat st;
 	if (bfd < 0) {
 		snprintf(err, errsz, "%s: %s", base, strerror(errno));
@@ -245,23 +236,20 @@ int fb_write(const char *base, const struct fb_manifest *m, const char *plan, ch
 	/* the result of an earlier first boot says nothing about this store */
 	unlinkat(dfd, FB_RESULT, 0);
 	unlinkat(dfd, FB_DONE, 0);
-	pfd = open(plan, O_RDONLY | O_CLOEXEC);
-	if (pfd < 0 || write_atomic(dfd, FB_PLAN, NULL, pfd) != 0) {
-		snprintf(err, errsz, "copying the plan %s: %s", plan, strerror(errno));
+	if (write_atomic(dfd, FB_PLAN, plan, plansz) != 0) {
+		snprintf(err, errsz, "%s/%s/%s: %s", base, FB_DIR, FB_PLAN, strerror(errno));
 		goto out;
 	}
 	char buf[FB_PATH_MAX + 256];
 	snprintf(buf, sizeof buf, FB_MAGIC "store: %s\nhardlink: %s\nlac: %s\ncreated: %lld\n",
 		 m->store, m->hardlink ? "yes" : "no", m->lac ? "yes" : "no",
 		 (long long)time(NULL));
-	if (write_atomic(dfd, FB_MANIFEST, buf, -1) != 0 || fsync(dfd) != 0) {
+	if (write_atomic(dfd, FB_MANIFEST, buf, strlen(buf)) != 0 || fsync(dfd) != 0) {
 		snprintf(err, errsz, "%s/%s/%s: %s", base, FB_DIR, FB_MANIFEST, strerror(errno));
 		goto out;
 	}
 	rc = 0;
 out:
-	if (pfd >= 0)
-		close(pfd);
 	if (dfd >= 0)
 		close(dfd);
 	close(bfd);

@@ -45,10 +45,10 @@ struct fb_manifest {
 };
 
 /* scan --first-boot: write BASE/.migstate-firstboot/{plan,manifest} (BASE: the real
- * path of the directory the store's path M->store is relative to), the plan copied
- * from PLAN. 0, or -1 with ERR. */
-int fb_write(const char *base, const struct fb_manifest *m, const char *plan, char *err,
-	     size_t errsz);
+ * path of the directory the store's path M->store is relative to); the plan is the
+ * PLANSZ bytes at PLAN, the very plan the scan ran. 0, or -1 with ERR. */
+int fb_write(const char *base, const struct fb_manifest *m, const void *plan, size_t plansz,
+	     char *err, size_t errsz);
 
 /* firstboot: open the manifest directory PATH (a real path) after checking every
  * directory on the way as described above. An fd, or -1 with ERR (errno EPERM: not

@@ -25,7 +25,7 @@ int scan_first_boot(struct scan *s)
 		strcpy(base, "/");
 	struct fb_manifest fm = {.hardlink = s->o->hardlink, .lac = s->so->first_boot_lac};
 	snprintf(fm.store, sizeof fm.store, "%s", s->store_rel);
-	if (fb_write(base, &fm, s->o->plan, err, sizeof err) != 0) {
+	if (fb_write(base, &fm, s->plan.base, s->plan.size, err, sizeof err) != 0) {
 		rlog_msg(&s->log, RL_ERROR, "first-boot manifest: %s", rlog_esc(&s->log, err));
 		return -1;
 	}
