@@ -171,6 +171,7 @@ INST_COMP = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 INST_UNIT = $(DESTDIR)$(PREFIX)/lib/systemd/system
 INST_DOC  = $(DESTDIR)$(PREFIX)/share/doc/migstate
 RD_UNIT   = contrib/migstate-rd-pending.service
+FB_UNIT   = contrib/systemd/migstate-firstboot.service
 
 # The unit names /usr/local paths: they are rewritten for the PREFIX installed to.
 install: all
@@ -185,13 +186,18 @@ install: all
 	  sed 's|/usr/local/|$(PREFIX)/|g' $(RD_UNIT) >$(INST_UNIT)/migstate-rd-pending.service && \
 	  chmod 0644 $(INST_UNIT)/migstate-rd-pending.service; \
 	fi
+	if [ -f $(FB_UNIT) ]; then \
+	  install -d $(INST_UNIT) && \
+	  sed 's|/usr/local/|$(PREFIX)/|g' $(FB_UNIT) >$(INST_UNIT)/migstate-firstboot.service && \
+	  chmod 0644 $(INST_UNIT)/migstate-firstboot.service; \
+	fi
 
 uninstall:
 	rm -f $(INST_BIN)/migc $(INST_BIN)/migstate
 	rm -f $(INST_MAN)/migc.1 $(INST_MAN)/migstate.1
 	rm -rf $(INST_DATA) $(INST_DOC)
 	rm -f $(INST_COMP)/migc $(INST_COMP)/migstate
-	rm -f $(INST_UNIT)/migstate-rd-pending.service
+	rm -f $(INST_UNIT)/migstate-rd-pending.service $(INST_UNIT)/migstate-firstboot.service
 
 # --- static: a self-contained migstate for rescue media ------------------------
 # The runtime alone (no XML, no parser), linked statically and stripped. With musl

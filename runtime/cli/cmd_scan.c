@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "exitcodes.h"
@@ -22,7 +23,9 @@ enum {
 	S_TRACE,
 	S_OVERLAY,
 	S_FORCE,
-	S_LOCALONLY
+	S_LOCALONLY,
+	S_FIRSTBOOT,
+	S_FIRSTBOOT_LAC
 };
 
 static const struct rtopt_ext scan_ext[] = {
@@ -32,6 +35,8 @@ static const struct rtopt_ext scan_ext[] = {
     {"trace", 0, false, false, S_TRACE},	   {"overlay", 0, true, false, S_OVERLAY},
     {"force", 0, false, false, S_FORCE},
     {"localonly", 0, false, false, S_LOCALONLY},
+    {"first-boot", 0, false, false, S_FIRSTBOOT},
+    {"first-boot-lac", 0, false, false, S_FIRSTBOOT_LAC},
 };
 
 static void scan_usage(FILE *out)
@@ -69,6 +74,17 @@ static void scan_usage(FILE *out)
 	    "                        possible, else a link that copies the file up, else a\n"
 	    "                        copy when the upper layer lacks room), copy (never copy\n"
 	    "                        up: clone or copy into STORE), link (always link)\n"
+	    "  --first-boot          (root) once the store is complete, write a manifest and\n"
+	    "                        a copy of the plan to .migstate-firstboot/ at the top\n"
+	    "                        of the store's filesystem (e.g. /home): after the\n"
+	    "                        reinstall, migstate-firstboot.service runs\n"
+	    "                        'migstate firstboot' on it (no manifest with --estimate)\n"
+	    "  --first-boot-lac      --first-boot, and that load creates missing users (--lac)\n"
+	    "\n"
+	    "The store must be where the reinstall keeps it: scan warns (--estimate and\n"
+	    "--json report store_location) when it is under /bin /boot /dev /etc /lib*\n"
+	    "/sbin /usr /var /tmp /run beneath the root, in another btrfs subvolume than a\n"
+	    "home, or on the root filesystem while the homes have their own.\n"
 	    "\n"
 	    "Common options:\n");
 	rtopts_usage_common(out);
@@ -134,6 +150,12 @@ static int scan_opt(void *ctx, int id, const char *arg, char *err, size_t errsz)
 	case S_LOCALONLY:
 		so->localonly = true;
 		break;
+	case S_FIRSTBOOT:
+		so->first_boot = true;
+		break;
+	case S_FIRSTBOOT_LAC:
+		so->first_boot = so->first_boot_lac = true;
+		break;
 	case S_OVERLAY:
 		for (int i = 0; i < 3; i++)
 			if (!strcmp(arg, overlay_mode_names[i])) {
@@ -169,6 +191,9 @@ static const char *check_combination(const struct scan_opts *so)
 		return "--force only goes with -o (it lets -o drop the last links of the old store)";
 	if (so->listfiles && so->estimate)
 		return "--listfiles cannot be used with --estimate";
+	if (so->first_boot && geteuid() != 0)
+		return "--first-boot needs root: the first-boot unit acts only on a manifest "
+		       "root wrote";
 	return NULL;
 }
 

@@ -1,10 +1,13 @@
 /* main.c - the migstate command line: verb dispatch. Each verb lives in its own file. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "disasm.h"
 #include "exitcodes.h"
 #include "plan.h"
+#include "storewalk.h"
 #include "version.h"
 
 static void usage(FILE *out)
@@ -18,7 +21,9 @@ static void usage(FILE *out)
 		"  rd STORE [-y] [--force] [--pending] delete a store safely\n"
 		"  verify STORE [--json]              check every catalog entry\n"
 		"  du STORE [--json]                  what the store really costs\n"
-		"  check-plan PLAN                    load and verify a compiled plan\n"
+		"  info STORE [--json]                state and plan of a store (read-only)\n"
+		"  firstboot DIR                      the first-boot restore (scan --first-boot)\n"
+		"  check-plan PLAN [--json]           load and verify a compiled plan\n"
 		"  help                this text\n"
 		"\n"
 		"Run 'migstate VERB --help' for a verb's options. Also: --help, --version.\n"
@@ -42,13 +47,16 @@ static void usage(FILE *out)
 
 static int cmd_check_plan(int argc, char **argv)
 {
+	bool json = argc == 3 && !strcmp(argv[2], "--json");
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: migstate check-plan PLAN\n"
+		printf("usage: migstate check-plan PLAN [--json]\n"
 		       "Load PLAN, check its header, checksum, tables and every program, and print a\n"
-		       "one-line summary. Exit 0 when the plan can be run, 39 when it cannot.\n");
+		       "one-line summary; with --json one object with the same counts and the\n"
+		       "plan's rule-set hash (\"ruleset\", the identity a store's catalog records:\n"
+		       "see 'migstate info'). Exit 0 when the plan can be run, 39 when it cannot.\n");
 		return EXIT_OK;
 	}
-	if (argc != 2 || !*argv[1]) {
+	if ((argc != 2 && !json) || !*argv[1]) {
 		fprintf(stderr, "migstate check-plan: expected one PLAN argument (not empty)\n");
 		return EXIT_USAGE;
 	}
@@ -58,9 +66,21 @@ static int cmd_check_plan(int argc, char **argv)
 		fprintf(stderr, "migstate: %s: %s: %s\n", argv[1], plan_status_name(e.status), e.msg);
 		return EXIT_BAD_PLAN;
 	}
-	printf("%s: plan format %u.%u, %zu components, %zu rules, %zu patterns, %zu entries, "
-	       "%zu instructions, %zu bytes: verified\n",
-	       argv[1], p.major, p.minor, p.ncomps, p.nrules, p.npats, p.nents, p.ncode, p.size);
+	if (json) {
+		char hex[65];
+		sw_hex(p.ruleset, hex);
+		fputs("{\"plan\":", stdout);
+		json_str(stdout, argv[1]);
+		printf(",\"format\":\"%u.%u\",\"ruleset\":\"%s\",\"components\":%zu,\"rules\":%zu,"
+		       "\"patterns\":%zu,\"entries\":%zu,\"instructions\":%zu,\"size\":%zu,"
+		       "\"verified\":true}\n",
+		       p.major, p.minor, hex, p.ncomps, p.nrules, p.npats, p.nents, p.ncode, p.size);
+	} else {
+		printf("%s: plan format %u.%u, %zu components, %zu rules, %zu patterns, %zu entries, "
+		       "%zu instructions, %zu bytes: verified\n",
+		       argv[1], p.major, p.minor, p.ncomps, p.nrules, p.npats, p.nents, p.ncode,
+		       p.size);
+	}
 	plan_close(&p);
 	return EXIT_OK;
 }
@@ -85,7 +105,8 @@ int main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} verbs[] = {
 		{"scan", cmd_scan}, {"load", cmd_load}, {"rd", cmd_rd}, {"verify", cmd_verify},
-		{"du", cmd_du}, {"check-plan", cmd_check_plan},
+		{"du", cmd_du}, {"check-plan", cmd_check_plan}, {"info", cmd_info},
+		{"firstboot", cmd_firstboot},
 	};
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
 		if (!strcmp(verb, verbs[i].name))

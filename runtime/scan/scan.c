@@ -485,6 +485,7 @@ int scan_run(const struct scan_opts *so, volatile sig_atomic_t *stop)
 		goto out;
 	if ((rc = setup_bind(&s)))
 		goto out;
+	scan_judge_location(&s);
 	if (scan_pass1(&s)) {
 		rc = s.exit ? s.exit : EXIT_FAILED;
 		goto out;
@@ -501,8 +502,11 @@ int scan_run(const struct scan_opts *so, volatile sig_atomic_t *stop)
 		scan_summary(&s, rc, true);
 		if (rc == EXIT_OK && !so->o.json)
 			printf("migstate scan: estimate written to %s: %s to copy into the master "
-			       "store\n",
-			       so->estimate, scan_mb(s.sv[0].copy_bytes, a, sizeof a));
+			       "store%s\n",
+			       so->estimate, scan_mb(s.sv[0].copy_bytes, a, sizeof a),
+			       s.loc.mask ? "; the store would not survive a reinstall there "
+					    "(see the warnings)"
+					  : "");
 		goto out;
 	}
 	if (scan_check_space(&s, false)) {
@@ -521,6 +525,8 @@ int scan_run(const struct scan_opts *so, volatile sig_atomic_t *stop)
 	}
 	rc = s.c.skipped_continue ? EXIT_SKIPPED : EXIT_OK;
 	rlog_msg(&s.log, RL_INFO, "store %s complete", rlog_esc(&s.log, s.store_real));
+	if (so->first_boot && scan_first_boot(&s))
+		rc = EXIT_FAILED;
 out:
 	if (s.log_open) {
 		if (!so->estimate || rc != EXIT_OK)

@@ -42,6 +42,8 @@ struct scan_opts {
 	bool in_use_writers;   /* --in-use writers: open-for-write counts as locked */
 	bool trace;	       /* --trace: decision trace on stderr */
 	enum overlay_mode overlay; /* --overlay auto|copy|link */
+	bool first_boot;	   /* --first-boot: write the manifest (firstboot.h) */
+	bool first_boot_lac;	   /* --first-boot-lac: its load creates missing users */
 };
 
 /* Run the scan; returns the process exit code (exitcodes.h). STOP is set by a signal

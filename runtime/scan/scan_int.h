@@ -27,6 +27,7 @@
 #include "logging.h"
 #include "plan.h"
 #include "scan.h"
+#include "storeloc.h"
 #include "volumes.h"
 #include "walk.h"
 /* A_LINK: a hard link in the store of its own volume. A_REFLINK: a clone (FICLONE, shared
@@ -180,6 +181,7 @@ struct scan {
 	uint32_t *nonlocal; /* mount ids of removable, network and optical volumes */
 	size_t nnonlocal;
 	char *refused; /* the last mount root found refusing us (scan_mount_refused) */
+	struct storeloc loc; /* where the store lies: will a reinstall keep it? */
 	int exit;     /* set when something decided to stop the run */
 	bool started; /* the walk began: a summary means something */
 };
@@ -227,6 +229,12 @@ const char *scan_mb(uint64_t bytes, char *buf, size_t n);
 /* The catalog type (enum cat_type) of a stat mode. */
 uint8_t cat_type_of(unsigned mode);
 
+/* --- scan_report.c: where the store lies (storeloc.h), warned in the log and on stderr
+ * and reported by --estimate and --json --- */
+void scan_judge_location(struct scan *s);
+/* --- scan_firstboot.c: --first-boot, the manifest for the first-boot unit. 0, or -1
+ * (logged) --- */
+int scan_first_boot(struct scan *s);
 /* --- scan_errors.c --------------------------------------------------------------- */
 
 /* An error on DIR/NAME (NAME NULL: the directory itself): ErrorControl first, then

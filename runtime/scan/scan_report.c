@@ -45,6 +45,19 @@ static void xml_attr(FILE *f, const char *name, const char *v)
 	fputc('"', f);
 }
 
+void scan_judge_location(struct scan *s)
+{
+	storeloc_assess(s->rootfd, s->store_logical, s->store_real, s->users.v, s->users.n,
+			&s->loc);
+	for (int r = 0; r < SL__N; r++)
+		if (s->loc.mask & (1u << r))
+			rlog_msg(&s->log, RL_WARN,
+				 "the store %s would not survive a reinstall (%s): %s; "
+				 "docs/operations.md says where it must live",
+				 rlog_esc(&s->log, s->store_real), storeloc_rule_names[r],
+				 rlog_esc(&s->log, s->loc.detail[r]));
+}
+
 /* --estimate FILE: USMT /p's shape, plus one element per store volume. */
 int write_estimate(struct scan *s)
 {
@@ -114,6 +127,17 @@ int write_estimate(struct scan *s)
 			fprintf(f, " freeInodes=\"%" PRIu64 "\"", ifree);
 		fputs("/>\n", f);
 	}
+	fprintf(f, "    <storeLocation survivesReinstall=\"%s\"", s->loc.mask ? "no" : "yes");
+	fputs(s->loc.mask ? ">\n" : "/>\n", f);
+	for (int r = 0; r < SL__N; r++)
+		if (s->loc.mask & (1u << r)) {
+			fputs("      <warning", f);
+			xml_attr(f, "rule", storeloc_rule_names[r]);
+			xml_attr(f, "detail", s->loc.detail[r]);
+			fputs("/>\n", f);
+		}
+	if (s->loc.mask)
+		fputs("    </storeLocation>\n", f);
 	fprintf(f, "  </migstate>\n</PreMigration>\n");
 	if (fclose(f) != 0)
 		return -1;
@@ -173,13 +197,25 @@ void scan_summary(struct scan *s, int rc, bool estimate)
 			",\"setid_stripped\":%" PRIu64 ",\"devices_skipped\":%" PRIu64
 			",\"volumes_skipped\":%" PRIu64 ",\"stores_skipped\":%" PRIu64
 			",\"nonlocal_skipped\":%" PRIu64
-			",\"seconds\":%.3f,\"volumes\":[",
+			",\"seconds\":%.3f,",
 			s->nit, c->linked, c->copied, c->reflinked, c->bytes_copied, c->copied_up,
 			c->bytes_copied_up, c->recorded, c->parents, c->skipped_continue,
 			c->skipped_rule, c->efs_skipped, c->vanished, c->setid_stripped,
 			c->devices_skipped, c->volumes_skipped, c->stores_skipped, c->nonlocal_skipped,
 			secs);
+		fprintf(o, "\"store_location\":{\"survives_reinstall\":%s,\"warnings\":[",
+			s->loc.mask ? "false" : "true");
 		bool first = true;
+		for (int r = 0; r < SL__N; r++)
+			if (s->loc.mask & (1u << r)) {
+				fputs(first ? "{\"rule\":\"" : ",{\"rule\":\"", o);
+				first = false;
+				fprintf(o, "%s\",\"detail\":", storeloc_rule_names[r]);
+				json_str(o, s->loc.detail[r]);
+				fputc('}', o);
+			}
+		fputs("]},\"volumes\":[", o);
+		first = true;
 		for (size_t i = 0; i < s->nsv; i++) {
 			struct svol *v = &s->sv[i];
 			if (!v->master && !v->used && !v->store_real)

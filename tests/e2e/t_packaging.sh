@@ -54,6 +54,9 @@ share/migstate/policies/variables.map 644"
 if [ -f "$REPO/contrib/migstate-rd-pending.service" ]; then
 	expected+=$'\n'"lib/systemd/system/migstate-rd-pending.service 644"
 fi
+if [ -f "$REPO/contrib/systemd/migstate-firstboot.service" ]; then
+	expected+=$'\n'"lib/systemd/system/migstate-firstboot.service 644"
+fi
 while read -r f mode; do
 	assert_file "$D$P/$f"
 	assert_eq "$mode" "$(stat -c %a "$D$P/$f")" "mode of $f"
@@ -111,7 +114,7 @@ for v in compile lint dump explain genconfig; do
 	mentions migc "^\.B migc $v" "verb $v"
 	check_help migc "$MIGC" "$v"
 done
-for v in scan load rd verify du check-plan; do
+for v in scan load rd verify du info firstboot check-plan; do
 	mentions migstate "^\.B migstate $v" "verb $v"
 	[ "$v" = check-plan ] || check_help migstate "$MIGSTATE" "$v"
 done
@@ -145,7 +148,7 @@ complete_words() {
 C=$D$P/share/bash-completion/completions
 assert_eq "compile dump explain genconfig lint" \
 	"$(complete_words "$C/migc" migc "" | grep -v '^-' | sort | xargs)" "migc verbs"
-assert_eq "check-plan du help load rd scan verify" \
+assert_eq "check-plan du firstboot help info load rd scan verify" \
 	"$(complete_words "$C/migstate" migstate "" | grep -v '^-' | sort | xargs)" "migstate verbs"
 assert_eq "$(echo "$diag_names" | sed 's/^/-Wno-/' | xargs)" \
 	"$(complete_words "$C/migc" migc lint -Wno- | sort | xargs)" "-Wno- names offered"
