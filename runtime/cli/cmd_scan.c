@@ -191,9 +191,6 @@ static const char *check_combination(const struct scan_opts *so)
 		return "--force only goes with -o (it lets -o drop the last links of the old store)";
 	if (so->listfiles && so->estimate)
 		return "--listfiles cannot be used with --estimate";
-	if (so->first_boot && geteuid() != 0)
-		return "--first-boot needs root: the first-boot unit acts only on a manifest "
-		       "root wrote";
 	return NULL;
 }
 
@@ -226,6 +223,13 @@ int cmd_scan(int argc, char **argv)
 		fprintf(stderr, "migstate scan: %s\n", why);
 		rtopts_free(&so.o);
 		return EXIT_USAGE;
+	}
+	if (so.first_boot && geteuid() != 0) {
+		/* a right the caller lacks, not a bad command line */
+		fprintf(stderr, "migstate scan: --first-boot needs root: the first-boot unit acts "
+				"only on a manifest root wrote\n");
+		rtopts_free(&so.o);
+		return EXIT_NOT_PERMITTED;
 	}
 	/* an estimate makes no store */
 	if (!so.estimate && (rc = storeparent_enforce("scan", so.o.store, so.o.insecure_parent))) {

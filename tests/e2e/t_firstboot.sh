@@ -64,7 +64,7 @@ homes_before=$(manifest "$R/home/alice")
 inodes_before=$(tree_inodes "$R/home/alice" | awk '{print $1, $2}')
 
 as_mallory() { setpriv --reuid=1500 --regid=1500 --clear-groups "$@"; }
-expect_rc 11 as_mallory "$MIGSTATE" scan "$R/home/mallory/s" --plan "$WORK/p.plan" --root "$R" \
+expect_rc 34 as_mallory "$MIGSTATE" scan "$R/home/mallory/s" --plan "$WORK/p.plan" --root "$R" \
 	--hardlink --nocompress --first-boot
 assert_contains "$OUT" "--first-boot needs root" "an unprivileged scan --first-boot"
 
