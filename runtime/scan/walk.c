@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "firstboot.h"
 #include "store.h"
 #include "storeguard.h"
 
@@ -334,6 +335,14 @@ static bool is_store_top(int fd)
 	return ours;
 }
 
+/* scan --first-boot's manifest directory (root's plan copy and manifest) is migstate's
+ * own state, like a store: never captured. Only one this user owns and nobody else can
+ * write counts, so nobody can hide her files from capture by naming a directory so. */
+static bool is_firstboot_dir(const char *name, const struct statx *s)
+{
+	return strcmp(name, FB_DIR) == 0 && s->stx_uid == geteuid() && !(s->stx_mode & 022);
+}
+
 /* Enter subdirectory NAME of the top frame (its path is already in w->path, LEN): push
  * its frame. 1 entered (dir_begin comes next), 0 not entered, or the error's value. */
 static int enter(struct walker *w, const char *name, size_t len, const struct statx *s,
@@ -369,6 +378,11 @@ static int enter(struct walker *w, const char *name, size_t len, const struct st
 		w->capfr = cap;
 		memset(w->fr + w->nfr, 0, (cap - w->nfr) * sizeof *q);
 		top = &w->fr[w->nfr - 1];
+	}
+	if (is_firstboot_dir(name, s)) {
+		if (w->ops->skipped)
+			w->ops->skipped(w->ctx, w->path, "the first-boot manifest");
+		return 0;
 	}
 	/* the directory examined, or nothing: replaced between statx and open, it is not */
 	struct fds_id id = {makedev(s->stx_dev_major, s->stx_dev_minor), (ino_t)s->stx_ino};

@@ -76,6 +76,29 @@ assert_eq "600 0" "$(stat -c '%a %u' "$FB/plan")" "plan copy"
 assert_eq "store: .migstore" "$(grep '^store:' "$FB/manifest")" "the store, relative to /home"
 cmp -s "$WORK/p.plan" "$FB/plan" || fail "the plan copy differs"
 
+# --- the manifest directory is never captured (it is migstate's own, like a store), but a
+#     directory a user merely names so is: nobody hides her files from capture that way ----
+cat >"$WORK/all.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<migration urlid="http://migstate.invalid/test/firstboot-all">
+  <component type="Documents" context="System">
+    <displayName>All of /home</displayName>
+    <role role="Data"><rules><include><objectSet>
+      <pattern type="File">C:\home\* [*]</pattern>
+    </objectSet></include></rules></role>
+  </component>
+</migration>
+XML
+compile "$WORK/all.xml" "$WORK/all.plan"
+as_mallory mkdir -m 0700 "$R/home/mallory/.migstate-firstboot"
+as_mallory touch "$R/home/mallory/.migstate-firstboot/hers"
+mkdir -m 0700 "$R/data"
+scan "$R/data/all" "$WORK/all.plan" "$R" --listfiles "$WORK/all.list"
+assert_contains "$(cat "$WORK/all.list")" "/home/mallory/.migstate-firstboot/hers" "a user's look-alike is captured"
+! grep -q "^/home/.migstate-firstboot" "$WORK/all.list" || fail "the manifest directory was captured"
+grep -q "^/home/alice/notes.txt" "$WORK/all.list" || fail "the whole-/home scan missed alice's files"
+rm -rf "$R/data" "$R/home/mallory/.migstate-firstboot"
+
 # --- the reinstall: a new /etc, the homes emptied, the plan gone ------------------------
 rm -rf "$R/etc" "$WORK/p.plan" "$R/home/alice" "$R/home/bob"
 mk_system "$R"
