@@ -9,11 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsutil.h"
 #include "lineesc.h"
-#include "sha256.h"
+#include "sumfile.h"
 
-#define IDENT_TMP IDENT_FILE ".tmp"
 #define IDENT_MAX (16u << 20)
 
 /* --- collecting ------------------------------------------------------------------- */
@@ -189,69 +187,14 @@ int ident_write(int meta_fd, const struct identities *id)
 		errno = ENOMEM;
 		return -1;
 	}
-	unsigned char h[32];
-	char hex[65], tail[80];
-	sha256(body, len, h);
-	sha256_hex(h, hex);
-	int tl = snprintf(tail, sizeof tail, "sha256\t%s\n", hex);
-	int fd = openat(meta_fd, IDENT_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-			0600);
-	int rc = fd < 0 ? -1 : 0;
-	if (rc == 0)
-		rc = fs_pwrite_all(fd, body, len, 0);
-	if (rc == 0)
-		rc = fs_pwrite_all(fd, tail, (size_t)tl, (off_t)len);
-	if (rc == 0)
-		while ((rc = fsync(fd)) != 0 && errno == EINTR)
-			;
+	int rc = sumfile_write(meta_fd, IDENT_FILE, body, len);
 	int saved = errno;
-	if (fd >= 0)
-		close(fd);
 	free(body);
-	if (rc == 0 && fs_renameat(meta_fd, IDENT_TMP, meta_fd, IDENT_FILE) != 0)
-		rc = -1, saved = errno;
-	if (rc == 0)
-		fsync(meta_fd);
-	else
-		unlinkat(meta_fd, IDENT_TMP, 0);
 	errno = saved;
 	return rc;
 }
 
 /* --- reading ---------------------------------------------------------------------- */
-
-static char *read_all(int meta_fd, size_t *len)
-{
-	int fd = openat(meta_fd, IDENT_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > IDENT_MAX) {
-		close(fd);
-		errno = EINVAL;
-		return NULL;
-	}
-	size_t n = (size_t)st.st_size, got = 0;
-	char *buf = malloc(n + 1);
-	while (buf && got < n) {
-		ssize_t k = read(fd, buf + got, n - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			free(buf);
-			buf = NULL;
-			errno = k == 0 ? EINVAL : errno;
-		} else {
-			got += (size_t)k;
-		}
-	}
-	close(fd);
-	if (buf) {
-		buf[n] = 0;
-		*len = n;
-	}
-	return buf;
-}
 
 /* Split the tab-separated LINE into at most MAX decoded fields. The count, or -1. */
 static int fields(char *line, char **f, int max)
@@ -315,36 +258,9 @@ static int parse_line(struct identities *id, char *line)
 int ident_read(int meta_fd, struct identities *id, char *err, size_t errsz)
 {
 	memset(id, 0, sizeof *id);
-	size_t len;
-	char *buf = read_all(meta_fd, &len);
-	if (!buf) {
-		int e = errno;
-		snprintf(err, errsz, "%s/%s: %s", "MIGSTATE", IDENT_FILE,
-			 e == ENOENT ? "absent (a store made before identity records)" : strerror(e));
-		errno = e;
+	char *buf = sumfile_read(meta_fd, IDENT_FILE, IDENT_MAGIC, IDENT_MAX, err, errsz);
+	if (!buf)
 		return -1;
-	}
-	/* the last line is the checksum of everything before it */
-	char *last = len >= 2 ? memrchr(buf, '\n', len - 1) : NULL;
-	unsigned char h[32];
-	char hex[65];
-	bool ok = last && buf[len - 1] == '\n' && !strncmp(last + 1, "sha256\t", 7) &&
-		  len - (size_t)(last + 1 - buf) == 7 + 64 + 1 &&
-		  !strncmp(buf, IDENT_MAGIC "\n", strlen(IDENT_MAGIC) + 1) &&
-		  !memchr(buf, 0, len);
-	if (ok) {
-		sha256(buf, (size_t)(last + 1 - buf), h);
-		sha256_hex(h, hex);
-		ok = !strncmp(last + 8, hex, 64);
-	}
-	if (!ok) {
-		free(buf);
-		snprintf(err, errsz, "MIGSTATE/%s is damaged (its checksum or header is wrong)",
-			 IDENT_FILE);
-		errno = EINVAL;
-		return -1;
-	}
-	last[1] = 0;
 	size_t lineno = 1;
 	char *save = NULL;
 	strtok_r(buf, "\n", &save); /* the magic */

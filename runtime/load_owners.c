@@ -336,8 +336,10 @@ bool owners_of(struct loader *L, struct obj *ob)
 void owners_reown_payload(struct obj *ob)
 {
 	struct loader *L = ob->L;
-	if (L->map.keep || L->o->dry_run ||
-	    (ob->pst.st_uid == ob->ouid && ob->pst.st_gid == ob->ogid))
+	bool own = !L->map.keep && (ob->pst.st_uid != ob->ouid || ob->pst.st_gid != ob->ogid);
+	/* its ACL too: the inode is the store's, so always from the record (load_acls.c) */
+	bool acl = aclrec_find(&L->acls, ob->r->path, ACLREC_ACCESS) != NULL;
+	if (L->o->dry_run || (!own && !acl))
 		return;
 	/* chown drops set-id bits and file capabilities: both are put back as they were */
 	unsigned char caps[64];
@@ -352,21 +354,24 @@ void owners_reown_payload(struct obj *ob)
 			 rlog_esc(L->log, ob->r->path));
 		return;
 	}
-	ncaps = fgetxattr(fd, CAPS_XATTR, caps, sizeof caps);
-	if (fchown(fd, ob->ouid, ob->ogid) != 0) {
-		if (!load_unsupported(errno))
+	if (own) {
+		ncaps = fgetxattr(fd, CAPS_XATTR, caps, sizeof caps);
+		if (fchown(fd, ob->ouid, ob->ogid) == 0) {
+			if (st.st_mode & (S_ISUID | S_ISGID))
+				fchmod(fd, st.st_mode & 07777);
+			if (ncaps > 0)
+				fsetxattr(fd, CAPS_XATTR, caps, (size_t)ncaps, 0);
+			L->st->reowned++;
+		} else if (!load_unsupported(errno)) {
 			rlog_msg(L->log, RL_WARN, "%s: cannot give it to uid %u: %s",
 				 rlog_esc(L->log, ob->r->path), ob->ouid, strerror(errno));
-		close(fd);
-		return;
+		}
 	}
-	if (st.st_mode & (S_ISUID | S_ISGID))
-		fchmod(fd, st.st_mode & 07777);
-	if (ncaps > 0)
-		fsetxattr(fd, CAPS_XATTR, caps, (size_t)ncaps, 0);
+	/* after the mode: chmod sets the mask from the group bits */
+	if (acl)
+		acls_apply_fd(L, ob->r->path, fd, false);
 	fstat(fd, &ob->pst);
 	close(fd);
-	L->st->reowned++;
 }
 
 void owners_reown_special(struct obj *ob, int dfd, const char *name)

@@ -217,9 +217,20 @@ int load_place_object(struct obj *ob, int dfd, const char *name, bool replace, e
 			/* a clone where the filesystem shares extents (the payload of a reflinked
 			 * entry back into its btrfs subvolume: free), else a copy; FAT and other
 			 * filesystems without owners or modes get the data (copyfile.h) */
-			if (copy_file_as(ob->sfd, ob->sleaf, dfd, target, ob->pst.st_dev,
-					 ob->pst.st_ino, drops, ob->ouid, ob->ogid, &cr) != 0)
+			/* its captured ACL by name, set before the copy has its name */
+			size_t alen = 0, adrop = 0;
+			unsigned char *acl =
+			    acls_target(L, ob->r->path, ACLREC_ACCESS, &alen, &adrop);
+			int crc = copy_file_as(ob->sfd, ob->sleaf, dfd, target, ob->pst.st_dev,
+					       ob->pst.st_ino, drops, ob->ouid, ob->ogid, acl, alen,
+					       &cr);
+			free(acl);
+			if (crc != 0)
 				return -1;
+			if (acl) {
+				L->st->acls_remapped++;
+				L->st->acl_entries_dropped += adrop;
+			}
 			if (cr.dropped)
 				note_stripped(ob);
 			*how = P_COPIED;
@@ -388,6 +399,8 @@ void apply_action(struct loader *L, const struct sw_rec *r, const struct action 
 {
 	struct obj ob = {.L = L, .r = r, .sfd = -1};
 	if (r->r.type == CT_DIR) {
+		if (L->o->dry_run)
+			acls_dry_run(L, r->path, true);
 		for (size_t i = 0; i < a->ndest && !L->stop; i++)
 			if (apply_dir(L, a->dest[i]) != 0)
 				on_error(L, a->dest[i], errno,
@@ -397,6 +410,8 @@ void apply_action(struct loader *L, const struct sw_rec *r, const struct action 
 	}
 	if (!owners_of(L, &ob))
 		return;
+	if (L->o->dry_run)
+		acls_dry_run(L, r->path, false);
 	if ((r->r.type == CT_CHR || r->r.type == CT_BLK) && (r->r.flags & CF_NODEV)) {
 		L->st->devices_skipped++;
 		rlog_msg(L->log, RL_WARN, "%s: a device node from a nodev mount at capture: not restored",

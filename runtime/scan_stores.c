@@ -405,12 +405,24 @@ static int write_identities(struct scan *s)
 	return 0;
 }
 
+/* The captured ACLs with named entries (aclrec.h), beside the identities: always
+ * written, so that a store without them is known to be older. */
+static int write_acls(struct scan *s)
+{
+	if (aclrec_write(s->sv[0].meta_fd, &s->acls) != 0)
+		return store_failure(s, "recording the ACLs in", s->store_real, errno);
+	if (s->acls.n)
+		rlog_msg(&s->log, RL_INFO, "acls: %zu captured ACLs with named entries recorded",
+			 s->acls.n);
+	return 0;
+}
+
 /* Flush every store, check its payload, record the identities, commit the catalog,
  * then mark the stores complete (master last). */
 int scan_commit(struct scan *s)
 {
 	rlog_progress(&s->log, "PHASE", "Saving", NULL);
-	if (recount_payload(s) || write_identities(s))
+	if (recount_payload(s) || write_identities(s) || write_acls(s))
 		return -1;
 	for (size_t i = 0; i < s->nsv; i++)
 		if (s->sv[i].meta_fd >= 0)
