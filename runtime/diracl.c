@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/xattr.h>
 
 #define XA_ACCESS DIRACL_XA_ACCESS
@@ -179,6 +180,25 @@ unsigned char *diracl_encode(const struct diracl_ent *ents, size_t nents, size_t
 	free(s);
 	*n = HDR + nents * ENT;
 	return out;
+}
+
+bool diracl_same(const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
+{
+	struct diracl_ent *x, *y;
+	size_t nx, ny, xn, yn;
+	if (diracl_decode(a, an, &x, &nx) != 0)
+		return false;
+	if (diracl_decode(b, bn, &y, &ny) != 0) {
+		free(x);
+		return false;
+	}
+	unsigned char *ex = diracl_encode(x, nx, &xn), *ey = diracl_encode(y, ny, &yn);
+	bool eq = ex && ey && xn == yn && !memcmp(ex, ey, xn);
+	free(ex);
+	free(ey);
+	free(x);
+	free(y);
+	return eq;
 }
 
 unsigned char *diracl_get(int fd, const char *name, size_t *n)

@@ -57,6 +57,9 @@ int diracl_decode(const unsigned char *buf, size_t n, struct diracl_ent **ents, 
 /* Encode ENTS (any order; the kernel's: by tag, then id) into a malloc'd value of *N
  * bytes. NULL: no memory. */
 unsigned char *diracl_encode(const struct diracl_ent *ents, size_t nents, size_t *n);
+/* Do the values A and B hold the same entries (in any order)? False when either is
+ * malformed. */
+bool diracl_same(const unsigned char *a, size_t an, const unsigned char *b, size_t bn);
 /* Does the value have a named user or group entry? (A malformed one: true.) */
 bool diracl_has_named(const unsigned char *buf, size_t n);
 /* The ACL NAME (DIRACL_XA_*) of FD into a new buffer (*N bytes). NULL with *N 0: there

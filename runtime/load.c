@@ -296,6 +296,8 @@ int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
 		fix_copy_times(&L);
 		acls_fix_dirs(&L);
 		fix_dir_times(&L);
+	} else {
+		acls_fix_dirs(&L); /* --dry-run: said and counted */
 	}
 	if (L.journal && fsync(fileno(L.journal)) != 0)
 		rlog_msg(log, RL_WARN, "restore journal: %s", strerror(errno));

@@ -16,6 +16,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "aclmap.h"
 #include "aclrec.h"
 #include "diracl.h"
 #include "exitcodes.h"
@@ -41,21 +42,16 @@ void acls_free(struct loader *L)
 	L->made_dirs = NULL;
 }
 
-/* Captured id ID of a named entry (GROUP: a gid) here, in *OUT; NULL, or the map entry
- * of an owner with no account here (the entry goes). */
-static const struct idmap_ent *map_id(const struct idmap *m, bool group, uint32_t id,
-				      uint32_t *out)
+/* A dropped entry, said in the log. */
+static void say_dropped(void *ctx, const char *path, bool group, uint32_t id,
+			const struct idmap_ent *gone)
 {
-	*out = id;
-	if (m->keep)
-		return NULL;
-	const struct idmap_ent *e = group ? idmap_group(m, id) : idmap_user(m, id);
-	if (!e) /* not in the records: kept, as for owners */
-		return NULL;
-	if (e->kind == IDM_ABSENT || e->kind == IDM_TAKEN)
-		return e;
-	*out = e->to;
-	return NULL;
+	struct loader *L = ctx;
+	rlog_msg(L->log, RL_WARN, "%s: ACL entry %s %u (%s) %sdropped: no account here%s%s%s",
+		 rlog_esc(L->log, path), group ? "group" : "user", id,
+		 rlog_esc(L->log, gone->name ? gone->name : "?"), L->o->dry_run ? "would be " : "",
+		 gone->now ? " (" : "", gone->now ? rlog_esc(L->log, gone->now) : "",
+		 gone->now ? " has that id now)" : "");
 }
 
 /* acls_target; SAY: log each entry dropped. */
@@ -63,94 +59,15 @@ static unsigned char *target(struct loader *L, const char *path, int which, size
 			     size_t *ndropped, bool say)
 {
 	const struct aclrec_ent *a = aclrec_find(&L->acls, path, (enum aclrec_which)which);
-	struct diracl_ent *e;
-	size_t ne, k = 0, dropped = 0;
-	if (!a || diracl_decode(a->val, a->len, &e, &ne) != 0)
+	if (!a)
 		return NULL;
-	unsigned mask = 7u, grp = 0, *maskp = NULL;
-	for (size_t i = 0; i < ne; i++) {
-		struct diracl_ent x = e[i];
-		bool named = x.tag == DA_USER || x.tag == DA_GROUP;
-		const struct idmap_ent *gone = named ? map_id(&L->map, x.tag == DA_GROUP, x.id, &x.id)
-						     : NULL;
-		if (gone) {
-			dropped++;
-			if (say)
-				rlog_msg(L->log, RL_WARN,
-				 "%s: ACL entry %s %u (%s) %sdropped: no account here%s%s%s",
-				 rlog_esc(L->log, path), x.tag == DA_GROUP ? "group" : "user", x.id,
-				 rlog_esc(L->log, gone->name ? gone->name : "?"),
-				 L->o->dry_run ? "would be " : "", gone->now ? " (" : "",
-				 gone->now ? rlog_esc(L->log, gone->now) : "",
-				 gone->now ? " has that id now)" : "");
-			continue;
-		}
-		size_t j = 0; /* two names mapped to one account (--mu): one entry, both rights */
-		while (j < k && !(named && e[j].tag == x.tag && e[j].id == x.id))
-			j++;
-		if (j < k) {
-			e[j].perm |= x.perm;
-			continue;
-		}
-		e[k++] = x;
-	}
-	for (size_t i = 0; i < k; i++) {
-		if (e[i].tag == DA_MASK) {
-			mask = e[i].perm;
-			maskp = &e[i].perm;
-		} else if (e[i].tag != DA_USER_OBJ && e[i].tag != DA_OTHER) {
-			grp |= e[i].perm;
-		}
-	}
-	bool named_left = false;
-	for (size_t i = 0; i < k; i++)
-		named_left |= e[i].tag == DA_USER || e[i].tag == DA_GROUP;
-	if (dropped && maskp) {
-		if (named_left) {
-			*maskp = mask & grp; /* what remains needs no more */
-		} else { /* base entries only: the owning group keeps what it had */
-			size_t j = 0;
-			for (size_t i = 0; i < k; i++) {
-				if (e[i].tag == DA_MASK)
-					continue;
-				if (e[i].tag == DA_GROUP_OBJ)
-					e[i].perm &= mask;
-				e[j++] = e[i];
-			}
-			k = j;
-		}
-	}
-	unsigned char *out = diracl_encode(e, k, n);
-	free(e);
-	*ndropped = dropped;
-	return out;
+	return aclmap_target(&L->map, a, n, ndropped, say ? say_dropped : NULL, L);
 }
 
 unsigned char *acls_target(struct loader *L, const char *path, int which, size_t *n,
 			   size_t *ndropped)
 {
 	return target(L, path, which, n, ndropped, true);
-}
-
-/* Are two ACL values the same entries (in any order)? */
-static bool same_acl(const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
-{
-	struct diracl_ent *x, *y;
-	size_t nx, ny;
-	if (!a || diracl_decode(a, an, &x, &nx) != 0)
-		return false;
-	if (diracl_decode(b, bn, &y, &ny) != 0) {
-		free(x);
-		return false;
-	}
-	size_t xn, yn;
-	unsigned char *ex = diracl_encode(x, nx, &xn), *ey = diracl_encode(y, ny, &yn);
-	bool same = ex && ey && xn == yn && !memcmp(ex, ey, xn);
-	free(ex);
-	free(ey);
-	free(x);
-	free(y);
-	return same;
 }
 
 void acls_apply_fd(struct loader *L, const char *path, int fd, bool is_dir)
@@ -163,7 +80,7 @@ void acls_apply_fd(struct loader *L, const char *path, int fd, bool is_dir)
 		if (!want)
 			continue;
 		unsigned char *cur = diracl_get(fd, xa, &cn);
-		if (!same_acl(cur, cn, want, n)) {
+		if (!(cur && diracl_same(cur, cn, want, n))) {
 			if (fsetxattr(fd, xa, want, n, 0) == 0) {
 				L->st->acls_remapped += !changed;
 				L->st->acl_entries_dropped += dropped;
@@ -217,6 +134,10 @@ static int fix_dir(const char *p, const struct dir_meta *m, void *ctx)
 	struct loader *L = ctx;
 	if (!m->acl_path)
 		return 0;
+	if (L->o->dry_run) {
+		acls_dry_run(L, m->acl_path, true);
+		return 0;
+	}
 	int fd = sw_open_dir(&L->s, p);
 	if (fd < 0)
 		return 0;
@@ -232,7 +153,7 @@ static int fix_dir(const char *p, const struct dir_meta *m, void *ctx)
 
 void acls_fix_dirs(struct loader *L)
 {
-	if (L->acls.n && !L->o->dry_run)
+	if (L->acls.n)
 		dm_each_touched(&L->dirs, fix_dir, L);
 }
 

@@ -318,6 +318,7 @@ static int apply_at(struct obj *ob, const char *dest, uint32_t merge_rule, bool 
 	int dfd = open_dest_dir(L, dir);
 	if (dfd == DRY_NEW) {
 		load_out_line(L, how_name(L, ob), ob->r->path, dest);
+		touch_dirs(L, dir); /* its directories' ACLs are counted at the end */
 		if (ob->r->r.type == CT_FILE && !L->o->copy_only)
 			L->st->linked++;
 		else
@@ -336,6 +337,7 @@ static int apply_at(struct obj *ob, const char *dest, uint32_t merge_rule, bool 
 				goto out;
 			if (L->o->dry_run) {
 				load_out_line(L, how_name(L, ob), ob->r->path, dest);
+				touch_dirs(L, dir);
 				if (ob->r->r.type == CT_FILE && !L->o->copy_only && ob->has_payload)
 					L->st->linked++;
 				else
@@ -364,6 +366,8 @@ static int apply_at(struct obj *ob, const char *dest, uint32_t merge_rule, bool 
 				owners_reown_special(ob, dfd, name);
 			if (!L->o->dry_run)
 				load_placed(L, ob, dir, name, "(present)");
+			else
+				touch_dirs(L, dir);
 			rc = 0;
 			goto out;
 		}
@@ -384,8 +388,10 @@ out:
 static int apply_dir(struct loader *L, const char *dest)
 {
 	int fd = open_dest_dir(L, dest);
-	if (fd == DRY_NEW)
+	if (fd == DRY_NEW) {
+		touch_dirs(L, dest);
 		return 0;
+	}
 	if (fd < 0)
 		return -1;
 	touch_dirs(L, dest);
@@ -399,8 +405,6 @@ void apply_action(struct loader *L, const struct sw_rec *r, const struct action 
 {
 	struct obj ob = {.L = L, .r = r, .sfd = -1};
 	if (r->r.type == CT_DIR) {
-		if (L->o->dry_run)
-			acls_dry_run(L, r->path, true);
 		for (size_t i = 0; i < a->ndest && !L->stop; i++)
 			if (apply_dir(L, a->dest[i]) != 0)
 				on_error(L, a->dest[i], errno,

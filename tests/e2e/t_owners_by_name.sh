@@ -172,12 +172,31 @@ PY
 # a rerun: the ids are mapped from the captured ACL, not from the one in place
 load "$S" "$P" "$R" -c --dry-run --json
 assert_eq 3 "$RC" "a dry rerun: $OUT"
+assert_contains "$OUT" '"acls_remapped":3,"acl_entries_dropped":1' "--dry-run counts the ACLs"
+grep -q "notes.txt: ACL entry user 1003 (carol) would be dropped" "$WORK/load.log" ||
+	fail "--dry-run says which entry would go"
 acls_ok "$R" "/home kept, dry rerun" "$ACL_A"
 load "$S" "$P" "$R" -c
 assert_eq 3 "$RC" "a rerun: $OUT"
 names_ok "$R" "/home kept, rerun"
 acls_ok "$R" "/home kept, rerun" "$ACL_A"
 expect_rc 0 "$MIGSTATE" verify "$S"
+# verify compares the store entries' ACLs with the record, by name: frank (1004 here)
+# was never in it
+E=$S/MIGSTATE/File/home/alice/notes.txt
+setfacl -m u:1004:rw "$E"
+expect_rc 42 "$MIGSTATE" verify "$S"
+assert_contains "$OUT" "ACL is not the captured one" "verify: an entry added to the ACL"
+setfacl -x u:1004 "$E"
+expect_rc 0 "$MIGSTATE" verify "$S"
+# a damaged record: verify says so, load refuses the store
+cp "$S/MIGSTATE/acls" "$WORK/acls"
+sed -i '2s/access/default/' "$S/MIGSTATE/acls"
+expect_rc 42 "$MIGSTATE" verify "$S"
+assert_contains "$OUT" "MIGSTATE/acls is damaged" "verify: a damaged ACL record"
+load "$S" "$P" "$R" -c
+assert_eq 27 "$RC" "load with a damaged ACL record: $OUT"
+cp "$WORK/acls" "$S/MIGSTATE/acls"
 
 # --- (b) everything reinstalled; carol's objects go to dave (--mu) --------------------------
 rm -rf "$R/home"
@@ -217,6 +236,14 @@ copy_load "$R2" --keep-ids --ue carol
 assert_eq 0 "$RC" "--keep-ids (carol left out on purpose: nothing skipped): $OUT"
 assert_eq "1001 1002 1001" "$(stat -c %u "$R2/home/alice/notes.txt" "$R2/home/bob/todo.txt" \
 	"$R2/home/alice" | xargs)" "--keep-ids keeps the numbers"
+mv "$S/MIGSTATE/acls" "$WORK/acls"
+copy_load "$R2" --ue carol
+assert_eq 0 "$RC" "a store without ACL records: $OUT"
+grep -q "no ACL records" "$WORK/load3.log" || fail "load warns about a store without ACL records"
+assert_eq "$(getfacl -n -c "$S/MIGSTATE/File/home/alice/notes.txt" 2>/dev/null)" \
+	"$(getfacl -n -c "$R2/home/alice/notes.txt" 2>/dev/null)" \
+	"without the record, the copy has the store entry's ACL as it is"
+mv "$WORK/acls" "$S/MIGSTATE/acls"
 mv "$S/MIGSTATE/identities" "$WORK/identities"
 copy_load "$R2" --ue carol
 assert_eq 0 "$RC" "a store without identity records: $OUT"
