@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "acctdb.h"
 #include "aclrec.h"
 #include "bind.h"
 #include "decide.h"
@@ -86,6 +87,7 @@ struct loader {
 	struct same_ctx same; /* "is this the captured file?" (sameobj.h) */
 	struct inotab restored; /* captured inodes with several names -> the copy restored */
 	struct idmap map;	/* captured owners -> accounts here (load_owners.c) */
+	struct acct_db lac_plan; /* --lac --dry-run: the accounts it would create */
 	struct aclrec acls;	/* captured ACLs with named entries (load_acls.c) */
 	struct made_dir {
 		dev_t dev;
@@ -141,6 +143,9 @@ void smap_free(struct smap *m);
 int owners_setup(struct loader *L);
 /* The name captured user OLD is restored as here (--mu), else OLD. */
 const char *owners_restored_as(const struct loader *L, const char *old);
+/* --lac --dry-run: NAME is an account it would create: its fields in OUT (free with
+ * users_free_one). */
+bool owners_planned_user(const struct loader *L, const char *name, struct rt_user *out);
 
 /* --- load_groupmap.c: Config.xml <changeGroup> (the plan's grpm section) ------------ */
 

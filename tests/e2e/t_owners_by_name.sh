@@ -68,6 +68,9 @@ reinstalled_accounts() {
 		team:x:2100:alice,bob
 		readers:x:2001:
 	GR
+	# shadow entries (--lac writes accounts only beside them)
+	cut -d: -f1 "$R/etc/passwd" | sed 's/$/:!:19000:0:99999:7:::/' >"$R/etc/shadow"
+	chmod 0600 "$R/etc/shadow"
 }
 mkdir -p "$R/etc" "$R/home/alice" "$R/home/bob" "$R/home/carol"
 captured_accounts
@@ -142,6 +145,21 @@ grep -q "carol (1003 when captured) has no account here, and 1003 is dave's now"
 	fail "the log names both accounts: $(cat "$WORK/load.log")"
 assert_eq "1001 1002" "$(stat -c %u "$R/home/alice/notes.txt" "$R/home/bob/todo.txt" | xargs)" \
 	"nothing touched before the refusal"
+# --lac --dry-run plans carol's account (a new uid: 1003 is dave's) and reports the
+# load a real --lac would make, writing nothing
+cp "$R/etc/passwd" "$WORK/passwd.before"
+load "$S" "$P" "$R" --lac --dry-run --json
+assert_eq 0 "$RC" "--lac --dry-run, as --lac would: $OUT"
+grep -q "account carol would be created: uid 1006" "$WORK/load.log" ||
+	fail "--lac --dry-run names the uid it would pick: $(grep -i lac "$WORK/load.log")"
+python3 - "$OUT" <<'PY' || fail "--lac --dry-run: carol's objects planned with her new uid: $OUT"
+import json, sys
+j = json.loads([l for l in sys.argv[1].splitlines() if l.startswith("{")][-1])
+m = {(e["kind"], e["name"]): e for e in j["id_map"]}
+assert m[("user", "carol")]["map"] == "renumbered" and m[("user", "carol")]["here"] == 1006, m
+assert j["skipped"] == 0 and j["owner_skipped"] == 0, j
+PY
+cmp -s "$R/etc/passwd" "$WORK/passwd.before" || fail "--dry-run wrote the account files"
 load "$S" "$P" "$R" -c --json
 assert_eq 3 "$RC" "load -c: carol's objects skipped: $OUT"
 names_ok "$R" "/home kept"
