@@ -68,15 +68,23 @@ static int add_group(struct identities *id, const struct acct_group *g)
 	return q[id->ngroups++].name ? 0 : -1;
 }
 
-static int add_member(struct identities *id, const char *user, const char *group)
+static int add_to(struct ident_member **v, size_t *n, const char *user, const char *group)
 {
-	struct ident_member *q = realloc(id->members, (id->nmembers + 1) * sizeof *q);
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*v)[i].user, user) && !strcmp((*v)[i].group, group))
+			return 0;
+	struct ident_member *q = realloc(*v, (*n + 1) * sizeof *q);
 	if (!q)
 		return -1;
-	id->members = q;
-	q[id->nmembers] = (struct ident_member){strdup(user), strdup(group)};
-	id->nmembers++;
-	return q[id->nmembers - 1].user && q[id->nmembers - 1].group ? 0 : -1;
+	*v = q;
+	q[*n] = (struct ident_member){strdup(user), strdup(group)};
+	(*n)++;
+	return q[*n - 1].user && q[*n - 1].group ? 0 : -1;
+}
+
+static int add_member(struct identities *id, const char *user, const char *group)
+{
+	return add_to(&id->members, &id->nmembers, user, group);
 }
 
 static int add_anon(uint32_t **v, size_t *n, uint32_t x)
@@ -127,6 +135,26 @@ int ident_collect(const struct acct_db *db, const char *const *selected, size_t 
 	return rc;
 }
 
+int ident_collect_groups(const struct acct_db *db, const char *const *groups, size_t ngroups,
+			 struct identities *id)
+{
+	int rc = 0;
+	for (size_t k = 0; rc == 0 && k < ngroups; k++) {
+		const struct acct_group *g = acctdb_group_named(db, groups[k]);
+		if (!g)
+			continue;
+		rc = add_group(id, g);
+		for (size_t i = 0; rc == 0 && i < db->nusers; i++)
+			if (db->users[i].gid == g->gid)
+				rc = add_to(&id->gmembers, &id->ngmembers, db->users[i].name, g->name);
+		for (size_t i = 0; rc == 0 && i < g->nmem; i++)
+			rc = add_to(&id->gmembers, &id->ngmembers, g->mem[i], g->name);
+	}
+	if (rc)
+		errno = ENOMEM;
+	return rc;
+}
+
 /* --- writing ---------------------------------------------------------------------- */
 
 static void put_fields(FILE *f, const char *tag, const char *const *v, size_t n)
@@ -167,6 +195,10 @@ static char *render(const struct identities *id, size_t *len)
 	for (size_t i = 0; i < id->nmembers; i++) {
 		const char *v[] = {id->members[i].user, id->members[i].group};
 		put_fields(f, "member", v, 2);
+	}
+	for (size_t i = 0; i < id->ngmembers; i++) {
+		const char *v[] = {id->gmembers[i].user, id->gmembers[i].group};
+		put_fields(f, "gmember", v, 2);
 	}
 	for (size_t i = 0; i < id->nanon_uids; i++)
 		fprintf(f, "uid\t%u\n", id->anon_uids[i]);
@@ -245,6 +277,8 @@ static int parse_line(struct identities *id, char *line)
 	}
 	if (!strcmp(f[0], "member") && n == 3)
 		return add_member(id, f[1], f[2]);
+	if (!strcmp(f[0], "gmember") && n == 3)
+		return *f[1] && *f[2] ? add_to(&id->gmembers, &id->ngmembers, f[1], f[2]) : -1;
 	if ((!strcmp(f[0], "uid") || !strcmp(f[0], "gid")) && n == 2) {
 		uint32_t x = acctdb_parse_id(f[1]);
 		if (x == ACCT_ID_INVALID)
@@ -298,6 +332,11 @@ void ident_free(struct identities *id)
 	free(id->users);
 	free(id->groups);
 	free(id->members);
+	for (size_t i = 0; i < id->ngmembers; i++) {
+		free(id->gmembers[i].user);
+		free(id->gmembers[i].group);
+	}
+	free(id->gmembers);
 	free(id->anon_uids);
 	free(id->anon_gids);
 	memset(id, 0, sizeof *id);
