@@ -212,12 +212,12 @@ int copy_file(int srcdir, const char *srcname, int dstdir, const char *dstname, 
 	      ino_t expect_ino, unsigned flags, struct copy_result *res)
 {
 	return copy_file_as(srcdir, srcname, dstdir, dstname, expect_dev, expect_ino, flags,
-			    (uid_t)-1, (gid_t)-1, res);
+			    (uid_t)-1, (gid_t)-1, NULL, 0, res);
 }
 
 int copy_file_as(int srcdir, const char *srcname, int dstdir, const char *dstname,
 		 dev_t expect_dev, ino_t expect_ino, unsigned flags, uid_t uid, gid_t gid,
-		 struct copy_result *res)
+		 const void *acl, size_t acl_len, struct copy_result *res)
 {
 	char tmp[64];
 	int src = -1, dst = -1, saved = 0;
@@ -268,6 +268,11 @@ int copy_file_as(int srcdir, const char *srcname, int dstdir, const char *dstnam
 		drop |= S_ISGID;
 	res->dropped |= (st.st_mode & drop) != 0;
 	if (fchmod(dst, st.st_mode & 07777 & ~drop) != 0 && !unsupported(errno)) {
+		wside = true;
+		goto fail_tmp;
+	}
+	if (acl && fsetxattr(dst, "system.posix_acl_access", acl, acl_len, 0) != 0 &&
+	    !unsupported(errno)) {
 		wside = true;
 		goto fail_tmp;
 	}

@@ -48,10 +48,12 @@ struct copy_result {
 int copy_file(int srcdir, const char *srcname, int dstdir, const char *dstname, dev_t expect_dev,
 	      ino_t expect_ino, unsigned flags, struct copy_result *res);
 /* copy_file, the copy owned by UID:GID instead of the source's owner (load: the captured
- * owner's account here, idmap.h). Set-id bits only when the copy got that owner. */
+ * owner's account here, idmap.h). Set-id bits only when the copy got that owner. ACL
+ * (ACL_LEN bytes, the xattr format), when not NULL, is the copy's access ACL instead of
+ * the source's, set after the mode (which sets the mask) and before the copy is named. */
 int copy_file_as(int srcdir, const char *srcname, int dstdir, const char *dstname,
 		 dev_t expect_dev, ino_t expect_ino, unsigned flags, uid_t uid, gid_t gid,
-		 struct copy_result *res);
+		 const void *acl, size_t acl_len, struct copy_result *res);
 
 /* Could SRCDIR/SRCNAME be cloned (FICLONE) into a file created in DSTDIR? Tried for
  * real on an unnamed O_TMPFILE inode that vanishes when closed: nothing appears in

@@ -138,14 +138,16 @@ static void print_summary(const struct load_stats *s, bool json, bool dry)
 		    "\"users_missing\":%zu,\"dirs_tightened\":%zu,\"dirs_wider_kept\":%zu,"
 		    "\"dirs_owner_differs\":%zu,\"dirs_acl_tightened\":%zu,\"dirs_acl_kept\":%zu,"
 		    "\"setid_stripped\":%zu,\"devices_skipped\":%zu,"
-		    "\"reowned\":%zu,\"owner_skipped\":%zu,\"accounts_created\":%zu,"
+		    "\"reowned\":%zu,\"owner_skipped\":%zu,\"acls_remapped\":%zu,"
+		    "\"acl_entries_dropped\":%zu,\"accounts_created\":%zu,"
 		    "\"groups_created\":%zu,\"memberships_added\":%zu,\"group_mappings_applied\":%zu,\"id_map\":%s,"
 		    "\"ruleset_differs\":%s,\"stopped\":%s}\n",
 		    dry ? "true" : "false", s->objects, s->linked, s->copied, s->reflinked,
 		    s->special, s->dirs, s->renamed, s->replaced, s->kept, s->diverged, s->present,
 		    s->excluded, s->cleaned, s->skipped, s->users_missing, s->dirs_tightened,
 		    s->dirs_wide, s->dirs_owner, s->dirs_acl, s->dirs_acl_kept, s->setid_stripped,
-		    s->devices_skipped, s->reowned, s->owner_skipped, s->accounts_created,
+		    s->devices_skipped, s->reowned, s->owner_skipped, s->acls_remapped,
+		    s->acl_entries_dropped, s->accounts_created,
 		    s->groups_created, s->memberships_added, s->group_mappings_applied,
 		    s->id_map_json ? s->id_map_json : "[]",
 		    s->ruleset_differs ? "true" : "false", s->stopped ? "true" : "false");
@@ -172,6 +174,10 @@ static void print_summary(const struct load_stats *s, bool json, bool dry)
 		printf("load: %zu objects given their owner's account here (its id changed since the "
 		       "capture), %zu not restored: their owner has no account here (see the log)\n",
 		       s->reowned, s->owner_skipped);
+	if (s->acls_remapped || s->acl_entries_dropped)
+		printf("load: %zu objects given their captured ACL by name, %zu ACL entries "
+		       "removed: their name has no account here (see the log)\n",
+		       s->acls_remapped, s->acl_entries_dropped);
 	if (s->dirs_acl || s->dirs_acl_kept)
 		printf("load: existing directories: %zu with ACL entries granting beyond the "
 		       "captured mode removed, %zu left with them (see the log)\n",

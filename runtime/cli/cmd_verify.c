@@ -29,6 +29,7 @@
 #include "spill.h"
 #include "storeparent.h"
 #include "storewalk.h"
+#include "verifyacl.h"
 #include "volparent.h"
 
 enum vkind { VK_MISSING, VK_DIVERGED, VK_ORPHANED, VK__N };
@@ -51,6 +52,7 @@ struct vstate {
 	int err; /* a problem could not be kept for the JSON lists (errno) */
 	int walk_err; /* part of the store could not be read (errno): no verdict */
 	const struct identities *ids; /* the store's identity records, NULL: none */
+	struct vacl acls;	      /* its ACL records (verifyacl.h) */
 };
 
 static void add(struct vstate *st, enum vkind k, const char *path, const char *fmt, ...)
@@ -178,6 +180,9 @@ static void check_file(struct vstate *st, const struct sw_rec *r)
 		    "bytes, mtime %.3f",
 		    (unsigned long long)r->r.size, secs(r->r.mtime_ns), (long long)p.st_size,
 		    secs(st_mtime_ns(&p)));
+	} else if (r->r.action == CA_LINKED && !vacl_entry_ok(&st->acls, r->path, pfd, leaf)) {
+		add(st, VK_DIVERGED, r->path,
+		    "the store entry's ACL is not the captured one, as captured nor by name here");
 	} else {
 		check_original(st, r, &p, pfd, leaf);
 	}
@@ -194,6 +199,9 @@ static void check_record(struct vstate *st, const struct sw_rec *r)
 	if (st->ids && !ident_knows_gid(st->ids, r->r.gid))
 		add(st, VK_DIVERGED, r->path, "its group, gid %u, has no identity record",
 		    r->r.gid);
+	char why[120];
+	if (vacl_unknown_id(&st->acls, r->path, why, sizeof why))
+		add(st, VK_DIVERGED, r->path, "%s", why);
 	if (r->r.type == CT_FILE && r->r.action != CA_RECORDED) {
 		check_file(st, r);
 		return;
@@ -340,6 +348,12 @@ int cmd_verify(int argc, char **argv)
 				"by an older migstate): load keeps its owners' numbers\n");
 	else
 		add(&st, VK_DIVERGED, STORE_META "/" IDENT_FILE, "%s", ierr);
+	int ar = vacl_open(&st.acls, s.meta_fd, s.rootfd, st.ids, ierr, sizeof ierr);
+	if (ar == 1)
+		fprintf(stderr, "migstate verify: note: the store has no ACL records (made by an "
+				"older migstate): load leaves ACLs as they are\n");
+	else if (ar < 0)
+		add(&st, VK_DIVERGED, STORE_META "/" ACLREC_FILE, "%s", ierr);
 	sw_journal_open(s.meta_fd, -1, &st.journal); /* unreadable: as if empty */
 	/* the catalog in order (the journal alongside), then each volume's payload in walk
 	 * order with that volume's records alongside: nothing per file is held */
@@ -403,6 +417,7 @@ out:
 		spill_free(&st.kept[k]);
 	sw_journal_close(&st.journal);
 	same_free(&st.same);
+	vacl_close(&st.acls);
 	if (st.ids)
 		ident_free(&ids);
 	sw_close(&s);

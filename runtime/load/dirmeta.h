@@ -15,6 +15,7 @@ struct dir_meta {
 	int64_t atime_ns, mtime_ns;
 	uint32_t uid, gid, mode;   /* as it is restored: the owner mapped by name (idmap.h) */
 	uint32_t cap_uid, cap_gid; /* as it was captured */
+	const char *acl_path;	   /* its captured ACLs' key (load_acls.c), or NULL */
 };
 
 struct dm_slot {

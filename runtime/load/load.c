@@ -169,6 +169,7 @@ static void cleanup_loader(struct loader *L)
 	same_free(&L->same);
 	links_free(L);
 	owners_free(L);
+	acls_free(L);
 	free(L->pathbuf);
 	free(L->tgtbuf);
 	dm_free(&L->dirs);
@@ -251,7 +252,7 @@ int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
 	L.acts.dirfd = L.fix.dirfd = L.s.meta_fd;
 	L.pathbuf = malloc(CAT_MAX_PATH + 1);
 	L.tgtbuf = malloc(CAT_MAX_PATH + 1);
-	if ((rc = owners_setup(&L)) != EXIT_OK)
+	if ((rc = owners_setup(&L)) != EXIT_OK || (rc = acls_setup(&L)) != EXIT_OK)
 		goto out;
 	rc = EXIT_FAILED;
 	if (!L.pathbuf || !L.tgtbuf || setup_users(&L) != 0 || bind_plan(&L) != 0)
@@ -293,7 +294,10 @@ int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
 	rlog_bar_end(log);
 	if (!o->dry_run) {
 		fix_copy_times(&L);
+		acls_fix_dirs(&L);
 		fix_dir_times(&L);
+	} else {
+		acls_fix_dirs(&L); /* --dry-run: said and counted */
 	}
 	if (L.journal && fsync(fileno(L.journal)) != 0)
 		rlog_msg(log, RL_WARN, "restore journal: %s", strerror(errno));

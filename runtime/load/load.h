@@ -66,6 +66,8 @@ struct load_stats {
 	size_t devices_skipped; /* device nodes captured on a nodev mount: not restored */
 	size_t reowned;	       /* objects given their owner's id here (renumbered accounts) */
 	size_t owner_skipped;  /* objects whose owner has no account here: not restored */
+	size_t acls_remapped;  /* objects given their captured ACL by name (load_acls.c) */
+	size_t acl_entries_dropped; /* ... entries removed: their name has no account here */
 	size_t accounts_created, groups_created; /* --lac */
 	size_t memberships_added;      /* --lac and changeGroup (below) together */
 	size_t group_mappings_applied; /* memberships added by Config.xml <changeGroup> */

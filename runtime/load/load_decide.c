@@ -206,6 +206,7 @@ int plan_actions(struct loader *L)
 		if (r->r.type != CT_DIR)
 			continue;
 		struct dir_meta m = meta_of(L, &r->r);
+		m.acl_path = acls_dir_key(L, r->path);
 		if (dm_find(&L->dirs, r->path) != DM_NONE)
 			continue;
 		uint32_t mi = dm_add_meta(&L->dirs, &m);
@@ -263,6 +264,7 @@ int plan_actions(struct loader *L)
 		for (size_t d = 0; rc > 0 && d < a.ndest; d++) {
 			if (r->r.type == CT_DIR && dm_find(&L->dirs, a.dest[d]) == DM_NONE) {
 				struct dir_meta m = meta_of(L, &r->r);
+				m.acl_path = acls_dir_key(L, r->path);
 				if (own == DM_NONE)
 					own = dm_add_meta(&L->dirs, &m);
 				if (own == DM_NONE || dm_put(&L->dirs, a.dest[d], own, false) < 0)

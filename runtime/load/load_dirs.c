@@ -184,6 +184,11 @@ static int make_dest_dir(struct loader *L, int fd, const char *name, const char 
 		return -1;
 	}
 	L->st->dirs++;
+	if (acls_made_dir(L, &st) != 0) {
+		close(tfd);
+		errno = ENOMEM;
+		return -1;
+	}
 	rlog_msg(L->log, RL_DEBUG, "mkdir %s", rlog_esc(L->log, logical));
 	return tfd;
 }

@@ -6,9 +6,11 @@
  * a mapping, no system group is ever joined (create_accounts keeps to the others).
  *
  * "Were in FROM": the identity records (identity.h) hold the primary group and the
- * supplementary groups of the users the scan migrated, and of nobody else. So
- * MigratedUsers are those users (by their name here, after --mu); NonmigratedUsers
- * cannot be known and map nobody (said in the log); AllUsers is MigratedUsers. */
+ * supplementary groups of the users the scan migrated: MigratedUsers are those users
+ * (by their name here, after --mu). For NonmigratedUsers (and AllUsers) the scan also
+ * recorded every member of FROM (gmember): those it did not migrate are added when they
+ * have an account of their name here; load never creates an account for them (--lac
+ * makes migrated users only). A store made before gmember records maps none of them. */
 #include "load_int.h"
 
 #include <stdlib.h>
@@ -31,19 +33,31 @@ static bool was_member(const struct identities *ids, const struct ident_user *iu
 	return false;
 }
 
+/* Did the scan migrate user NAME? */
+static bool migrated(const struct identities *ids, const char *name)
+{
+	for (size_t i = 0; i < ids->nusers; i++)
+		if (ids->users[i].selected && !strcmp(ids->users[i].name, name))
+			return true;
+	return false;
+}
+
+/* USER to GROUP appended to M (N entries) unless there already. The new count. */
+static size_t add_once(struct aw_member *m, size_t n, const char *user, const char *group)
+{
+	for (size_t k = 0; k < n; k++)
+		if (!strcmp(m[k].user, user) && !strcmp(m[k].group, group))
+			return n;
+	m[n] = (struct aw_member){user, group};
+	return n + 1;
+}
+
 /* The memberships mapping G asks for, appended to M (deduplicated). */
 static size_t mapping_members(struct loader *L, const struct plan_grpm *g,
 			      const struct identities *ids, const struct acct_db *here,
 			      struct aw_member *m, size_t nm)
 {
 	const char *from = plan_str(&L->plan, g->from), *to = plan_str(&L->plan, g->to);
-	if (g->applies & PG_NONMIGRATED)
-		rlog_msg(L->log, RL_INFO,
-			 "changeGroup from=%s (line %u): the store records the groups of migrated "
-			 "users only, so no account that was not migrated is added (appliesTo=%s)",
-			 rlog_esc(L->log, from), g->line, grpm_applies_name(g->applies));
-	if (!(g->applies & PG_MIGRATED))
-		return nm;
 	if (!acctdb_group_named(here, to)) {
 		rlog_msg(L->log, RL_WARN,
 			 "changeGroup from=%s (line %u): there is no group %s here: nobody is added "
@@ -51,24 +65,45 @@ static size_t mapping_members(struct loader *L, const struct plan_grpm *g,
 			 rlog_esc(L->log, from), g->line, rlog_esc(L->log, to));
 		return nm;
 	}
-	for (size_t i = 0; i < ids->nusers; i++) {
+	for (size_t i = 0; (g->applies & PG_MIGRATED) && i < ids->nusers; i++) {
 		const struct ident_user *iu = &ids->users[i];
-		if (!iu->selected || !was_member(ids, iu, from))
-			continue;
-		const char *as = owners_restored_as(L, iu->name);
-		bool dup = false;
-		for (size_t k = 0; k < nm && !dup; k++)
-			dup = !strcmp(m[k].user, as) && !strcmp(m[k].group, to);
-		if (!dup)
-			m[nm++] = (struct aw_member){as, to};
+		if (iu->selected && was_member(ids, iu, from))
+			nm = add_once(m, nm, owners_restored_as(L, iu->name), to);
 	}
+	if (!(g->applies & PG_NONMIGRATED))
+		return nm;
+	size_t seen = 0;
+	for (size_t i = 0; i < ids->ngmembers; i++) {
+		const struct ident_member *gm = &ids->gmembers[i];
+		if (strcmp(gm->group, from) != 0)
+			continue;
+		seen++;
+		if (migrated(ids, gm->user))
+			continue;
+		if (!acctdb_user_named(here, gm->user)) {
+			rlog_msg(L->log, RL_INFO,
+				 "changeGroup from=%s (line %u): %s, not migrated, has no account "
+				 "here: not added (load makes no account for users it did not "
+				 "migrate)",
+				 rlog_esc(L->log, from), g->line, rlog_esc(L->log, gm->user));
+			continue;
+		}
+		nm = add_once(m, nm, gm->user, to);
+	}
+	if (!seen)
+		rlog_msg(L->log, RL_INFO,
+			 "changeGroup from=%s (line %u): the store records no member of %s (a "
+			 "store made by an older migstate records migrated users only): no "
+			 "account that was not migrated is added (appliesTo=%s)",
+			 rlog_esc(L->log, from), g->line, rlog_esc(L->log, from),
+			 grpm_applies_name(g->applies));
 	return nm;
 }
 
 int groupmap_apply(struct loader *L, const struct identities *ids, const struct acct_db *here)
 {
 	const struct plan *p = &L->plan;
-	struct aw_member *m = calloc(p->ngrpms * (ids->nusers + 1) + 1, sizeof *m);
+	struct aw_member *m = calloc(p->ngrpms * (ids->nusers + ids->ngmembers + 1) + 1, sizeof *m);
 	if (!m)
 		return EXIT_FAILED;
 	size_t nm = 0;

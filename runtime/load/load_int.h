@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "acctdb.h"
+#include "aclrec.h"
 #include "bind.h"
 #include "decide.h"
 #include "dirmeta.h"
@@ -85,6 +87,13 @@ struct loader {
 	struct same_ctx same; /* "is this the captured file?" (sameobj.h) */
 	struct inotab restored; /* captured inodes with several names -> the copy restored */
 	struct idmap map;	/* captured owners -> accounts here (load_owners.c) */
+	struct acct_db lac_plan; /* --lac --dry-run: the accounts it would create */
+	struct aclrec acls;	/* captured ACLs with named entries (load_acls.c) */
+	struct made_dir {
+		dev_t dev;
+		ino_t ino;
+	} *made_dirs; /* directories load made (their captured ACLs at the end) */
+	size_t nmade_dirs;
 	bool stop;
 	int exit;
 };
@@ -134,6 +143,9 @@ void smap_free(struct smap *m);
 int owners_setup(struct loader *L);
 /* The name captured user OLD is restored as here (--mu), else OLD. */
 const char *owners_restored_as(const struct loader *L, const char *old);
+/* --lac --dry-run: NAME is an account it would create: its fields in OUT (free with
+ * users_free_one). */
+bool owners_planned_user(const struct loader *L, const char *name, struct rt_user *out);
 
 /* --- load_groupmap.c: Config.xml <changeGroup> (the plan's grpm section) ------------ */
 
@@ -162,6 +174,30 @@ void owners_reown_special(struct obj *ob, int dfd, const char *name);
 void owners_reown_dir(struct loader *L, int fd, const struct stat *st, const char *logical,
 		      const struct dir_meta *m);
 void owners_free(struct loader *L);
+
+/* --- load_acls.c: named ACL entries by name (aclrec.h) ------------------------------ */
+
+/* Read the store's ACL records (a store without them: warned, ACLs left as they are).
+ * An exit code. */
+int acls_setup(struct loader *L);
+void acls_free(struct loader *L);
+/* The ACL (WHICH: ACLREC_ACCESS or _DEFAULT) captured object PATH gets here, computed
+ * from the record through the id map, malloc'd (*N bytes; *NDROPPED entries removed,
+ * logged), or NULL: none recorded. */
+unsigned char *acls_target(struct loader *L, const char *path, int which, size_t *n,
+			   size_t *ndropped);
+/* Give the inode open at FD (a file, or a directory: its default ACL too) the ACLs
+ * captured PATH gets here, unless it has them already (counted). */
+void acls_apply_fd(struct loader *L, const char *path, int fd, bool is_dir);
+/* --dry-run: say and count what the ACLs of PATH would become. */
+void acls_dry_run(struct loader *L, const char *path, bool is_dir);
+/* Load made the directory ST: it gets its captured ACLs at the end. 0, or -1 (ENOMEM). */
+int acls_made_dir(struct loader *L, const struct stat *st);
+/* The record key of directory PATH's ACLs (kept in its dir_meta), or NULL: none. */
+const char *acls_dir_key(struct loader *L, const char *path);
+/* Every directory made, or the captured one kept in place: its captured ACLs (after
+ * everything is in place, so nothing load makes inherits a default ACL meanwhile). */
+void acls_fix_dirs(struct loader *L);
 
 /* --- load_users.c ---------------------------------------------------------------- */
 

@@ -37,8 +37,51 @@ static const char *group_name_of(const struct identities *ids, uint32_t gid, con
  * (acctwrite.h has the rules: captured ids when free, locked unless --lae), with the
  * non-system groups they were in (captured gid at or above the target's GID_MIN) and
  * those memberships. System groups are never joined here. Returns an exit code. */
+/* --lac --dry-run: the accounts and groups acctwrite_plan would create, appended to
+ * HERE and kept in L->lac_plan, so the map and the users are what a real --lac makes. */
+static int add_planned(struct loader *L, struct acct_db *here, const struct aw_user *u,
+		       const struct aw_result *res)
+{
+	char *pw = NULL, *gr = NULL;
+	size_t pl = 0, gl = 0;
+	FILE *p = open_memstream(&pw, &pl), *g = open_memstream(&gr, &gl);
+	int rc = p && g ? 0 : -1;
+	for (size_t i = 0; rc == 0 && i < res->nusers; i++)
+		if (res->users[i].status == AW_CREATED)
+			fprintf(p, "%s:x:%u:%u:%s:%s:%s\n", u[i].name, res->users[i].uid,
+				res->users[i].gid, u[i].gecos ? u[i].gecos : "", u[i].home,
+				res->users[i].shell ? res->users[i].shell : "/bin/sh");
+	for (size_t i = 0; rc == 0 && i < res->ngroups; i++)
+		if (res->groups[i].status == AW_CREATED)
+			fprintf(g, "%s:x:%u:\n", res->groups[i].name, res->groups[i].gid);
+	if (p && fclose(p) != 0)
+		rc = -1;
+	if (g && fclose(g) != 0)
+		rc = -1;
+	if (rc == 0 && (acctdb_parse(here, ACCT_PASSWD, pw, pl) != 0 ||
+			acctdb_parse(here, ACCT_GROUP, gr, gl) != 0 ||
+			acctdb_parse(&L->lac_plan, ACCT_PASSWD, pw, pl) != 0))
+		rc = -1;
+	free(pw);
+	free(gr);
+	return rc;
+}
+
+bool owners_planned_user(const struct loader *L, const char *name, struct rt_user *out)
+{
+	const struct acct_user *a = acctdb_user_named(&L->lac_plan, name);
+	if (!a)
+		return false;
+	memset(out, 0, sizeof *out);
+	out->name = strdup(a->name);
+	out->home = strdup(a->home);
+	out->uid = a->uid;
+	out->gid = a->gid;
+	return true;
+}
+
 static int create_accounts(struct loader *L, const struct identities *ids,
-			   const struct acct_db *here)
+			   struct acct_db *here)
 {
 	char *defs = small_file_read(L->s.rootfd, "/etc/login.defs", NULL);
 	uint32_t gid_min = logindefs_id(defs, "GID_MIN", 1000);
@@ -110,6 +153,10 @@ static int create_accounts(struct loader *L, const struct identities *ids,
 		goto out;
 	}
 	const char *would = L->o->dry_run ? "would be " : "";
+	if (L->o->dry_run && add_planned(L, here, u, &res) != 0) {
+		acctwrite_result_free(&res);
+		goto out;
+	}
 	for (size_t i = 0; i < res.nusers; i++) {
 		const struct aw_user_result *ur = &res.users[i];
 		if (ur->status == AW_CREATED)
@@ -179,10 +226,12 @@ int owners_setup(struct loader *L)
 	int rc = EXIT_OK;
 	if (L->o->lac && by_name) {
 		rc = create_accounts(L, &ids, &here);
-		/* the map is made from the accounts as they are now (a dry run: as they
-		 * are, so its owners without accounts are reported as such) */
-		acctdb_free(&here);
-		if (rc == EXIT_OK && acctdb_read(L->s.rootfd, &here, err, sizeof err) != 0) {
+		/* the map is made from the accounts as they are now (a dry run: with the
+		 * ones it would create, as a real --lac would) */
+		if (!L->o->dry_run)
+			acctdb_free(&here);
+		if (rc == EXIT_OK && !L->o->dry_run &&
+		    acctdb_read(L->s.rootfd, &here, err, sizeof err) != 0) {
 			rlog_msg(L->log, RL_ERROR, "the accounts of this system: %s", err);
 			rc = EXIT_ENVIRONMENT;
 		}
@@ -201,6 +250,7 @@ int owners_setup(struct loader *L)
 void owners_free(struct loader *L)
 {
 	idmap_free(&L->map);
+	acctdb_free(&L->lac_plan);
 }
 
 /* One line of the map in the log, one element of the JSON array. */
@@ -336,8 +386,10 @@ bool owners_of(struct loader *L, struct obj *ob)
 void owners_reown_payload(struct obj *ob)
 {
 	struct loader *L = ob->L;
-	if (L->map.keep || L->o->dry_run ||
-	    (ob->pst.st_uid == ob->ouid && ob->pst.st_gid == ob->ogid))
+	bool own = !L->map.keep && (ob->pst.st_uid != ob->ouid || ob->pst.st_gid != ob->ogid);
+	/* its ACL too: the inode is the store's, so always from the record (load_acls.c) */
+	bool acl = aclrec_find(&L->acls, ob->r->path, ACLREC_ACCESS) != NULL;
+	if (L->o->dry_run || (!own && !acl))
 		return;
 	/* chown drops set-id bits and file capabilities: both are put back as they were */
 	unsigned char caps[64];
@@ -352,21 +404,24 @@ void owners_reown_payload(struct obj *ob)
 			 rlog_esc(L->log, ob->r->path));
 		return;
 	}
-	ncaps = fgetxattr(fd, CAPS_XATTR, caps, sizeof caps);
-	if (fchown(fd, ob->ouid, ob->ogid) != 0) {
-		if (!load_unsupported(errno))
+	if (own) {
+		ncaps = fgetxattr(fd, CAPS_XATTR, caps, sizeof caps);
+		if (fchown(fd, ob->ouid, ob->ogid) == 0) {
+			if (st.st_mode & (S_ISUID | S_ISGID))
+				fchmod(fd, st.st_mode & 07777);
+			if (ncaps > 0)
+				fsetxattr(fd, CAPS_XATTR, caps, (size_t)ncaps, 0);
+			L->st->reowned++;
+		} else if (!load_unsupported(errno)) {
 			rlog_msg(L->log, RL_WARN, "%s: cannot give it to uid %u: %s",
 				 rlog_esc(L->log, ob->r->path), ob->ouid, strerror(errno));
-		close(fd);
-		return;
+		}
 	}
-	if (st.st_mode & (S_ISUID | S_ISGID))
-		fchmod(fd, st.st_mode & 07777);
-	if (ncaps > 0)
-		fsetxattr(fd, CAPS_XATTR, caps, (size_t)ncaps, 0);
+	/* after the mode: chmod sets the mask from the group bits */
+	if (acl)
+		acls_apply_fd(L, ob->r->path, fd, false);
 	fstat(fd, &ob->pst);
 	close(fd);
-	L->st->reowned++;
 }
 
 void owners_reown_special(struct obj *ob, int dfd, const char *name)

@@ -217,9 +217,20 @@ int load_place_object(struct obj *ob, int dfd, const char *name, bool replace, e
 			/* a clone where the filesystem shares extents (the payload of a reflinked
 			 * entry back into its btrfs subvolume: free), else a copy; FAT and other
 			 * filesystems without owners or modes get the data (copyfile.h) */
-			if (copy_file_as(ob->sfd, ob->sleaf, dfd, target, ob->pst.st_dev,
-					 ob->pst.st_ino, drops, ob->ouid, ob->ogid, &cr) != 0)
+			/* its captured ACL by name, set before the copy has its name */
+			size_t alen = 0, adrop = 0;
+			unsigned char *acl =
+			    acls_target(L, ob->r->path, ACLREC_ACCESS, &alen, &adrop);
+			int crc = copy_file_as(ob->sfd, ob->sleaf, dfd, target, ob->pst.st_dev,
+					       ob->pst.st_ino, drops, ob->ouid, ob->ogid, acl, alen,
+					       &cr);
+			free(acl);
+			if (crc != 0)
 				return -1;
+			if (acl) {
+				L->st->acls_remapped++;
+				L->st->acl_entries_dropped += adrop;
+			}
 			if (cr.dropped)
 				note_stripped(ob);
 			*how = P_COPIED;
@@ -307,6 +318,7 @@ static int apply_at(struct obj *ob, const char *dest, uint32_t merge_rule, bool 
 	int dfd = open_dest_dir(L, dir);
 	if (dfd == DRY_NEW) {
 		load_out_line(L, how_name(L, ob), ob->r->path, dest);
+		touch_dirs(L, dir); /* its directories' ACLs are counted at the end */
 		if (ob->r->r.type == CT_FILE && !L->o->copy_only)
 			L->st->linked++;
 		else
@@ -325,6 +337,7 @@ static int apply_at(struct obj *ob, const char *dest, uint32_t merge_rule, bool 
 				goto out;
 			if (L->o->dry_run) {
 				load_out_line(L, how_name(L, ob), ob->r->path, dest);
+				touch_dirs(L, dir);
 				if (ob->r->r.type == CT_FILE && !L->o->copy_only && ob->has_payload)
 					L->st->linked++;
 				else
@@ -353,6 +366,8 @@ static int apply_at(struct obj *ob, const char *dest, uint32_t merge_rule, bool 
 				owners_reown_special(ob, dfd, name);
 			if (!L->o->dry_run)
 				load_placed(L, ob, dir, name, "(present)");
+			else
+				touch_dirs(L, dir);
 			rc = 0;
 			goto out;
 		}
@@ -373,8 +388,10 @@ out:
 static int apply_dir(struct loader *L, const char *dest)
 {
 	int fd = open_dest_dir(L, dest);
-	if (fd == DRY_NEW)
+	if (fd == DRY_NEW) {
+		touch_dirs(L, dest);
 		return 0;
+	}
 	if (fd < 0)
 		return -1;
 	touch_dirs(L, dest);
@@ -397,6 +414,8 @@ void apply_action(struct loader *L, const struct sw_rec *r, const struct action 
 	}
 	if (!owners_of(L, &ob))
 		return;
+	if (L->o->dry_run)
+		acls_dry_run(L, r->path, false);
 	if ((r->r.type == CT_CHR || r->r.type == CT_BLK) && (r->r.flags & CF_NODEV)) {
 		L->st->devices_skipped++;
 		rlog_msg(L->log, RL_WARN, "%s: a device node from a nodev mount at capture: not restored",

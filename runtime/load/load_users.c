@@ -27,7 +27,8 @@ int setup_users(struct loader *L)
 		/* --mu OLD:NEW: OLD's objects go to NEW, under NEW's home */
 		const char *as = owners_restored_as(L, cu->name ? cu->name : "");
 		L->user_ctx[i] = USER_MISSING;
-		if (!cu->name || !cu->home || users_lookup(L->s.rootfd, as, &here) != 0) {
+		if (!cu->name || !cu->home ||
+		    (users_lookup(L->s.rootfd, as, &here) != 0 && !owners_planned_user(L, as, &here))) {
 			if (cu->name && !rtopts_user_wanted(ro, cu->name, false)) {
 				/* left out on purpose (--ue): not missing, nothing skipped */
 				L->user_ctx[i] = USER_UNSELECTED;

@@ -410,6 +410,7 @@ static void cleanup(struct scan *s)
 	idset_free(&s->own_uids);
 	free(s->nonlocal);
 	idset_free(&s->own_gids);
+	aclrec_free(&s->acls);
 	rtopts_choices_free(s->choices, s->nchoices);
 	if (s->plan_open)
 		plan_close(&s->plan);

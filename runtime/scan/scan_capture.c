@@ -327,6 +327,35 @@ static int link_first(struct scan *s, struct item *it, int sfd, struct cat_recor
 	return 1;
 }
 
+static int note_acl_id(void *ctx, bool group, uint32_t id)
+{
+	struct scan *s = ctx;
+	return idset_add(group ? &s->own_gids : &s->own_uids, id);
+}
+
+/* The ACLs of the file or directory just recorded as R (DIR/NAME), when they have named
+ * entries, with their ids among the identities to record (aclrec.h). Read through an
+ * fd of that very inode; one that changed meanwhile is left out. 0, or -1 (ENOMEM). */
+static int capture_acls(struct scan *s, int sfd, const char *name, const struct cat_record *r,
+			const char *path)
+{
+	if (r->type != CT_FILE && r->type != CT_DIR)
+		return 0;
+	int fl = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+		 (r->type == CT_DIR ? O_DIRECTORY : 0);
+	int fd = openat(sfd, name, fl | O_NOATIME);
+	if (fd < 0 && errno == EPERM)
+		fd = openat(sfd, name, fl);
+	if (fd < 0)
+		return 0;
+	struct stat st;
+	int rc = 0;
+	if (fstat(fd, &st) == 0 && (uint64_t)st.st_ino == r->ino)
+		rc = aclrec_capture(&s->acls, fd, r->type == CT_DIR, path, note_acl_id, s);
+	close(fd);
+	return rc;
+}
+
 /* Capture one item. 0 go on, -1 stop. */
 static int capture(struct scan *s, struct item *it)
 {
@@ -419,7 +448,8 @@ record:
 		goto out;
 	}
 	free(target);
-	if (idset_add(&s->own_uids, r.uid) != 0 || idset_add(&s->own_gids, r.gid) != 0) {
+	if (idset_add(&s->own_uids, r.uid) != 0 || idset_add(&s->own_gids, r.gid) != 0 ||
+	    capture_acls(s, sfd, name, &r, it->path) != 0) {
 		rc = store_failure(s, "recording the owner of", it->path, ENOMEM);
 		goto out;
 	}

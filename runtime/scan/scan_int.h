@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "aclrec.h"
 #include "bind.h"
 #include "catalog.h"
 #include "inotab.h"
@@ -178,6 +179,7 @@ struct scan {
 	struct counters c;
 	int lock_fd;   /* the master store's top, locked (storeguard.h): -1 until it exists */
 	struct idset own_uids, own_gids; /* owners of what was captured (identity.h) */
+	struct aclrec acls;		 /* captured ACLs with named entries (aclrec.h) */
 	uint32_t *nonlocal; /* mount ids of removable, network and optical volumes */
 	size_t nnonlocal;
 	char *refused; /* the last mount root found refusing us (scan_mount_refused) */

@@ -360,6 +360,23 @@ static int recount_payload(struct scan *s)
  * users and every user and group owning a captured object, read from the captured
  * system's account files. Written before the catalog is committed, so a complete
  * store always has them. */
+/* The members of the groups the plan's changeGroup mappings for users not migrated
+ * (appliesTo NonmigratedUsers, AllUsers) name as FROM: load adds those who have an
+ * account on the target (load_groupmap.c). 0 or -1 (ENOMEM). */
+static int collect_mapped_groups(struct scan *s, const struct acct_db *db, struct identities *id)
+{
+	const char **from = calloc(s->plan.ngrpms + 1, sizeof *from);
+	size_t n = 0;
+	if (!from)
+		return -1;
+	for (size_t i = 0; i < s->plan.ngrpms; i++)
+		if (s->plan.grpms[i].applies & PG_NONMIGRATED)
+			from[n++] = plan_str(&s->plan, s->plan.grpms[i].from);
+	int rc = ident_collect_groups(db, from, n, id);
+	free(from);
+	return rc;
+}
+
 static int write_identities(struct scan *s)
 {
 	struct acct_db db;
@@ -379,7 +396,9 @@ static int write_identities(struct scan *s)
 	int rc = -1;
 	if (sel && (uids || !s->own_uids.n) && (gids || !s->own_gids.n) &&
 	    ident_collect(&db, sel, nsel, uids, nu, gids, ng, &id) == 0) {
-		rc = ident_write(s->sv[0].meta_fd, &id);
+		rc = collect_mapped_groups(s, &db, &id);
+		if (rc == 0)
+			rc = ident_write(s->sv[0].meta_fd, &id);
 		if (rc == 0)
 			rlog_msg(&s->log, RL_INFO,
 				 "identities: %zu users, %zu groups, %zu memberships recorded by name"
@@ -405,12 +424,24 @@ static int write_identities(struct scan *s)
 	return 0;
 }
 
+/* The captured ACLs with named entries (aclrec.h), beside the identities: always
+ * written, so that a store without them is known to be older. */
+static int write_acls(struct scan *s)
+{
+	if (aclrec_write(s->sv[0].meta_fd, &s->acls) != 0)
+		return store_failure(s, "recording the ACLs in", s->store_real, errno);
+	if (s->acls.n)
+		rlog_msg(&s->log, RL_INFO, "acls: %zu captured ACLs with named entries recorded",
+			 s->acls.n);
+	return 0;
+}
+
 /* Flush every store, check its payload, record the identities, commit the catalog,
  * then mark the stores complete (master last). */
 int scan_commit(struct scan *s)
 {
 	rlog_progress(&s->log, "PHASE", "Saving", NULL);
-	if (recount_payload(s) || write_identities(s))
+	if (recount_payload(s) || write_identities(s) || write_acls(s))
 		return -1;
 	for (size_t i = 0; i < s->nsv; i++)
 		if (s->sv[i].meta_fd >= 0)

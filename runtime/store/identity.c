@@ -9,11 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsutil.h"
 #include "lineesc.h"
-#include "sha256.h"
+#include "sumfile.h"
 
-#define IDENT_TMP IDENT_FILE ".tmp"
 #define IDENT_MAX (16u << 20)
 
 /* --- collecting ------------------------------------------------------------------- */
@@ -70,15 +68,23 @@ static int add_group(struct identities *id, const struct acct_group *g)
 	return q[id->ngroups++].name ? 0 : -1;
 }
 
-static int add_member(struct identities *id, const char *user, const char *group)
+static int add_to(struct ident_member **v, size_t *n, const char *user, const char *group)
 {
-	struct ident_member *q = realloc(id->members, (id->nmembers + 1) * sizeof *q);
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*v)[i].user, user) && !strcmp((*v)[i].group, group))
+			return 0;
+	struct ident_member *q = realloc(*v, (*n + 1) * sizeof *q);
 	if (!q)
 		return -1;
-	id->members = q;
-	q[id->nmembers] = (struct ident_member){strdup(user), strdup(group)};
-	id->nmembers++;
-	return q[id->nmembers - 1].user && q[id->nmembers - 1].group ? 0 : -1;
+	*v = q;
+	q[*n] = (struct ident_member){strdup(user), strdup(group)};
+	(*n)++;
+	return q[*n - 1].user && q[*n - 1].group ? 0 : -1;
+}
+
+static int add_member(struct identities *id, const char *user, const char *group)
+{
+	return add_to(&id->members, &id->nmembers, user, group);
 }
 
 static int add_anon(uint32_t **v, size_t *n, uint32_t x)
@@ -129,6 +135,26 @@ int ident_collect(const struct acct_db *db, const char *const *selected, size_t 
 	return rc;
 }
 
+int ident_collect_groups(const struct acct_db *db, const char *const *groups, size_t ngroups,
+			 struct identities *id)
+{
+	int rc = 0;
+	for (size_t k = 0; rc == 0 && k < ngroups; k++) {
+		const struct acct_group *g = acctdb_group_named(db, groups[k]);
+		if (!g)
+			continue;
+		rc = add_group(id, g);
+		for (size_t i = 0; rc == 0 && i < db->nusers; i++)
+			if (db->users[i].gid == g->gid)
+				rc = add_to(&id->gmembers, &id->ngmembers, db->users[i].name, g->name);
+		for (size_t i = 0; rc == 0 && i < g->nmem; i++)
+			rc = add_to(&id->gmembers, &id->ngmembers, g->mem[i], g->name);
+	}
+	if (rc)
+		errno = ENOMEM;
+	return rc;
+}
+
 /* --- writing ---------------------------------------------------------------------- */
 
 static void put_fields(FILE *f, const char *tag, const char *const *v, size_t n)
@@ -170,6 +196,10 @@ static char *render(const struct identities *id, size_t *len)
 		const char *v[] = {id->members[i].user, id->members[i].group};
 		put_fields(f, "member", v, 2);
 	}
+	for (size_t i = 0; i < id->ngmembers; i++) {
+		const char *v[] = {id->gmembers[i].user, id->gmembers[i].group};
+		put_fields(f, "gmember", v, 2);
+	}
 	for (size_t i = 0; i < id->nanon_uids; i++)
 		fprintf(f, "uid\t%u\n", id->anon_uids[i]);
 	for (size_t i = 0; i < id->nanon_gids; i++)
@@ -189,69 +219,14 @@ int ident_write(int meta_fd, const struct identities *id)
 		errno = ENOMEM;
 		return -1;
 	}
-	unsigned char h[32];
-	char hex[65], tail[80];
-	sha256(body, len, h);
-	sha256_hex(h, hex);
-	int tl = snprintf(tail, sizeof tail, "sha256\t%s\n", hex);
-	int fd = openat(meta_fd, IDENT_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-			0600);
-	int rc = fd < 0 ? -1 : 0;
-	if (rc == 0)
-		rc = fs_pwrite_all(fd, body, len, 0);
-	if (rc == 0)
-		rc = fs_pwrite_all(fd, tail, (size_t)tl, (off_t)len);
-	if (rc == 0)
-		while ((rc = fsync(fd)) != 0 && errno == EINTR)
-			;
+	int rc = sumfile_write(meta_fd, IDENT_FILE, body, len);
 	int saved = errno;
-	if (fd >= 0)
-		close(fd);
 	free(body);
-	if (rc == 0 && fs_renameat(meta_fd, IDENT_TMP, meta_fd, IDENT_FILE) != 0)
-		rc = -1, saved = errno;
-	if (rc == 0)
-		fsync(meta_fd);
-	else
-		unlinkat(meta_fd, IDENT_TMP, 0);
 	errno = saved;
 	return rc;
 }
 
 /* --- reading ---------------------------------------------------------------------- */
-
-static char *read_all(int meta_fd, size_t *len)
-{
-	int fd = openat(meta_fd, IDENT_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > IDENT_MAX) {
-		close(fd);
-		errno = EINVAL;
-		return NULL;
-	}
-	size_t n = (size_t)st.st_size, got = 0;
-	char *buf = malloc(n + 1);
-	while (buf && got < n) {
-		ssize_t k = read(fd, buf + got, n - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			free(buf);
-			buf = NULL;
-			errno = k == 0 ? EINVAL : errno;
-		} else {
-			got += (size_t)k;
-		}
-	}
-	close(fd);
-	if (buf) {
-		buf[n] = 0;
-		*len = n;
-	}
-	return buf;
-}
 
 /* Split the tab-separated LINE into at most MAX decoded fields. The count, or -1. */
 static int fields(char *line, char **f, int max)
@@ -302,6 +277,8 @@ static int parse_line(struct identities *id, char *line)
 	}
 	if (!strcmp(f[0], "member") && n == 3)
 		return add_member(id, f[1], f[2]);
+	if (!strcmp(f[0], "gmember") && n == 3)
+		return *f[1] && *f[2] ? add_to(&id->gmembers, &id->ngmembers, f[1], f[2]) : -1;
 	if ((!strcmp(f[0], "uid") || !strcmp(f[0], "gid")) && n == 2) {
 		uint32_t x = acctdb_parse_id(f[1]);
 		if (x == ACCT_ID_INVALID)
@@ -315,36 +292,9 @@ static int parse_line(struct identities *id, char *line)
 int ident_read(int meta_fd, struct identities *id, char *err, size_t errsz)
 {
 	memset(id, 0, sizeof *id);
-	size_t len;
-	char *buf = read_all(meta_fd, &len);
-	if (!buf) {
-		int e = errno;
-		snprintf(err, errsz, "%s/%s: %s", "MIGSTATE", IDENT_FILE,
-			 e == ENOENT ? "absent (a store made before identity records)" : strerror(e));
-		errno = e;
+	char *buf = sumfile_read(meta_fd, IDENT_FILE, IDENT_MAGIC, IDENT_MAX, err, errsz);
+	if (!buf)
 		return -1;
-	}
-	/* the last line is the checksum of everything before it */
-	char *last = len >= 2 ? memrchr(buf, '\n', len - 1) : NULL;
-	unsigned char h[32];
-	char hex[65];
-	bool ok = last && buf[len - 1] == '\n' && !strncmp(last + 1, "sha256\t", 7) &&
-		  len - (size_t)(last + 1 - buf) == 7 + 64 + 1 &&
-		  !strncmp(buf, IDENT_MAGIC "\n", strlen(IDENT_MAGIC) + 1) &&
-		  !memchr(buf, 0, len);
-	if (ok) {
-		sha256(buf, (size_t)(last + 1 - buf), h);
-		sha256_hex(h, hex);
-		ok = !strncmp(last + 8, hex, 64);
-	}
-	if (!ok) {
-		free(buf);
-		snprintf(err, errsz, "MIGSTATE/%s is damaged (its checksum or header is wrong)",
-			 IDENT_FILE);
-		errno = EINVAL;
-		return -1;
-	}
-	last[1] = 0;
 	size_t lineno = 1;
 	char *save = NULL;
 	strtok_r(buf, "\n", &save); /* the magic */
@@ -382,6 +332,11 @@ void ident_free(struct identities *id)
 	free(id->users);
 	free(id->groups);
 	free(id->members);
+	for (size_t i = 0; i < id->ngmembers; i++) {
+		free(id->gmembers[i].user);
+		free(id->gmembers[i].group);
+	}
+	free(id->gmembers);
 	free(id->anon_uids);
 	free(id->anon_gids);
 	memset(id, 0, sizeof *id);

@@ -33,7 +33,8 @@ struct ident_group {
 	uint32_t gid;
 };
 
-struct ident_member { /* a selected user's supplementary group */
+struct ident_member { /* a selected user's supplementary group; or (gmembers) a member
+			of a group a changeGroup mapping names, migrated or not */
 	char *user, *group;
 };
 
@@ -44,6 +45,9 @@ struct identities {
 	size_t ngroups;
 	struct ident_member *members;
 	size_t nmembers;
+	struct ident_member *gmembers; /* every member of the groups the plan's changeGroup
+					  mappings name as FROM (primary or listed) */
+	size_t ngmembers;
 	uint32_t *anon_uids, *anon_gids; /* owned captured objects, had no name */
 	size_t nanon_uids, nanon_gids;
 };
@@ -53,6 +57,11 @@ struct identities {
 int ident_collect(const struct acct_db *db, const char *const *selected, size_t nselected,
 		  const uint32_t *uids, size_t nuids, const uint32_t *gids, size_t ngids,
 		  struct identities *out);
+/* Add the members of each group of GROUPS (names; those the plan's changeGroup
+ * mappings name as FROM) on the captured system, migrated or not: its group entry and
+ * one gmember per user whose primary group it is or whom it lists. 0 or -1 (ENOMEM). */
+int ident_collect_groups(const struct acct_db *db, const char *const *groups, size_t ngroups,
+			 struct identities *id);
 /* Write them to META_FD/identities atomically (temp file, fsync, rename). 0 or -1. */
 int ident_write(int meta_fd, const struct identities *id);
 /* Read them back. 0; -1 with ERR (errno ENOENT: a store made before identity records;

@@ -21,14 +21,12 @@
 # their old id names someone else now, load refuses (14) and the administrator makes
 # the account (useradd/groupadd), as the message says, then loads again. The table
 # "captured owner -> restored ids -> who they are now" is printed after each load.
-# Named entries in POSIX ACLs are not remapped yet (MIGSTATE_TEST_ACL_BYNAME=1 asserts
-# that they are).
+# Named entries in POSIX ACLs follow their names too (alice's plan.ods shared with bob).
 . "$(dirname "$0")/lib.sh"
 . "$REPO/tests/helpers/debroot.sh"
 need_root
 need_cmd getfacl
 need_cmd setfacl
-ACL_BYNAME=${MIGSTATE_TEST_ACL_BYNAME:-0}
 WORK=$(mk_tmpdir)
 at_exit "rm -rf '$WORK'" # mk_tmpdir runs in a subshell: its own at_exit is lost
 R=$WORK/root
@@ -259,8 +257,7 @@ assert_owners_by_name() {
 			assert_eq - "$(deb_group_of_gid "$R" "$ng")" "$phase: $at of group $gn (absent) owned by a group"
 		fi
 		assert_eq "$mode" "$(stat -c %a "$R$at")" "$phase: mode of $at after re-owning"
-		[ "$ACL_BYNAME" = 0 ] ||
-			assert_eq "$acl" "$(acl_named "$R" "$R$at")" "$phase: named ACL entries of $at"
+		assert_eq "$acl" "$(acl_named "$R" "$R$at")" "$phase: named ACL entries of $at"
 	done <"$CAP"
 }
 
@@ -296,7 +293,7 @@ assert_contains "$OUT" "carol (1000 when captured) has no account here, and 1000
 # -c would skip her objects (3); --lac makes her account instead: locked (her captured
 # hash behind "!"), her captured uid being live's, the next free one
 load_store a --lac -n
-assert_eq 14 "$RC" "(a) a dry run makes nothing: $OUT"
+assert_eq 0 "$RC" "(a) a dry run makes nothing, and plans what --lac makes: $OUT"
 grep -q -- "--lac: account carol would be created" "$WORK/load-a.log" || fail "(a) dry run: $(cat "$WORK/load-a.log")"
 [ -z "$(deb_uid "$R" carol)" ] || fail "(a) the dry run made carol"
 load_store a --lac

@@ -7,8 +7,11 @@
 #   (b) a Config.xml compiled into the plan with <changeGroup from="sudo" to="sudo"
 #       appliesTo="MigratedUsers"> and from="wheel" to="sudo": --dry-run says "would be
 #       added" and writes nothing; load puts alice and bob in sudo, adm stays as it was,
-#       a mapping to a group absent here is a warning, NonmigratedUsers maps nobody (said
-#       in the log); every other line kept byte for byte; pwck -r / grpck -r clean.
+#       a mapping to a group absent here is a warning; every other line kept byte for
+#       byte; pwck -r / grpck -r clean;
+#   (c) from="adm" to="adm" appliesTo="NonmigratedUsers": operator and ghost were in adm
+#       at capture and not migrated (--ue); operator has an account here and is added
+#       to adm, ghost has none and is not created; alice (migrated) is not added.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/refresh_lib.sh"
 need_root
@@ -26,15 +29,20 @@ cat >"$R/etc/passwd" <<-'PW'
 	root:x:0:0:root:/root:/bin/sh
 	alice:x:1001:1001:Alice:/home/alice:/bin/sh
 	bob:x:1002:1002:Bob:/home/bob:/bin/sh
+	operator:x:1003:4:Operator:/home/operator:/bin/sh
+	ghost:x:1004:1004:Ghost:/home/ghost:/bin/sh
 PW
 cat >"$R/etc/shadow" <<-SH
 	root:*:19000:0:99999:7:::
 	alice:$HASH:19000:0:99999:7:::
 	bob:$HASH:19000:0:99999:7:::
+	operator:$HASH:19000:0:99999:7:::
+	ghost:$HASH:19000:0:99999:7:::
 SH
 cat >"$R/etc/group" <<-'GR'
 	root:x:0:
-	adm:x:4:alice
+	adm:x:4:alice,ghost
+	ghost:x:1004:
 	wheel:x:10:bob
 	sudo:x:27:alice
 	alice:x:1001:
@@ -58,8 +66,29 @@ put "$R/home/alice/notes.txt" 1001:1001 0600 "2021-01-01 00:00:00" "alice notes"
 put "$R/home/bob/todo.txt" 1002:1002 0644 "2021-02-01 00:00:00" "bob todo"
 policy "$WORK/p.xml"
 compile "$WORK/p.xml" "$WORK/p.plan"
+# the mappings of a Config.xml, for (b) and (c)
+cat >"$WORK/config.xml" <<-'EOF2'
+	<?xml version="1.0" encoding="UTF-8"?>
+	<Configuration>
+	  <ProfileControl>
+	    <localGroups>
+	      <mappings>
+	        <changeGroup from="sudo" to="sudo" appliesTo="MigratedUsers"/>
+	        <changeGroup From="CORP\wheel" To="sudo" appliesTo="migratedusers"/>
+	        <changeGroup from="sudo" to="lpadmin" appliesTo="AllUsers"/>
+	        <changeGroup from="adm" to="adm" appliesTo="NonmigratedUsers"/>
+	      </mappings>
+	    </localGroups>
+	  </ProfileControl>
+	</Configuration>
+EOF2
+"$MIGC" compile -o "$WORK/map.plan" --config "$WORK/config.xml" "$WORK/p.xml" ||
+	fail "migc compile --config"
 S=$R/store
-scan "$S" "$WORK/p.plan" "$R"
+scan "$S" "$WORK/p.plan" "$R" --ue operator --ue ghost
+# the same system captured with the mappings: the members of adm recorded, migrated or not
+S2=$R/store2
+scan "$S2" "$WORK/map.plan" "$R" --ue operator --ue ghost
 
 # the reinstalled system: its installer's admin in sudo and adm, bob made again with
 # alice's old uid, alice not made; no wheel, no team
@@ -118,31 +147,14 @@ grep -q "changeGroup" "$WORK/load.log" && fail "(a) no mapping in the plan: $(ca
 tools_clean "(a)"
 
 # --- (b) the mappings of a Config.xml ------------------------------------------------------
-cat >"$WORK/config.xml" <<-'EOF2'
-	<?xml version="1.0" encoding="UTF-8"?>
-	<Configuration>
-	  <ProfileControl>
-	    <localGroups>
-	      <mappings>
-	        <changeGroup from="sudo" to="sudo" appliesTo="MigratedUsers"/>
-	        <changeGroup From="CORP\wheel" To="sudo" appliesTo="migratedusers"/>
-	        <changeGroup from="sudo" to="lpadmin" appliesTo="AllUsers"/>
-	        <changeGroup from="adm" to="adm" appliesTo="NonmigratedUsers"/>
-	      </mappings>
-	    </localGroups>
-	  </ProfileControl>
-	</Configuration>
-EOF2
-"$MIGC" compile -o "$WORK/map.plan" --config "$WORK/config.xml" "$WORK/p.xml" ||
-	fail "migc compile --config"
 DUMP=$("$MIGC" dump "$WORK/map.plan")
 assert_contains "$DUMP" 'changeGroup from="wheel" to="sudo" appliesTo=MigratedUsers' "dump shows the mappings"
 reinstalled
 cp -p "$R/etc/group" "$WORK/group.before"
 cp -p "$R/etc/gshadow" "$WORK/gshadow.before"
-# (a dry run makes no account, so it stops as load without --lac would: 14)
+# (a dry run makes no account, but plans them: it goes on as --lac would)
 load "$S" "$WORK/map.plan" "$R" --lac -n
-assert_eq 14 "$RC" "load -n: $OUT"
+assert_eq 0 "$RC" "load -n: $OUT"
 grep -q "changeGroup: bob would be added to group sudo" "$WORK/load.log" &&
 	grep -q "changeGroup: alice would be added to group sudo (once --lac has made the account)" \
 		"$WORK/load.log" || fail "(b) dry run: $(cat "$WORK/load.log")"
@@ -156,8 +168,8 @@ assert_eq "alice,bob" "$(members team)" "(b) team as with --lac alone"
 grep -q '"group_mappings_applied":2' <<<"$OUT" || fail "(b) --json: $OUT"
 grep -q "changeGroup from=sudo (line 8): there is no group lpadmin here" "$WORK/load.log" ||
 	fail "(b) the absent group: $(cat "$WORK/load.log")"
-grep -q "changeGroup from=adm (line 9): the store records the groups of migrated users only" \
-	"$WORK/load.log" || fail "(b) NonmigratedUsers: $(cat "$WORK/load.log")"
+grep -q "changeGroup from=adm (line 9): the store records no member of adm" \
+	"$WORK/load.log" || fail "(b) NonmigratedUsers, a store captured without the mapping: $(cat "$WORK/load.log")"
 # every line but sudo's as it was, in place; new ones appended
 python3 - "$WORK/group.before" "$R/etc/group" "$WORK/gshadow.before" "$R/etc/gshadow" <<'PY' ||
 import sys
@@ -173,4 +185,21 @@ PY
 	fail "(b) lines kept"
 tools_clean "(b)"
 expect_rc 0 "$MIGSTATE" verify "$S"
+
+# --- (c) NonmigratedUsers: the members of adm captured, added where they have an account --
+reinstalled
+echo "operator:x:1003:1003:Operator:/home/operator:/bin/sh" >>"$R/etc/passwd"
+mkdir -p "$R/home/operator" && chown 1003:1003 "$R/home/operator"
+echo "operator:$HASH:19000:0:99999:7:::" >>"$R/etc/shadow"
+echo "operator:x:1003:" >>"$R/etc/group"
+echo "operator:!::" >>"$R/etc/gshadow"
+load "$S2" "$WORK/map.plan" "$R" --lac --json
+assert_eq 0 "$RC" "(c) load: $OUT"
+assert_eq "admin,operator" "$(members adm)" "(c) operator (not migrated, in adm at capture) in adm"
+assert_eq "admin,operator" "$(gsmembers adm)" "(c) gshadow's adm too"
+grep -q '^ghost:' "$R/etc/passwd" && fail "(c) an account made for ghost, who was not migrated"
+grep -q "changeGroup from=adm (line 9): ghost, not migrated, has no account here: not added" \
+	"$WORK/load.log" || fail "(c) ghost: $(cat "$WORK/load.log")"
+assert_eq "admin,alice,bob" "$(members sudo)" "(c) the MigratedUsers mappings as in (b)"
+tools_clean "(c)"
 echo "PASS"

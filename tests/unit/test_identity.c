@@ -190,3 +190,28 @@ Test(identity, ids_mapped_by_name)
 	acctdb_free(&cap);
 	acctdb_free(&tgt);
 }
+
+Test(identity, mapped_group_members_recorded_migrated_or_not)
+{
+	struct acct_db db = sample();
+	const char *sel[] = {"alice"}, *mapped[] = {"team", "absent", "carol"};
+	struct identities id, back;
+	cr_assert_eq(ident_collect(&db, sel, 1, NULL, 0, NULL, 0, &id), 0);
+	cr_assert_eq(ident_collect_groups(&db, mapped, 3, &id), 0);
+	/* team lists alice and bob; carol is carol's primary group; "absent" is nobody's */
+	cr_assert_eq(id.ngmembers, 3);
+	cr_expect_str_eq(id.gmembers[0].user, "alice");
+	cr_expect_str_eq(id.gmembers[1].user, "bob");
+	cr_expect_str_eq(id.gmembers[2].user, "carol");
+	cr_expect_str_eq(id.gmembers[2].group, "carol");
+	cr_expect_not_null(ident_group_gid(&id, 2000), "the mapped group's entry");
+	cr_assert_eq(ident_write(dfd, &id), 0);
+	char err[200];
+	cr_assert_eq(ident_read(dfd, &back, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(back.ngmembers, 3);
+	cr_expect_str_eq(back.gmembers[1].user, "bob");
+	cr_expect_str_eq(back.gmembers[1].group, "team");
+	ident_free(&id);
+	ident_free(&back);
+	acctdb_free(&db);
+}

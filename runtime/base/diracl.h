@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -34,6 +35,37 @@ bool diracl_default_named(const unsigned char *buf, size_t n);
 /* The base entries of access ACL IN (N bytes) into OUT (28 bytes): USER_OBJ, GROUP_OBJ
  * with PERM & MASK, OTHER. Returns the size written, or 0 when IN is malformed. */
 size_t diracl_base(const unsigned char *in, size_t n, unsigned char out[28]);
+
+/* --- entries: the same format, for ACLs captured and restored by name (aclrec.h) --- */
+
+#define DIRACL_XA_ACCESS "system.posix_acl_access"
+#define DIRACL_XA_DEFAULT "system.posix_acl_default"
+#define DIRACL_MAX (64u << 10) /* larger than any ACL a filesystem keeps */
+
+enum { DA_USER_OBJ = 0x01, DA_USER = 0x02, DA_GROUP_OBJ = 0x04, DA_GROUP = 0x08,
+       DA_MASK = 0x10, DA_OTHER = 0x20 };
+
+struct diracl_ent {
+	unsigned tag, perm; /* DA_*, rwx bits */
+	uint32_t id;	    /* DA_USER, DA_GROUP: the uid or gid */
+};
+
+/* Decode the xattr value BUF (N bytes) into *ENTS (malloc'd, *NENTS). Strict: the
+ * version, known tags, perm within rwx, exactly one USER_OBJ, GROUP_OBJ and OTHER, at
+ * most one MASK, and a MASK whenever there is a named entry. 0, or -1 (EINVAL, ENOMEM). */
+int diracl_decode(const unsigned char *buf, size_t n, struct diracl_ent **ents, size_t *nents);
+/* Encode ENTS (any order; the kernel's: by tag, then id) into a malloc'd value of *N
+ * bytes. NULL: no memory. */
+unsigned char *diracl_encode(const struct diracl_ent *ents, size_t nents, size_t *n);
+/* Do the values A and B hold the same entries (in any order)? False when either is
+ * malformed. */
+bool diracl_same(const unsigned char *a, size_t an, const unsigned char *b, size_t bn);
+/* Does the value have a named user or group entry? (A malformed one: true.) */
+bool diracl_has_named(const unsigned char *buf, size_t n);
+/* The ACL NAME (DIRACL_XA_*) of FD into a new buffer (*N bytes). NULL with *N 0: there
+ * is none (or the filesystem has no ACLs); NULL with *N SIZE_MAX: there is one that
+ * cannot be read (larger than any valid one, or it kept changing size). */
+unsigned char *diracl_get(int fd, const char *name, size_t *n);
 
 /* Which of directory FD's ACLs grant beyond CAPTURED (DIRACL_* bits; 0 without ACLs or
  * on a filesystem without them). */

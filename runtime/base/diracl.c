@@ -4,23 +4,24 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/xattr.h>
 
-#define XA_ACCESS "system.posix_acl_access"
-#define XA_DEFAULT "system.posix_acl_default"
+#define XA_ACCESS DIRACL_XA_ACCESS
+#define XA_DEFAULT DIRACL_XA_DEFAULT
 
 /* The kernel's format (linux/posix_acl_xattr.h): le32 version 2, then entries of
  * le16 tag, le16 perm, le32 id. */
 #define ACL_VERSION 2u
 #define HDR 4u
 #define ENT 8u
-#define T_USER_OBJ 0x01u
-#define T_USER 0x02u
-#define T_GROUP_OBJ 0x04u
-#define T_GROUP 0x08u
-#define T_MASK 0x10u
-#define T_OTHER 0x20u
-#define MAX_ACL (64u << 10)
+#define T_USER_OBJ ((unsigned)DA_USER_OBJ)
+#define T_USER ((unsigned)DA_USER)
+#define T_GROUP_OBJ ((unsigned)DA_GROUP_OBJ)
+#define T_GROUP ((unsigned)DA_GROUP)
+#define T_MASK ((unsigned)DA_MASK)
+#define T_OTHER ((unsigned)DA_OTHER)
+#define MAX_ACL DIRACL_MAX
 
 static unsigned le16(const unsigned char *p)
 {
@@ -40,6 +41,8 @@ static void put_ent(unsigned char *p, unsigned tag, unsigned perm)
 	p[3] = (unsigned char)(perm >> 8);
 	p[4] = p[5] = p[6] = p[7] = 0xff; /* ACL_UNDEFINED_ID: base entries have no id */
 }
+
+static unsigned char *get_acl(int fd, const char *name, size_t *n);
 
 static bool well_formed(const unsigned char *buf, size_t n)
 {
@@ -73,6 +76,11 @@ bool diracl_access_beyond(const unsigned char *buf, size_t n, mode_t captured)
 
 bool diracl_default_named(const unsigned char *buf, size_t n)
 {
+	return diracl_has_named(buf, n);
+}
+
+bool diracl_has_named(const unsigned char *buf, size_t n)
+{
 	if (!well_formed(buf, n))
 		return true;
 	for (size_t o = HDR; o + ENT <= n; o += ENT) {
@@ -100,7 +108,104 @@ size_t diracl_base(const unsigned char *in, size_t n, unsigned char out[28])
 	return HDR + 3 * ENT;
 }
 
-/* The xattr NAME of FD, malloc'd, or NULL (none, no ACL support, unreadable). */
+int diracl_decode(const unsigned char *buf, size_t n, struct diracl_ent **ents, size_t *nents)
+{
+	*ents = NULL;
+	*nents = 0;
+	if (!well_formed(buf, n) || n > MAX_ACL) {
+		errno = EINVAL;
+		return -1;
+	}
+	size_t k = (n - HDR) / ENT, named = 0, cnt[0x21] = {0};
+	struct diracl_ent *e = malloc((k ? k : 1) * sizeof *e);
+	if (!e) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < k; i++) {
+		const unsigned char *p = buf + HDR + i * ENT;
+		unsigned tag = le16(p), perm = le16(p + 2);
+		bool known = tag == T_USER_OBJ || tag == T_USER || tag == T_GROUP_OBJ ||
+			     tag == T_GROUP || tag == T_MASK || tag == T_OTHER;
+		if (!known || perm > 7u) {
+			free(e);
+			errno = EINVAL;
+			return -1;
+		}
+		cnt[tag]++;
+		named += tag == T_USER || tag == T_GROUP;
+		e[i] = (struct diracl_ent){tag, perm, tag == T_USER || tag == T_GROUP ? le32(p + 4) : 0};
+	}
+	if (cnt[T_USER_OBJ] != 1 || cnt[T_GROUP_OBJ] != 1 || cnt[T_OTHER] != 1 ||
+	    cnt[T_MASK] > 1 || (named && !cnt[T_MASK])) {
+		free(e);
+		errno = EINVAL;
+		return -1;
+	}
+	*ents = e;
+	*nents = k;
+	return 0;
+}
+
+static int ent_order(const void *a, const void *b)
+{
+	const struct diracl_ent *x = a, *y = b;
+	if (x->tag != y->tag)
+		return x->tag < y->tag ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+unsigned char *diracl_encode(const struct diracl_ent *ents, size_t nents, size_t *n)
+{
+	struct diracl_ent *s = malloc((nents ? nents : 1) * sizeof *s);
+	unsigned char *out = malloc(HDR + nents * ENT);
+	if (!s || !out) {
+		free(s);
+		free(out);
+		return NULL;
+	}
+	for (size_t i = 0; i < nents; i++)
+		s[i] = ents[i];
+	qsort(s, nents, sizeof *s, ent_order);
+	out[0] = ACL_VERSION;
+	out[1] = out[2] = out[3] = 0;
+	for (size_t i = 0; i < nents; i++) {
+		unsigned char *p = out + HDR + i * ENT;
+		bool named = s[i].tag == T_USER || s[i].tag == T_GROUP;
+		put_ent(p, s[i].tag, s[i].perm);
+		if (named)
+			for (int b = 0; b < 4; b++)
+				p[4 + b] = (unsigned char)(s[i].id >> (8 * b));
+	}
+	free(s);
+	*n = HDR + nents * ENT;
+	return out;
+}
+
+bool diracl_same(const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
+{
+	struct diracl_ent *x, *y;
+	size_t nx, ny, xn, yn;
+	if (diracl_decode(a, an, &x, &nx) != 0)
+		return false;
+	if (diracl_decode(b, bn, &y, &ny) != 0) {
+		free(x);
+		return false;
+	}
+	unsigned char *ex = diracl_encode(x, nx, &xn), *ey = diracl_encode(y, ny, &yn);
+	bool eq = ex && ey && xn == yn && !memcmp(ex, ey, xn);
+	free(ex);
+	free(ey);
+	free(x);
+	free(y);
+	return eq;
+}
+
+unsigned char *diracl_get(int fd, const char *name, size_t *n)
+{
+	return get_acl(fd, name, n);
+}
+
 /* The ACL NAME of FD into a new buffer (*N bytes). NULL with *N 0: there is none;
  * NULL with *N SIZE_MAX: there is one that cannot be read (larger than any valid
  * one, or it kept changing size), which the callers treat as granting too much. */
