@@ -3,10 +3,17 @@
 #ifndef MIGRT_COMMANDS_H
 #define MIGRT_COMMANDS_H
 
+#include <stdbool.h>
+
 int cmd_scan(int argc, char **argv);   /* cmd_scan.c */
 int cmd_load(int argc, char **argv);   /* cmd_load.c */
 int cmd_rd(int argc, char **argv);     /* cmd_rd.c */
 int cmd_verify(int argc, char **argv); /* cmd_verify.c */
 int cmd_du(int argc, char **argv);     /* cmd_du.c */
+
+/* The common command line of verify and du: STORE [--json] [--root DIR] [--help].
+ * Returns -1 to go on, or the exit code to return (help printed: 0; usage error: 11). */
+int sw_parse_args(int argc, char **argv, const char *verb, const char *help, const char **store,
+		  const char **root, bool *json); /* storeargs.c */
 
 #endif
