@@ -434,7 +434,7 @@ int scan_run(const struct scan_opts *so, volatile sig_atomic_t *stop)
 	s.o = &so->o;
 	s.stop = stop;
 	s.rootfd = s.lock_fd = -1;
-	s.items.fd = s.items.tmpfd = -1;
+	items_init(&s.items);
 	raise_nofile();
 	if ((rc = setup_paths(&s)))
 		goto out;

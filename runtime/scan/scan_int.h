@@ -27,6 +27,7 @@
 #include "logging.h"
 #include "plan.h"
 #include "scan.h"
+#include "spill.h"
 #include "volumes.h"
 #include "walk.h"
 /* A_LINK: a hard link in the store of its own volume. A_REFLINK: a clone (FICLONE, shared
@@ -115,15 +116,11 @@ struct counters {
 };
 /* The item list: every object pass 1 found, in walk order (see "the item list" below). */
 struct items {
-	unsigned char *buf; /* records not in the file */
-	size_t len, cap;
-	int fd;	       /* unlinked temporary file (-1: none yet) */
-	int tmpfd;     /* directory to make it in first (the store's volume), -1 */
-	bool nofile;   /* no temporary file could be made: all of it stays here */
-	uint64_t flen; /* bytes in the file */
-	char *last;    /* the previous record's path (front coding) */
+	struct spill sp; /* the front-coded records (scan_items.c) */
+	int tmpfd;	 /* directory to make its file in first (the store's volume), owned; -1 */
+	char *last;	 /* the previous record's path (front coding) */
 	size_t lastlen, lastcap;
-	int err; /* errno of the first failure (sticky) */
+	int err; /* errno of the first failure (sticky): the list's, or a reader's */
 };
 /* Directories along one logical path, kept open, a bounded number of them (see
  * "directory stacks" below). All zero: not used yet. */
@@ -186,11 +183,8 @@ struct scan {
 /* A reader: ic_first, ic_next ... NULL (at the end, or on an error: items.err). */
 struct icur {
 	struct items *l;
-	bool update;	     /* write changed items back */
-	unsigned char *rbuf; /* file bytes from roff */
-	size_t rlen, rcap;
-	uint64_t roff;
-	uint64_t at, next; /* offsets of the current and the next record */
+	bool update; /* write changed items back */
+	struct spill_cur cur;
 	bool have;
 	char *path;
 	size_t pathcap;
@@ -240,6 +234,9 @@ void scan_mount_refused(struct scan *s, const char *path, size_t len, int err);
 
 /* --- scan_items.c ---------------------------------------------------------------- */
 
+/* An empty list; its temporary file is made in DIRFD (owned from then on) first. */
+void items_init(struct items *l);
+void items_set_tmpdir(struct items *l, int dirfd);
 /* Append IT (its path: PLEN bytes). 0, or -1 with errno. */
 int items_push(struct items *l, const struct item *it, size_t plen);
 void items_free(struct items *l);
