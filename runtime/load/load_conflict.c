@@ -11,6 +11,20 @@
 
 #include "fsutil.h"
 
+/* --dry-run: the line saying what would be done at DIR/NAME, that path first and DETAIL
+ * after it; or, with SUBJECT (a rename), SUBJECT first and that path after it. */
+static void dry_line(struct loader *L, const char *verb, const char *dir, const char *name,
+		     const char *subject, const char *detail)
+{
+	char *p = load_join(dir, name);
+	const char *where = p ? p : name;
+	if (subject)
+		load_out_line(L, verb, subject, where);
+	else
+		load_out_line(L, verb, where, detail);
+	free(p);
+}
+
 /* The original path holds another file than the captured one: keep both. */
 int resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
 		     const struct stat *dst, enum merge_mode mm, const char *pattern)
@@ -44,9 +58,7 @@ int resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
 		if (rc != 0)
 			return -1;
 		if (!already && L->o->dry_run) {
-			char *p = load_join(dir, side);
-			load_out_line(L, "diverged", p ? p : side, msg);
-			free(p);
+			dry_line(L, "diverged", dir, side, NULL, msg);
 			L->st->diverged++;
 			return 0;
 		}
@@ -72,9 +84,7 @@ int resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
 		return -1;
 	L->st->diverged++;
 	if (L->o->dry_run) {
-		char *p = load_join(dir, side);
-		load_out_line(L, "diverged", p ? p : side, msg);
-		free(p);
+		dry_line(L, "diverged", dir, side, NULL, msg);
 		return 0;
 	}
 	if (fs_renameat2(dfd, name, dfd, side, RENAME_NOREPLACE) != 0)
@@ -103,10 +113,7 @@ int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name
 	if (same_kind && (mm == MM_DEST || (mm == MM_NEWEST && !newer))) {
 		L->st->kept++;
 		if (L->o->dry_run) {
-			char *p = load_join(dir, name);
-			load_out_line(L, "keep", p ? p : name,
-				      "the existing file stays (merge rule)");
-			free(p);
+			dry_line(L, "keep", dir, name, NULL, "the existing file stays (merge rule)");
 		} else {
 			rlog_msg(L->log, RL_INFO, "kept the existing %s/%s (%s): %s not applied",
 				 rlog_esc(L->log, dir), rlog_esc(L->log, name),
@@ -118,9 +125,7 @@ int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name
 	if (same_kind && (mm == MM_SOURCE || mm == MM_NEWEST)) {
 		L->st->replaced++;
 		if (L->o->dry_run) {
-			char *p = load_join(dir, name);
-			load_out_line(L, "replace", p ? p : name, ob->r->path);
-			free(p);
+			dry_line(L, "replace", dir, name, NULL, ob->r->path);
 			return 0;
 		}
 		if (load_place_object(ob, dfd, name, true, &how) != 0)
@@ -144,9 +149,7 @@ int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name
 	}
 	L->st->renamed++;
 	if (L->o->dry_run) {
-		char *p = load_join(dir, alt);
-		load_out_line(L, "rename", ob->r->path, p ? p : alt);
-		free(p);
+		dry_line(L, "rename", dir, alt, ob->r->path, NULL);
 		return 0;
 	}
 	if (load_place_object(ob, dfd, alt, false, &how) != 0)
