@@ -106,7 +106,7 @@ struct obj {
 
 enum placed { P_LINKED, P_COPIED, P_SPECIAL };
 
-/* --- load.c: small helpers ------------------------------------------------------- */
+/* --- load_util.c: small helpers --------------------------------------------------- */
 
 /* One --dry-run line: WHAT <TAB> A [<TAB> B]. On stderr when stdout carries --json. */
 void load_out_line(struct loader *L, const char *what, const char *a, const char *b);

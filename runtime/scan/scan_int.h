@@ -206,7 +206,7 @@ static inline const char *item_name(const struct item *it)
 	return it->path + it->dirlen + (it->dirlen > 1 ? 1 : 0);
 }
 
-/* --- scan.c: small helpers ------------------------------------------------------- */
+/* --- scan_util.c: small helpers --------------------------------------------------- */
 
 /* Is P the directory DIR or beneath it? */
 bool scan_within(const char *p, const char *dir);
