@@ -15,8 +15,8 @@
 #include "exitcodes.h"
 #include "load_int.h"
 #include "store.h"
+#include "storeopen.h"
 #include "users.h"
-#include "volparent.h"
 
 /* Per-object lists kept in memory up to these sizes, then in a temporary file on the
  * store's filesystem (spill.h): load's memory does not grow with the number of files. */
@@ -37,16 +37,17 @@ static int open_inputs(struct loader *L)
 		return EXIT_BAD_PLAN;
 	}
 	L->plan_open = true;
-	if (sw_open(&L->s, ro->store, ro->root, SW_STREAM, err, sizeof err, &ec) != 0) {
-		rlog_msg(L->log, RL_ERROR, "%s", err);
-		L->store_open = true;
+	/* a store (or a per-volume store) another user could have swapped would be
+	 * restored as root */
+	enum store_open_step step;
+	L->store_open = true; /* closing it is safe whatever step refuses it */
+	if ((ec = store_open_checked(&L->s, "load", ro->store, ro->root, SW_STREAM,
+				     ro->insecure_parent, L->log, err, sizeof err, &step)) != 0) {
+		if (step == SO_STEP_OPEN)
+			rlog_msg(L->log, RL_ERROR, "%s", err);
 		return ec;
 	}
-	L->store_open = true;
 	same_init(&L->same, L->s.rootfd, &L->s.cat);
-	/* a per-volume store another user could have swapped would be restored as root */
-	if ((ec = volparent_enforce_store("load", &L->s, ro->insecure_parent, L->log)) != 0)
-		return ec;
 	if (L->s.state != SS_COMPLETE || !store_is_complete(L->s.meta_fd)) {
 		rlog_msg(L->log, RL_ERROR, "%s: the store is not complete (state %s): %s",
 			 rlog_esc(L->log, ro->store), store_state_names[L->s.state],

@@ -11,8 +11,7 @@
 #include "escape.h"
 #include "exitcodes.h"
 #include "pendrec.h"
-#include "storeparent.h"
-#include "volparent.h"
+#include "storeopen.h"
 
 int rd_pending(const struct rd_opts *o, const char *only)
 {
@@ -73,26 +72,24 @@ int rd_pending(const struct rd_opts *o, const char *only)
 			/* nothing of ours is left there */
 			unlinkat(dfd, name, 0);
 			fputs("  already gone\n", out);
-		} else if ((ec = storeparent_enforce("rd", p.store, o->insecure_parent)) !=
-			   EXIT_OK) {
-			fputs("  left alone: its path is not safe (the record stays)\n", out);
-			if (rc == EXIT_OK)
-				rc = ec;
 		} else {
 			struct sw_store s;
 			char err[512];
 			const char *other;
-			if (sw_open(&s, p.store, p.root,
-				    SW_ALLOW_PARTIAL | SW_NO_CATALOG | SW_ORDERED, err, sizeof err,
-				    &ec)) {
-				fprintf(stderr, "migstate rd: %s\n", err);
-				if (rc == EXIT_OK)
-					rc = ec;
-			} else if ((ec = volparent_enforce_store("rd", &s, o->insecure_parent,
-								 NULL))) {
-				fputs("  left alone: a volume's store path is not safe (the record "
-				      "stays)\n",
-				      out);
+			enum store_open_step step;
+			if ((ec = store_open_checked(&s, "rd", p.store, p.root,
+						     SW_ALLOW_PARTIAL | SW_NO_CATALOG | SW_ORDERED,
+						     o->insecure_parent, NULL, err, sizeof err,
+						     &step)) != EXIT_OK) {
+				if (step == SO_STEP_PATH)
+					fputs("  left alone: its path is not safe (the record stays)\n",
+					      out);
+				else if (step == SO_STEP_VOLUMES)
+					fputs("  left alone: a volume's store path is not safe (the "
+					      "record stays)\n",
+					      out);
+				else
+					fprintf(stderr, "migstate rd: %s\n", err);
 				if (rc == EXIT_OK)
 					rc = ec;
 			} else if ((other = pendrec_mismatch(&s, &p))) {
