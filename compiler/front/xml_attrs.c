@@ -25,12 +25,12 @@ unsigned xr_context(struct xr *r, const xmlNode *n)
 	const char *raw = xn_attr(r->x, n, "context");
 	if (!raw)
 		return 0;
-	const char *v = xs_trim(r->a, raw);
+	const char *v = xml_trim(r->a, raw);
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (strcmp(v, tab[i].name) == 0)
 			return tab[i].ctx;
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (xs_casecmp(v, tab[i].name) == 0) {
+		if (xml_casecmp(v, tab[i].name) == 0) {
 			xd_report(r->x, DIAG_WARNING, xr_attr_loc(r, n, "context"), "context-case",
 				  "context=\"%s\" is accepted as \"%s\"; write it \"%s\"", v,
 				  tab[i].name, tab[i].name);
@@ -47,10 +47,10 @@ bool xr_bool(struct xr *r, const xmlNode *n, const char *attr, bool def)
 	const char *raw = xn_attr(r->x, n, attr);
 	if (!raw)
 		return def;
-	const char *v = xs_trim(r->a, raw);
-	if (!xs_casecmp(v, "true") || !xs_casecmp(v, "yes"))
+	const char *v = xml_trim(r->a, raw);
+	if (!xml_casecmp(v, "true") || !xml_casecmp(v, "yes"))
 		return true;
-	if (!xs_casecmp(v, "false") || !xs_casecmp(v, "no"))
+	if (!xml_casecmp(v, "false") || !xml_casecmp(v, "no"))
 		return false;
 	xd_report(r->x, DIAG_WARNING, xr_attr_loc(r, n, attr), "invalid-attribute",
 		  "%s=\"%.60s\" is not Yes or No; the default (%s) is used", attr, v,
@@ -68,9 +68,9 @@ void xr_check_enum(struct xr *r, const xmlNode *n, const char *attr, const char 
 			  "<%s> has no %s= attribute", (const char *)n->name, attr);
 		return;
 	}
-	const char *v = xs_trim(r->a, raw);
+	const char *v = xml_trim(r->a, raw);
 	for (; *list; list++)
-		if (!xs_casecmp(v, *list))
+		if (!xml_casecmp(v, *list))
 			return;
 	xd_report(r->x, DIAG_WARNING, xr_attr_loc(r, n, attr), "invalid-attribute",
 		  "%s=\"%.60s\" is not %s", attr, v, what);
@@ -82,7 +82,7 @@ const char *xr_name(struct xr *r, const xmlNode *n)
 	const char *raw = xn_attr(r->x, n, "name");
 	if (!raw)
 		return NULL;
-	const char *v = xs_trim(r->a, raw);
+	const char *v = xml_trim(r->a, raw);
 	return *v ? v : NULL;
 }
 

@@ -91,11 +91,11 @@ struct m_conditions *xr_conditions(struct xr *r, const xmlNode *n)
 	c->op_explicit = false;
 	const char *op = xn_attr(r->x, n, "operation");
 	if (op) {
-		const char *v = xs_trim(r->a, op);
+		const char *v = xml_trim(r->a, op);
 		c->op_explicit = true;
-		if (!xs_casecmp(v, "OR"))
+		if (!xml_casecmp(v, "OR"))
 			c->op_or = true;
-		else if (xs_casecmp(v, "AND") != 0) {
+		else if (xml_casecmp(v, "AND") != 0) {
 			xd_report(r->x, DIAG_WARNING, xr_attr_loc(r, n, "operation"),
 				  "invalid-attribute",
 				  "operation=\"%.60s\" is not AND or OR; AND is used", v);

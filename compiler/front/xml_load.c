@@ -81,7 +81,7 @@ static void apply_switches(struct arena *a, struct diag_set *d, struct m_policy 
 		bool matched = false;
 		for (size_t i = 0; i < all->n; i++) {
 			const char *p = all->items[i]->path;
-			if (!p || xs_casecmp(p, sw->path) != 0)
+			if (!p || xml_casecmp(p, sw->path) != 0)
 				continue;
 			matched = true;
 			if (sw->migrate)
@@ -122,7 +122,7 @@ int policy_load(struct arena *a, struct diag_set *d, struct m_policy *out, const
 		}
 		for (size_t j = 0; f->urlid && j < out->nfiles; j++) {
 			const struct m_file *g = out->files[j];
-			if (g->ignored || !g->urlid || xs_casecmp(g->urlid, f->urlid) != 0)
+			if (g->ignored || !g->urlid || xml_casecmp(g->urlid, f->urlid) != 0)
 				continue;
 			diag_report(d, DIAG_WARNING, &root, "duplicate-urlid",
 				    "urlid \"%.200s\" is already used by %s; this file is ignored",

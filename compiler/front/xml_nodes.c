@@ -28,7 +28,7 @@ void xd_report(struct xdoc *x, enum diag_level lv, struct src_loc loc, const cha
 }
 
 /* ASCII case-insensitive strcmp. */
-int xs_casecmp(const char *a, const char *b)
+int xml_casecmp(const char *a, const char *b)
 {
 	for (;; a++, b++) {
 		int ca = (unsigned char)*a, cb = (unsigned char)*b;
@@ -47,7 +47,7 @@ static bool xml_space(char c)
 }
 
 /* Arena copy of S without surrounding white space. */
-const char *xs_trim(struct arena *a, const char *s)
+const char *xml_trim(struct arena *a, const char *s)
 {
 	while (xml_space(*s))
 		s++;
@@ -121,7 +121,7 @@ const char *xn_attr_ci(struct xdoc *x, const xmlNode *n, const char *name, const
 		return v;
 	}
 	for (const xmlAttr *at = n->properties; at; at = at->next)
-		if (!(at->ns && at->ns->prefix) && xs_casecmp((const char *)at->name, name) == 0) {
+		if (!(at->ns && at->ns->prefix) && xml_casecmp((const char *)at->name, name) == 0) {
 			if (spelled)
 				*spelled = arena_strdup(x->a, (const char *)at->name);
 			return attr_value(x, at);

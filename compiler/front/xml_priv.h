@@ -75,7 +75,7 @@ const char *xn_attr_ci(struct xdoc *x, const xmlNode *n, const char *name, const
 /* Text and CDATA children concatenated, as an arena string ("" when empty). */
 const char *xn_text(struct xdoc *x, const xmlNode *n);
 /* Copy of S without leading and trailing XML white space. */
-const char *xs_trim(struct arena *a, const char *s);
+const char *xml_trim(struct arena *a, const char *s);
 
 /* Which vocabulary an element belongs to, for "did you mean" and "misplaced". */
 enum xvocab { XV_MIGXML, XV_CONFIG };
@@ -94,7 +94,7 @@ struct script_call *xp_script(struct xdoc *x, const xmlNode *n, const char *attr
 			      enum helper_place place);
 
 /* Case-insensitive ASCII comparison (names, urlids, display-name paths). */
-int xs_casecmp(const char *a, const char *b);
+int xml_casecmp(const char *a, const char *b);
 
 #define XPUSH(a, arr, n, p) arena_push((a), (void ***)(void *)&(arr), &(n), (p))
 

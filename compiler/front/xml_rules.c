@@ -40,11 +40,11 @@ static struct m_object *xr_pattern(struct xr *r, const xmlNode *n, struct objcou
 	if (!t)
 		xd_report(r->x, DIAG_WARNING, xdoc_loc(r->x, n), "missing-required",
 			  "<pattern> has no type= attribute; File is assumed");
-	else if (!xs_casecmp(xs_trim(r->a, t), "Registry"))
+	else if (!xml_casecmp(xml_trim(r->a, t), "Registry"))
 		type = PAT_REGISTRY;
-	else if (!xs_casecmp(xs_trim(r->a, t), "Ini"))
+	else if (!xml_casecmp(xml_trim(r->a, t), "Ini"))
 		type = PAT_INI;
-	else if (xs_casecmp(xs_trim(r->a, t), "File") != 0) {
+	else if (xml_casecmp(xml_trim(r->a, t), "File") != 0) {
 		xd_report(r->x, DIAG_WARNING, xr_attr_loc(r, n, "type"), "invalid-attribute",
 			  "<pattern type=\"%.60s\">: the type is not File, Registry or Ini; the "
 			  "pattern is ignored",
@@ -78,7 +78,7 @@ static struct m_object *xr_script_object(struct xr *r, const xmlNode *n, struct 
 	o->script = xp_script(r->x, n, NULL, o->text, HP_OBJECTSET);
 	/* Registry-typed generators (first argument "Registry") count as registry. */
 	if (o->script && o->script->nargs && o->script->args[0].str &&
-	    !xs_casecmp(o->script->args[0].str, "Registry"))
+	    !xml_casecmp(o->script->args[0].str, "Registry"))
 		cnt->reg++;
 	else
 		cnt->file++;
@@ -201,7 +201,7 @@ static struct m_rule *xr_rule(struct xr *r, const xmlNode *n, const struct rule_
 	rule->kind = k->kind;
 	if (k->attr) {
 		const char *v = xn_attr(r->x, n, k->attr);
-		if (v && *xs_trim(r->a, v)) {
+		if (v && *xml_trim(r->a, v)) {
 			rule->script_text = v;
 			rule->script = xp_script(r->x, n, k->attr, v, k->place);
 		} else if (k->attr_required) {
@@ -355,7 +355,7 @@ static struct m_variable *xr_variable(struct xr *r, const xmlNode *n)
 		}
 		value = c;
 		if (xn_is(c, "text"))
-			v->text = xs_trim(r->a, xn_text(r->x, c));
+			v->text = xml_trim(r->a, xn_text(r->x, c));
 		else if (xn_is(c, "script"))
 			v->script = xp_script(r->x, c, NULL, xn_text(r->x, c), HP_VARIABLE);
 		else {
@@ -416,7 +416,7 @@ static void xr_extensions(struct xr *r, const xmlNode *n, struct m_component *co
 			xn_unexpected(r->x, c, XV_MIGXML);
 			continue;
 		}
-		const char *ext = xs_trim(r->a, xn_text(r->x, c));
+		const char *ext = xml_trim(r->a, xn_text(r->x, c));
 		if (!*ext)
 			continue;
 		size_t old = csv ? strlen(csv) : 0;
@@ -449,7 +449,7 @@ static void xr_role(struct xr *r, const xmlNode *n, struct m_component *comp)
 	xr_check_enum(r, n, "role", roles, "Container, Binaries, Settings or Data");
 	const char *role = xn_attr(r->x, n, "role");
 	if (role && !comp->role)
-		comp->role = xs_trim(r->a, role);
+		comp->role = xml_trim(r->a, role);
 	for (const xmlNode *c = xn_first(n); c; c = xn_next(c)) {
 		if (xn_is(c, "rules"))
 			XPUSH(r->a, comp->rules, comp->nrules, xr_rules(r, c, false));
@@ -470,7 +470,7 @@ static void xr_role(struct xr *r, const xmlNode *n, struct m_component *comp)
 
 static void xr_display_name(struct xr *r, const xmlNode *n, struct m_component *comp)
 {
-	const char *name = xs_trim(r->a, xn_text(r->x, n));
+	const char *name = xml_trim(r->a, xn_text(r->x, n));
 	if (comp->display_name)
 		xd_report(r->x, DIAG_WARNING, xdoc_loc(r->x, n), "duplicate-name",
 			  "second <displayName> in one component; the first one is used");
@@ -500,7 +500,7 @@ static struct m_component *xr_component(struct xr *r, const xmlNode *n, struct m
 	comp->enabled = true;
 	xr_check_enum(r, n, "type", types, "System, Application, Device or Documents");
 	const char *type = xn_attr(r->x, n, "type");
-	comp->type = type ? xs_trim(r->a, type) : NULL;
+	comp->type = type ? xml_trim(r->a, type) : NULL;
 	comp->context = xr_context(r, n);
 	if (!comp->context)
 		comp->context = CTX_USER_AND_SYSTEM;
@@ -605,17 +605,17 @@ static bool xr_check_root(struct xdoc *x)
 	const char *name = (const char *)root->name;
 	if (xn_is(root, "migration"))
 		return true;
-	if (!xs_casecmp(name, "Configuration"))
+	if (!xml_casecmp(name, "Configuration"))
 		xd_report(x, DIAG_ERROR, loc, NULL,
 			  "this is a Config.xml (<%s>), not a MigXML rule file; pass it with "
 			  "--config",
 			  name);
-	else if (!xs_casecmp(name, "offline"))
+	else if (!xml_casecmp(name, "offline"))
 		xd_report(
 		    x, DIAG_ERROR, loc, NULL,
 		    "this is a ScanState offline-settings file (<%s>), not a MigXML rule file",
 		    name);
-	else if (!xs_casecmp(name, "migration"))
+	else if (!xml_casecmp(name, "migration"))
 		xd_report(x, DIAG_ERROR, loc, NULL,
 			  "root element <%s>: did you mean <migration>? (element names are "
 			  "case-sensitive)",
@@ -638,8 +638,8 @@ static struct m_file *xr_file(struct xdoc *x, struct src_loc *root_loc)
 	memcpy(f->sha256, x->sha256, sizeof(f->sha256));
 	*root_loc = xdoc_loc(x, x->root);
 	const char *urlid = xn_attr(x, x->root, "urlid");
-	if (urlid && *xs_trim(r.a, urlid))
-		f->urlid = xs_trim(r.a, urlid);
+	if (urlid && *xml_trim(r.a, urlid))
+		f->urlid = xml_trim(r.a, urlid);
 	else
 		xd_report(x, DIAG_WARNING, *root_loc, "missing-required",
 			  "<migration> has no urlid=; duplicate rule files cannot be detected");

@@ -324,7 +324,7 @@ int cmd_du(int argc, char **argv)
 	const char *store = NULL, *root = NULL;
 	bool json = false;
 	int rc =
-	    sw_parse_args(argc, argv, "du",
+	    cli_store_args(argc, argv, "du",
 			  "usage: migstate du STORE [--json] [--root DIR]\n"
 			  "What the store costs, each inode counted once: linked files (no extra\n"
 			  "space), copies (their blocks), directories, catalog; and the apparent\n"

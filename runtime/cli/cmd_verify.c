@@ -296,7 +296,7 @@ int cmd_verify(int argc, char **argv)
 			argv[n++] = argv[i];
 	}
 	argc = n;
-	int rc = sw_parse_args(
+	int rc = cli_store_args(
 	    argc, argv, "verify",
 	    "usage: migstate verify STORE [--json] [--root DIR] "
 	    "[" STOREPARENT_OVERRIDE "]\n"

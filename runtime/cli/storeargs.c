@@ -6,7 +6,7 @@
 
 #include "exitcodes.h"
 
-int sw_parse_args(int argc, char **argv, const char *verb, const char *help, const char **store,
+int cli_store_args(int argc, char **argv, const char *verb, const char *help, const char **store,
 		  const char **root, bool *json)
 {
 	for (int i = 1; i < argc; i++) {

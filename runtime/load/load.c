@@ -148,7 +148,7 @@ static void cleanup_loader(struct loader *L)
 static int apply_actions(struct loader *L)
 {
 	struct sw_rec r;
-	uint32_t next = 0; /* number of the catalog record next_record returns next */
+	uint32_t next = 0; /* number of the catalog record load_next_record returns next */
 	unsigned char *b;
 	size_t n, i = 0;
 	if (spill_rewind(&L->acts) != 0)
@@ -156,12 +156,12 @@ static int apply_actions(struct loader *L)
 	catr_rewind(&L->s.cat);
 	while (!L->stop && (b = spill_get(&L->acts, &n))) {
 		struct action a;
-		if (pop_action(b, n, L->pathbuf, &a) != 0 || a.rec < next) {
+		if (load_pop_action(b, n, L->pathbuf, &a) != 0 || a.rec < next) {
 			errno = EINVAL;
 			return -1;
 		}
 		while (next <= a.rec) {
-			if (next_record(L, &r) != 1) {
+			if (load_next_record(L, &r) != 1) {
 				errno = EINVAL;
 				return -1;
 			}
@@ -197,10 +197,10 @@ int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
 	if ((rc = owners_setup(&L)) != EXIT_OK)
 		goto out;
 	rc = EXIT_FAILED;
-	if (!L.pathbuf || !L.tgtbuf || setup_users(&L) != 0 || bind_plan(&L) != 0)
+	if (!L.pathbuf || !L.tgtbuf || load_setup_users(&L) != 0 || bind_plan(&L) != 0)
 		goto out;
 	rlog_progress(log, "PHASE", "Scanning", (char *)NULL);
-	if (plan_actions(&L) != 0) {
+	if (load_plan_actions(&L) != 0) {
 		if (L.stop) { /* an object's error stopped it, and said so */
 			rc = L.exit;
 			goto out;
@@ -225,7 +225,7 @@ int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
 				 "(rd will then keep copied entries it cannot match)",
 				 strerror(errno));
 	}
-	run_cleanup(&L);
+	load_run_cleanup(&L);
 	rlog_progress(log, "PHASE", "Applying", (char *)NULL);
 	if (apply_actions(&L) != 0) {
 		rlog_bar_end(log);

@@ -30,7 +30,7 @@ int resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
 		     const struct stat *dst, enum merge_mode mm, const char *pattern)
 {
 	struct loader *L = ob->L;
-	bool captured_newer = ns_of(&ob->pst.st_mtim) > ns_of(&dst->st_mtim);
+	bool captured_newer = load_ns_of(&ob->pst.st_mtim) > load_ns_of(&dst->st_mtim);
 	bool captured_wins =
 	    mm == MM_SOURCE || ((mm == MM_RENAME || mm == MM_NEWEST) && captured_newer);
 	char side[512];
@@ -107,9 +107,9 @@ int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name
 	struct loader *L = ob->L;
 	bool same_kind = (S_ISREG(dst->st_mode) && ob->r->r.type == CT_FILE) ||
 			 (S_ISLNK(dst->st_mode) && ob->r->r.type == CT_SYMLINK);
-	bool newer = ob->has_payload && ns_of(&ob->pst.st_mtim) > ns_of(&dst->st_mtim);
+	bool newer = ob->has_payload && load_ns_of(&ob->pst.st_mtim) > load_ns_of(&dst->st_mtim);
 	if (!ob->has_payload)
-		newer = ob->r->r.mtime_ns > ns_of(&dst->st_mtim);
+		newer = ob->r->r.mtime_ns > load_ns_of(&dst->st_mtim);
 	if (same_kind && (mm == MM_DEST || (mm == MM_NEWEST && !newer))) {
 		L->st->kept++;
 		if (L->o->dry_run) {
@@ -196,7 +196,7 @@ void note_moved_original(struct obj *ob)
  * scan? Then a different file at the object's original path in it was saved again after
  * the scan (diverged). A directory made anew (the system was reinstalled, a tool
  * recreated it) makes it a collision with a file of the new system instead. */
-bool same_dir_as_captured(struct loader *L, int dfd, const char *logical)
+bool load_same_dir_as_captured(struct loader *L, int dfd, const char *logical)
 {
 	const struct dir_meta *r = dm_meta(&L->dirs, dm_find(&L->dirs, logical));
 	if (!r)

@@ -111,7 +111,7 @@ enum placed { P_LINKED, P_COPIED, P_SPECIAL };
 /* One --dry-run line: WHAT <TAB> A [<TAB> B]. On stderr when stdout carries --json. */
 void load_out_line(struct loader *L, const char *what, const char *a, const char *b);
 /* Nanoseconds of a timespec, and back. */
-int64_t ns_of(const struct timespec *t);
+int64_t load_ns_of(const struct timespec *t);
 struct timespec load_ts_of(int64_t ns);
 /* Ignorable when a filesystem cannot keep an attribute (FAT through FUSE says ENOSYS). */
 bool load_unsupported(int err);
@@ -166,22 +166,22 @@ void owners_free(struct loader *L);
 /* --- load_users.c ---------------------------------------------------------------- */
 
 /* Bind the catalog's users that exist here (by name) and are selected. */
-int setup_users(struct loader *L);
+int load_setup_users(struct loader *L);
 /* DEST below a captured home whose user lives elsewhere here: moved there. NULL (DEST
  * freed) out of memory. */
-char *rebase_home(struct loader *L, char *dest);
+char *load_rebase_home(struct loader *L, char *dest);
 
 /* --- load_decide.c --------------------------------------------------------------- */
 
 /* The catalog's next record into R (path and target in the loader's buffers): 1, 0 at
  * the end, -1 malformed. */
-int next_record(struct loader *L, struct sw_rec *r);
+int load_next_record(struct loader *L, struct sw_rec *r);
 /* Decode action list record B (N bytes) into A. -1 when it is not one of ours. */
-int pop_action(unsigned char *b, size_t n, char *path, struct action *a);
+int load_pop_action(unsigned char *b, size_t n, char *path, struct action *a);
 /* Decide every record, in catalog order, into the action list; build the directory
  * table. A record that cannot be decided is its object's error (on_error); -1 when the
  * list cannot be kept, or with L->stop set when such an error stopped the run. */
-int plan_actions(struct loader *L);
+int load_plan_actions(struct loader *L);
 
 /* --- load_dirs.c ----------------------------------------------------------------- */
 
@@ -192,7 +192,7 @@ void touch_dirs(struct loader *L, const char *dir);
  * DRY_NEW under --dry-run when it would be made; -1 with errno. */
 int open_dest_dir(struct loader *L, const char *logical);
 /* The logical path of DFD when it is what open_dest_dir returned last, else NULL. */
-const char *dest_dir_path(struct loader *L, int dfd);
+const char *load_dest_dir_path(struct loader *L, int dfd);
 /* The payload's directory for record R (cached: do not close). */
 int open_payload_dir(struct loader *L, const struct sw_rec *r, const char **leaf);
 
@@ -236,7 +236,7 @@ int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name
 /* Report an original that differs from the captured file when the object goes elsewhere. */
 void note_moved_original(struct obj *ob);
 /* Is DFD the very directory the scan saw at LOGICAL? */
-bool same_dir_as_captured(struct loader *L, int dfd, const char *logical);
+bool load_same_dir_as_captured(struct loader *L, int dfd, const char *logical);
 
 /* --- load_times.c ---------------------------------------------------------------- */
 
@@ -251,6 +251,6 @@ void fix_dir_times(struct loader *L);
 
 /* Delete, before anything is applied, the destination files destinationCleanup rules
  * name. */
-void run_cleanup(struct loader *L);
+void load_run_cleanup(struct loader *L);
 
 #endif

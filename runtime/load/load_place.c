@@ -357,7 +357,7 @@ static int apply_at(struct obj *ob, const char *dest, uint32_t merge_rule, bool 
 			goto out;
 		}
 		if (is_original && ob->r->r.type == CT_FILE && S_ISREG(dst.st_mode) &&
-		    same_dir_as_captured(L, dfd, dir))
+		    load_same_dir_as_captured(L, dfd, dir))
 			rc = resolve_diverged(ob, dfd, dir, name, &dst, mm, pattern);
 		else
 			rc = resolve_collision(ob, dfd, dir, name, &dst, mm, pattern);

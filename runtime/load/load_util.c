@@ -23,7 +23,7 @@ void load_out_line(struct loader *L, const char *what, const char *a, const char
 	fputc('\n', out);
 }
 
-int64_t ns_of(const struct timespec *t)
+int64_t load_ns_of(const struct timespec *t)
 {
 	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
 }

@@ -140,7 +140,7 @@ static int setup_paths(struct scan *s)
 			strerror(errno));
 		return EXIT_BAD_STORE;
 	}
-	s->store_logical = logical_of(s, s->store_real);
+	s->store_logical = scan_logical_of(s, s->store_real);
 	if (outside_store(s, "log", o->log ? o->log : "migstate-scan.log") ||
 	    outside_store(s, "progress log", o->progress) ||
 	    outside_store(s, "file list", s->so->listfiles) ||
@@ -220,7 +220,7 @@ static int setup_bind(struct scan *s)
 		rlog_progress(&s->log, "detectedUser", s->choices[i].name, "includedInMigration",
 			      s->choices[i].selected ? "Yes" : "No", NULL);
 	}
-	if (fixed_roots(s))
+	if (scan_fixed_roots(s))
 		return EXIT_FAILED;
 	static struct utsname un;
 	uname(&un);
@@ -400,7 +400,7 @@ int scan_run(const struct scan_opts *so, volatile sig_atomic_t *stop)
 		rc = s.exit ? s.exit : EXIT_FAILED;
 		goto out;
 	}
-	if (choose_stores(&s)) {
+	if (scan_choose_stores(&s)) {
 		rc = EXIT_FAILED;
 		goto out;
 	}
@@ -408,7 +408,7 @@ int scan_run(const struct scan_opts *so, volatile sig_atomic_t *stop)
 	rlog_progress(&s.log, "totalSizeInMBToTransfer", scan_mb(s.sv[0].copy_bytes, a, sizeof a),
 		      NULL);
 	if (so->estimate) {
-		rc = write_estimate(&s) ? EXIT_FAILED : EXIT_OK;
+		rc = scan_write_estimate(&s) ? EXIT_FAILED : EXIT_OK;
 		scan_summary(&s, rc, true);
 		if (rc == EXIT_OK && !so->o.json)
 			printf("migstate scan: estimate written to %s: %s to copy into the master "
@@ -420,7 +420,7 @@ int scan_run(const struct scan_opts *so, volatile sig_atomic_t *stop)
 		rc = EXIT_STARTUP;
 		goto out;
 	}
-	if (create_stores(&s) || open_catalog(&s)) {
+	if (scan_create_stores(&s) || scan_open_catalog(&s)) {
 		if (!s.exit)
 			store_failure(&s, "opening the catalog of", s.store_real, errno);
 		rc = s.exit;

@@ -54,7 +54,7 @@ static int payload_dir(struct scan *s, struct svol *v, const char *dir)
 static void fill_record(struct cat_record *r, const struct item *it, const struct statx *x)
 {
 	memset(r, 0, sizeof *r);
-	r->type = cat_type_of(x->stx_mode);
+	r->type = scan_cat_type_of(x->stx_mode);
 	r->user = it->ctx;
 	r->ino = x->stx_ino;
 	r->size = x->stx_size;
@@ -379,7 +379,7 @@ static int capture(struct scan *s, struct item *it)
 		rc = scan_error(s, dir, name, e, "examining");
 		goto out;
 	}
-	if (cat_type_of(x.stx_mode) != it->type) {
+	if (scan_cat_type_of(x.stx_mode) != it->type) {
 		rc = scan_error(s, dir, name, ESTALE,
 				"examining (its type changed during the scan)");
 		goto out;

@@ -17,7 +17,7 @@ bool scan_within(const char *p, const char *dir)
 }
 
 /* Logical path of the real path REAL ("/" for the root), NULL when outside it. */
-char *logical_of(const struct scan *s, const char *real)
+char *scan_logical_of(const struct scan *s, const char *real)
 {
 	if (!scan_within(real, s->root_real))
 		return NULL;
@@ -51,7 +51,7 @@ static int statvfs_at(const char *path, struct statvfs *v)
 }
 
 /* statvfs free bytes at PATH or its deepest existing ancestor. */
-uint64_t free_at(const char *path, uint64_t *total)
+uint64_t scan_free_at(const char *path, uint64_t *total)
 {
 	struct statvfs v;
 	if (statvfs_at(path, &v) != 0)
@@ -61,7 +61,7 @@ uint64_t free_at(const char *path, uint64_t *total)
 	return (uint64_t)v.f_bavail * v.f_frsize;
 }
 
-bool free_inodes_at(const char *path, uint64_t *avail)
+bool scan_free_inodes_at(const char *path, uint64_t *avail)
 {
 	struct statvfs v;
 	if (statvfs_at(path, &v) != 0 || v.f_files == 0)
@@ -76,7 +76,7 @@ const char *scan_mb(uint64_t bytes, char *buf, size_t n)
 	return buf;
 }
 
-uint8_t cat_type_of(unsigned mode)
+uint8_t scan_cat_type_of(unsigned mode)
 {
 	switch (mode & S_IFMT) {
 	case S_IFDIR:

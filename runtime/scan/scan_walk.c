@@ -175,7 +175,7 @@ static int p1_object(void *ctx, const struct walk_obj *o)
 	}
 	it.dirlen = (uint32_t)o->dirlen;
 	it.vol = (uint32_t)v;
-	it.type = cat_type_of(o->stx->stx_mode);
+	it.type = scan_cat_type_of(o->stx->stx_mode);
 	it.parent_only = o->parent_only;
 	it.rule = o->d ? o->d->rule : PLAN_NONE;
 	it.ctx = o->d ? o->d->ctx : 0;
@@ -261,7 +261,8 @@ int scan_pass1(struct scan *s)
 	rlog_progress(&s->log, "PHASE", "Scanning", NULL);
 	s->started = true;
 	if (s->items.tmpfd < 0)
-		items_set_tmpdir(&s->items, open_deepest(s->store_real, s->sv[0].mnt_id, NULL));
+		items_set_tmpdir(&s->items,
+				 scan_open_deepest(s->store_real, s->sv[0].mnt_id, NULL));
 	int rc = walk_run(&wc, &ops, s, &ws);
 	free(skip);
 	for (size_t i = 0; i < npaths; i++)
