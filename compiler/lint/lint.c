@@ -1,8 +1,9 @@
 /* lint.c - the `migc lint` driver: walk every file of a loaded policy once, run the
  * per-pattern and per-conditions checks on each element exactly once, then the
  * per-component precedence checks (which follow named references), the checks across
- * components, then the Config.xml checks. The checks themselves live in lint_pattern.c, lint_cond.c, lint_component.c
- * lint_twice.c and lint_config.c; the helpers they share in lint_util.c and lint_loc.c. */
+ * components, then the Config.xml checks. The checks themselves live in lint_pattern.c,
+ * lint_cond.c, lint_component.c lint_twice.c and lint_config.c; the helpers they share in
+ * lint_util.c and lint_loc.c. */
 #include <string.h>
 
 #include "lint.h"

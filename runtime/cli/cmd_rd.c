@@ -103,9 +103,9 @@ int cmd_rd(int argc, char **argv)
 	struct sw_store s;
 	char err[512];
 	enum store_open_step step;
-	int pc = store_open_checked(&s, "rd", store, root,
-				    SW_ALLOW_PARTIAL | SW_NO_CATALOG | SW_ORDERED, o.insecure_parent,
-				    NULL, err, sizeof err, &step);
+	int pc =
+	    store_open_checked(&s, "rd", store, root, SW_ALLOW_PARTIAL | SW_NO_CATALOG | SW_ORDERED,
+			       o.insecure_parent, NULL, err, sizeof err, &step);
 	if (pc != EXIT_OK) {
 		if (step == SO_STEP_OPEN)
 			fprintf(stderr, "migstate rd: %s\n", err);

@@ -312,8 +312,8 @@ int cmd_verify(int argc, char **argv)
 	struct sw_store s;
 	char err[512];
 	enum store_open_step step;
-	if ((rc = store_open_checked(&s, "verify", store, root, SW_ALLOW_PARTIAL | SW_ORDERED, allow,
-				     NULL, err, sizeof err, &step)) != EXIT_OK) {
+	if ((rc = store_open_checked(&s, "verify", store, root, SW_ALLOW_PARTIAL | SW_ORDERED,
+				     allow, NULL, err, sizeof err, &step)) != EXIT_OK) {
 		if (step == SO_STEP_OPEN)
 			fprintf(stderr, "migstate verify: %s\n", err);
 		return rc;

@@ -14,6 +14,6 @@ int cmd_du(int argc, char **argv);     /* cmd_du.c */
 /* The common command line of verify and du: STORE [--json] [--root DIR] [--help].
  * Returns -1 to go on, or the exit code to return (help printed: 0; usage error: 11). */
 int cli_store_args(int argc, char **argv, const char *verb, const char *help, const char **store,
-		  const char **root, bool *json); /* storeargs.c */
+		   const char **root, bool *json); /* storeargs.c */
 
 #endif

@@ -26,8 +26,8 @@ static void dry_line(struct loader *L, const char *verb, const char *dir, const 
 }
 
 /* The original path holds another file than the captured one: keep both. */
-int resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
-		     const struct stat *dst, enum merge_mode mm, const char *pattern)
+int load_resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
+			  const struct stat *dst, enum merge_mode mm, const char *pattern)
 {
 	struct loader *L = ob->L;
 	bool captured_newer = load_ns_of(&ob->pst.st_mtim) > load_ns_of(&dst->st_mtim);
@@ -101,8 +101,8 @@ int resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
 }
 
 /* Something that is not this object is at DFD/NAME: the merge rule decides. */
-int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name,
-		      const struct stat *dst, enum merge_mode mm, const char *pattern)
+int load_resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name,
+			   const struct stat *dst, enum merge_mode mm, const char *pattern)
 {
 	struct loader *L = ob->L;
 	bool same_kind = (S_ISREG(dst->st_mode) && ob->r->r.type == CT_FILE) ||
@@ -113,7 +113,8 @@ int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name
 	if (same_kind && (mm == MM_DEST || (mm == MM_NEWEST && !newer))) {
 		L->st->kept++;
 		if (L->o->dry_run) {
-			dry_line(L, "keep", dir, name, NULL, "the existing file stays (merge rule)");
+			dry_line(L, "keep", dir, name, NULL,
+				 "the existing file stays (merge rule)");
 		} else {
 			rlog_msg(L->log, RL_INFO, "kept the existing %s/%s (%s): %s not applied",
 				 rlog_esc(L->log, dir), rlog_esc(L->log, name),
@@ -168,7 +169,7 @@ int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name
 
 /* Report an original that differs from the captured file when the object goes
  * elsewhere (nothing to resolve: both stay where they are). */
-void note_moved_original(struct obj *ob)
+void load_note_moved_original(struct obj *ob)
 {
 	struct loader *L = ob->L;
 	if (ob->r->r.type != CT_FILE || !ob->has_payload)

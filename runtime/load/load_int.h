@@ -228,20 +228,20 @@ void links_remember(struct loader *L, const struct obj *ob, int dfd, const char 
 /* --- load_conflict.c ------------------------------------------------------------- */
 
 /* The original path holds another file than the captured one: keep both. */
-int resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
-		     const struct stat *dst, enum merge_mode mm, const char *pattern);
+int load_resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
+			  const struct stat *dst, enum merge_mode mm, const char *pattern);
 /* Something that is not this object is at DFD/NAME: the merge rule decides. */
-int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name,
-		      const struct stat *dst, enum merge_mode mm, const char *pattern);
+int load_resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name,
+			   const struct stat *dst, enum merge_mode mm, const char *pattern);
 /* Report an original that differs from the captured file when the object goes elsewhere. */
-void note_moved_original(struct obj *ob);
+void load_note_moved_original(struct obj *ob);
 /* Is DFD the very directory the scan saw at LOGICAL? */
 bool load_same_dir_as_captured(struct loader *L, int dfd, const char *logical);
 
 /* --- load_times.c ---------------------------------------------------------------- */
 
 /* Remember to check the times of the copy DFD/NAME at the end of the run. */
-void add_fixup(struct loader *L, int dfd, const char *name, const struct stat *pst);
+void load_add_fixup(struct loader *L, int dfd, const char *name, const struct stat *pst);
 /* Copies whose mtime is not the captured one (stamped late by their filesystem). */
 void fix_copy_times(struct loader *L);
 /* Directory times last: creating entries changed them. */

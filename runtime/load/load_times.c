@@ -20,7 +20,7 @@ struct fixup {
 
 /* Remember to check the times of the copy DFD/NAME (the logical path of DFD is the
  * destination directory open_dest_dir returned last) at the end of the run. */
-void add_fixup(struct loader *L, int dfd, const char *name, const struct stat *pst)
+void load_add_fixup(struct loader *L, int dfd, const char *name, const struct stat *pst)
 {
 	const char *dir = load_dest_dir_path(L, dfd);
 	if (!dir)

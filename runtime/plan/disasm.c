@@ -316,7 +316,9 @@ void plan_dump_json(const struct plan *p, FILE *out)
 	fputs("],\"rules\":[", out);
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct plan_rule *r = &p->rules[i];
-		fprintf(out, "%s{\"kind\":\"%s\",\"component\":%u,\"context\":\"%s\",\"helper\":\"%s\",\"args\":[",
+		fprintf(out,
+			"%s{\"kind\":\"%s\",\"component\":%u,\"context\":\"%s\",\"helper\":\"%s\","
+			"\"args\":[",
 			i ? "," : "", rule_kind_names[r->kind], r->comp,
 			plan_context_name(r->context), helper_names[r->helper]);
 		for (int a = 0; a < 3 && r->args[a] != PLAN_NONE; a++) {

@@ -29,16 +29,16 @@
 
 /* Header, as stored: the byte offset of each field (the writer, plan_write.c, and the
  * loader, plan_load.c, both go by these). */
-#define PLAN_HDR_MAGIC 0u          /* magic[8] */
-#define PLAN_HDR_MAJOR 8u          /* u16 */
-#define PLAN_HDR_MINOR 10u         /* u16 */
-#define PLAN_HDR_ENDIAN 12u        /* u32 endian_check */
-#define PLAN_HDR_FILE_SIZE 16u     /* u64 */
-#define PLAN_HDR_NSECTIONS 24u     /* u32 */
+#define PLAN_HDR_MAGIC 0u	   /* magic[8] */
+#define PLAN_HDR_MAJOR 8u	   /* u16 */
+#define PLAN_HDR_MINOR 10u	   /* u16 */
+#define PLAN_HDR_ENDIAN 12u	   /* u32 endian_check */
+#define PLAN_HDR_FILE_SIZE 16u	   /* u64 */
+#define PLAN_HDR_NSECTIONS 24u	   /* u32 */
 #define PLAN_HDR_SECTION_TABLE 28u /* u32 offset of the section table */
-#define PLAN_HDR_RULESET 32u       /* u8 ruleset_hash[32] */
-#define PLAN_HDR_FLAGS 64u         /* u32 */
-#define PLAN_HDR_RESERVED 68u      /* u32, 0 */
+#define PLAN_HDR_RULESET 32u	   /* u8 ruleset_hash[32] */
+#define PLAN_HDR_FLAGS 64u	   /* u32 */
+#define PLAN_HDR_RESERVED 68u	   /* u32, 0 */
 
 /* A section table entry (struct plan_section), as stored. */
 #define PLAN_SECENT_ID 0u

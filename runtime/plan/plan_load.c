@@ -68,7 +68,8 @@ struct sec_want {
 static int parse_sections(const unsigned char *b, size_t len, struct plan *p,
 			  struct plan_error *e)
 {
-	uint32_t nsec = le_get32(b + PLAN_HDR_NSECTIONS), tab = le_get32(b + PLAN_HDR_SECTION_TABLE);
+	uint32_t nsec = le_get32(b + PLAN_HDR_NSECTIONS),
+		 tab = le_get32(b + PLAN_HDR_SECTION_TABLE);
 	size_t body_end = len - PLAN_TRAILER_SIZE;
 	const void *strs = NULL;
 	struct sec_want want[] = {
@@ -101,13 +102,15 @@ static int parse_sections(const unsigned char *b, size_t len, struct plan *p,
 	for (uint32_t i = 0; i < nsec; i++) {
 		const unsigned char *s = b + tab + (size_t)i * PLAN_SECTION_ENTRY_SIZE;
 		uint32_t id = le_get32(s + PLAN_SECENT_ID);
-		uint64_t off = le_get64(s + PLAN_SECENT_OFFSET), size = le_get64(s + PLAN_SECENT_SIZE);
+		uint64_t off = le_get64(s + PLAN_SECENT_OFFSET),
+			 size = le_get64(s + PLAN_SECENT_SIZE);
 		char name[5];
 		size_t entry_off = tab + (size_t)i * PLAN_SECTION_ENTRY_SIZE;
 
 		sec_id_str(id, name);
 		if (le_get32(s + PLAN_SECENT_RESERVED) != 0)
-			return fail(e, PLAN_E_CORRUPT, "section %s (table offset %zu): reserved field is not zero",
+			return fail(e, PLAN_E_CORRUPT,
+				    "section %s (table offset %zu): reserved field is not zero",
 				    name, entry_off);
 		if (off % 8 != 0)
 			return fail(e, PLAN_E_CORRUPT, "section %s: offset %llu is not 8-byte aligned",

@@ -443,7 +443,7 @@ int scan_pass2(struct scan *s)
 	struct ahead ah;
 	size_t i = 0;
 	struct item *it = ic_first(&s->items, &cur, false);
-	ahead_start(s, &ah);
+	scan_ahead_start(s, &ah);
 	for (; it; it = ic_next(&cur), i++) {
 		atomic_store_explicit(&ah.done, i, memory_order_relaxed);
 		if (s->stop && *s->stop) {
@@ -471,7 +471,7 @@ int scan_pass2(struct scan *s)
 			last_pct = pct;
 		}
 	}
-	ahead_stop(&ah);
+	scan_ahead_stop(&ah);
 	ic_end(&cur);
 	if (rc < 0)
 		return rc;

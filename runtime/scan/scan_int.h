@@ -328,8 +328,8 @@ void scan_mount_flags(struct scan *s, const struct item *it, int sfd, struct cat
 
 /* Start the helper (after pass 2's reader flushed the list to its file, if it has one);
  * stop it (joined). */
-void ahead_start(struct scan *s, struct ahead *a);
-void ahead_stop(struct ahead *a);
+void scan_ahead_start(struct scan *s, struct ahead *a);
+void scan_ahead_stop(struct ahead *a);
 
 /* --- scan_report.c --------------------------------------------------------------- */
 

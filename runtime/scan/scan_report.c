@@ -76,10 +76,10 @@ int scan_write_estimate(struct scan *s)
 		struct svol *v = &s->sv[i];
 		if (!v->master && !v->used && !v->store_real)
 			continue;
-		uint64_t total = 0, fr = scan_free_at(v->master	 ? s->store_real
-						 : v->store_real ? v->store_real
-								 : v->mnt_real,
-						 &total);
+		uint64_t total = 0, fr = scan_free_at(v->master	      ? s->store_real
+						      : v->store_real ? v->store_real
+								      : v->mnt_real,
+						      &total);
 		fprintf(f, "    <volume");
 		xml_attr(f, "mount", v->mnt_real);
 		xml_attr(f, "fstype", v->fstype);
@@ -107,10 +107,10 @@ int scan_write_estimate(struct scan *s)
 		uint64_t keep, ifree;
 		fprintf(f, "\" inodesUsed=\"%" PRIu64 "\"",
 			v->master || v->store_real ? scan_store_inodes(s, v, &keep) : 0);
-		if (scan_free_inodes_at(v->master	   ? s->store_real
-				   : v->store_real ? v->store_real
-						   : v->mnt_real,
-				   &ifree))
+		if (scan_free_inodes_at(v->master	? s->store_real
+					: v->store_real ? v->store_real
+							: v->mnt_real,
+					&ifree))
 			fprintf(f, " freeInodes=\"%" PRIu64 "\"", ifree);
 		fputs("/>\n", f);
 	}
