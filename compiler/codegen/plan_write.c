@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "le.h"
 #include "opcodes.h"
 #include "outfile.h"
 #include "sha256.h"
@@ -267,24 +268,6 @@ uint32_t pb_prog_dedupe(struct plan_builder *b, uint32_t prog_pc)
 	return prog_pc;
 }
 
-static void put16(unsigned char *p, uint16_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
 static size_t align8(size_t n)
 {
 	return (n + 7) & ~(size_t)7;
@@ -310,22 +293,22 @@ int pb_serialize(struct plan_builder *b, const unsigned char ruleset[32], uint32
 	unsigned char *p = calloc(1, total);
 	if (!p)
 		return -1;
-	memcpy(p, PLAN_MAGIC, PLAN_MAGIC_LEN);
-	put16(p + 8, PLAN_MAJOR);
-	put16(p + 10, PLAN_MINOR);
-	put32(p + 12, PLAN_ENDIAN_CHECK);
-	put64(p + 16, total);
-	put32(p + 24, nsec);
-	put32(p + 28, PLAN_HEADER_SIZE);
-	memcpy(p + 32, ruleset, 32);
-	put32(p + 64, flags);
+	memcpy(p + PLAN_HDR_MAGIC, PLAN_MAGIC, PLAN_MAGIC_LEN);
+	le_put16(p + PLAN_HDR_MAJOR, PLAN_MAJOR);
+	le_put16(p + PLAN_HDR_MINOR, PLAN_MINOR);
+	le_put32(p + PLAN_HDR_ENDIAN, PLAN_ENDIAN_CHECK);
+	le_put64(p + PLAN_HDR_FILE_SIZE, total);
+	le_put32(p + PLAN_HDR_NSECTIONS, nsec);
+	le_put32(p + PLAN_HDR_SECTION_TABLE, PLAN_HEADER_SIZE);
+	memcpy(p + PLAN_HDR_RULESET, ruleset, 32);
+	le_put32(p + PLAN_HDR_FLAGS, flags);
 	for (int i = 0, n = 0; i < S__N; i++) {
 		if (i >= S__OPTIONAL && !b->sec[i].len)
 			continue;
 		unsigned char *e = p + PLAN_HEADER_SIZE + (size_t)n++ * PLAN_SECTION_ENTRY_SIZE;
-		put32(e, sec_ids[i]);
-		put64(e + 8, offs[i]);
-		put64(e + 16, b->sec[i].len);
+		le_put32(e + PLAN_SECENT_ID, sec_ids[i]);
+		le_put64(e + PLAN_SECENT_OFFSET, offs[i]);
+		le_put64(e + PLAN_SECENT_SIZE, b->sec[i].len);
 		if (b->sec[i].len)
 			memcpy(p + offs[i], b->sec[i].p, b->sec[i].len);
 	}

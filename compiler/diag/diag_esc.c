@@ -6,7 +6,7 @@
 #include "diag_impl.h"
 
 /* Write S as a quoted JSON string, or null. */
-void esc_json_string(FILE *out, const char *s)
+void diag_esc_json_string(FILE *out, const char *s)
 {
 	if (!s) {
 		fputs("null", out);
@@ -19,7 +19,7 @@ void esc_json_string(FILE *out, const char *s)
 
 /* Percent-encode every byte outside RFC 3986 "unreserved" except '/'; ':' is encoded
  * too, so that a relative path can never read as a scheme. */
-void esc_uri(FILE *out, const char *s)
+void diag_esc_uri(FILE *out, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -36,7 +36,7 @@ void esc_uri(FILE *out, const char *s)
 }
 
 /* Caret under byte column COL of LINE as esc_write(ESC_TEXT_TAB) displays it. */
-void esc_caret(FILE *out, const char *line, size_t len, size_t col)
+void diag_esc_caret(FILE *out, const char *line, size_t len, size_t col)
 {
 	const unsigned char *p = (const unsigned char *)line;
 	size_t off = 0, target = col > 0 ? col - 1 : 0;

@@ -53,12 +53,12 @@ const char *diag_warning_desc(const char *wname);
  * (escape.h: esc_write, esc_puts, enum esc_mode); diag_esc.c adds what only
  * diagnostics need. */
 /* Write S as a JSON string literal (with the quotes); NULL writes null. */
-void esc_json_string(FILE *out, const char *s);
+void diag_esc_json_string(FILE *out, const char *s);
 /* Percent-encode S as a URI reference path (RFC 3986): unreserved bytes and '/' kept. */
-void esc_uri(FILE *out, const char *s);
+void diag_esc_uri(FILE *out, const char *s);
 /* Write the caret line for byte column COL (1-based) of LINE: one space per displayed
  * column of the escaped text before it (tabs kept), then '^'. */
-void esc_caret(FILE *out, const char *line, size_t len, size_t col);
+void diag_esc_caret(FILE *out, const char *line, size_t len, size_t col);
 
 /* Printers. */
 void diag_print_text(struct diag_set *d, FILE *out, bool caret);

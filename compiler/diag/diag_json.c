@@ -26,10 +26,10 @@ void diag_print_json(struct diag_set *d, FILE *out)
 		const struct diag_rec *r = v[i].rec;
 		fputs(i ? ",\n" : "\n", out);
 		fputs("{\"file\":", out);
-		esc_json_string(out, r->file);
+		diag_esc_json_string(out, r->file);
 		fprintf(out, ",\"line\":%d,\"column\":%d,\"level\":\"%s\",\"message\":", r->line,
 			r->col, level_word(v[i].level));
-		esc_json_string(out, r->msg);
+		diag_esc_json_string(out, r->msg);
 		fputs(",\"option\":", out);
 		if (r->wname) {
 			fputs("\"-W", out);

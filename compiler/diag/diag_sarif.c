@@ -54,9 +54,9 @@ static void put_rules(FILE *out, const struct rule_ref *rules, size_t n)
 		put_rule_id(out, rules[i]);
 		fputs(", \"shortDescription\": {\"text\": ", out);
 		if (desc)
-			esc_json_string(out, desc);
+			diag_esc_json_string(out, desc);
 		else if (rules[i].wname)
-			esc_json_string(out, rules[i].wname);
+			diag_esc_json_string(out, rules[i].wname);
 		else if (rules[i].level == DIAG_ERROR)
 			fputs("\"policy error\"", out);
 		else
@@ -88,10 +88,10 @@ static void put_location(FILE *out, const struct diag_rec *r, struct srcline *sr
 	      out);
 	if (r->file[0] == '/') {
 		fputs("file://", out);
-		esc_uri(out, r->file);
+		diag_esc_uri(out, r->file);
 		fputs("\"}", out);
 	} else {
-		esc_uri(out, r->file);
+		diag_esc_uri(out, r->file);
 		fputs("\", \"uriBaseId\": \"%SRCROOT%\"}", out);
 	}
 	if (r->line > 0) {
@@ -152,7 +152,7 @@ void diag_print_sarif(struct diag_set *d, FILE *out)
 			",\n          \"ruleIndex\": %zu,\n          \"level\": \"%s\",\n"
 			"          \"message\": {\"text\": ",
 			ruleidx[i], level_word(v[i].level));
-		esc_json_string(out, r->msg);
+		diag_esc_json_string(out, r->msg);
 		fputc('}', out);
 		if (r->file)
 			put_location(out, r, src);

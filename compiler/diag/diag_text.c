@@ -48,7 +48,7 @@ static void print_source(FILE *out, const char *text, size_t len, int col)
 		return;
 	if (from)
 		fputs("   ", out);
-	esc_caret(out, text + from, to - from, c - from);
+	diag_esc_caret(out, text + from, to - from, c - from);
 }
 
 static void print_one(FILE *out, const struct diag_view *v, struct srcline *src, bool caret)

@@ -51,10 +51,10 @@ static bool migrate_value(struct xc *c, const xmlNode *n)
 			  "<component> has no migrate=; \"yes\" is assumed");
 		return true;
 	}
-	const char *v = xs_trim(c->a, raw);
-	if (!xs_casecmp(v, "yes") || !xs_casecmp(v, "true"))
+	const char *v = xml_trim(c->a, raw);
+	if (!xml_casecmp(v, "yes") || !xml_casecmp(v, "true"))
 		return true;
-	if (!xs_casecmp(v, "no") || !xs_casecmp(v, "false"))
+	if (!xml_casecmp(v, "no") || !xml_casecmp(v, "false"))
 		return false;
 	xd_report(c->x, DIAG_WARNING, xdoc_attr_loc(c->x, n, "migrate", 1), "invalid-attribute",
 		  "migrate=\"%.60s\" is not yes or no; \"yes\" is assumed", v);
@@ -65,7 +65,7 @@ static void xc_switch(struct xc *c, const xmlNode *n, const char *parent, bool w
 {
 	const char *spelled = NULL;
 	const char *name = xn_attr_ci(c->x, n, "displayname", &spelled);
-	name = name ? xs_trim(c->a, name) : NULL;
+	name = name ? xml_trim(c->a, name) : NULL;
 	if (!name || !*name) {
 		xd_report(c->x, DIAG_WARNING, xdoc_loc(c->x, n), "missing-required",
 			  "<component> has no displayname=; it and its children are ignored");
@@ -75,7 +75,7 @@ static void xc_switch(struct xc *c, const xmlNode *n, const char *parent, bool w
 	sw->loc = xdoc_loc(c->x, n);
 	sw->path = switch_path(c, parent, name);
 	const char *id = xn_attr_ci(c->x, n, "ID", NULL);
-	sw->id = id ? xs_trim(c->a, id) : NULL;
+	sw->id = id ? xml_trim(c->a, id) : NULL;
 	sw->migrate = migrate_value(c, n);
 	size_t nw = c->c->nswitches;
 	XPUSH(c->a, c->c->switches, c->c->nswitches, sw);
@@ -126,8 +126,8 @@ static long error_code(struct xc *c, const xmlNode *n)
 	const char *raw = xn_attr(c->x, n, "errorCode");
 	if (!raw)
 		return -1;
-	const char *v = xs_trim(c->a, raw);
-	if (!xs_casecmp(v, "any"))
+	const char *v = xml_trim(c->a, raw);
+	if (!xml_casecmp(v, "any"))
 		return -1;
 	int base = (v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) ? 16 : 10;
 	char *end = NULL;
@@ -233,7 +233,7 @@ static const char *group_attr(struct xc *c, const xmlNode *n, const char *attr)
 			  "<changeGroup> has no %s=; the mapping is ignored", attr);
 		return NULL;
 	}
-	const char *v = xs_trim(c->a, raw);
+	const char *v = xml_trim(c->a, raw);
 	const char *bs = strrchr(v, '\\');
 	const char *name = bs ? bs + 1 : v;
 	if (!strcmp(name, "*")) {
@@ -272,18 +272,18 @@ static void xc_change_group(struct xc *c, const xmlNode *n)
 	const char *to = group_attr(c, n, "to");
 	const char *spelled = "appliesTo";
 	const char *raw = xn_attr_ci(c->x, n, "appliesTo", &spelled);
-	const char *v = raw ? xs_trim(c->a, raw) : NULL;
+	const char *v = raw ? xml_trim(c->a, raw) : NULL;
 	enum m_applies applies = MAP_MIGRATED;
 	if (!v) {
 		xd_report(c->x, DIAG_ERROR, xdoc_loc(c->x, n), NULL,
 			  "<changeGroup> has no appliesTo= (MigratedUsers, NonmigratedUsers or "
 			  "AllUsers); the mapping is ignored");
 		ok = false;
-	} else if (!xs_casecmp(v, "MigratedUsers"))
+	} else if (!xml_casecmp(v, "MigratedUsers"))
 		applies = MAP_MIGRATED;
-	else if (!xs_casecmp(v, "NonmigratedUsers"))
+	else if (!xml_casecmp(v, "NonmigratedUsers"))
 		applies = MAP_NONMIGRATED;
-	else if (!xs_casecmp(v, "AllUsers"))
+	else if (!xml_casecmp(v, "AllUsers"))
 		applies = MAP_ALL;
 	else {
 		xd_report(c->x, DIAG_ERROR, xdoc_attr_loc(c->x, n, spelled, 1), NULL,
@@ -335,16 +335,16 @@ static bool xc_check_root(struct xdoc *x)
 	struct src_loc loc = xdoc_loc(x, x->root);
 	if (xn_is(x->root, "Configuration"))
 		return true;
-	if (!xs_casecmp(name, "migration"))
+	if (!xml_casecmp(name, "migration"))
 		xd_report(x, DIAG_ERROR, loc, NULL,
 			  "this is a MigXML rule file (<%s>), not a Config.xml; pass it as a rule "
 			  "file, not with --config",
 			  name);
-	else if (!xs_casecmp(name, "offline"))
+	else if (!xml_casecmp(name, "offline"))
 		xd_report(x, DIAG_ERROR, loc, NULL,
 			  "this is a ScanState offline-settings file (<%s>), not a Config.xml",
 			  name);
-	else if (!xs_casecmp(name, "Configuration"))
+	else if (!xml_casecmp(name, "Configuration"))
 		xd_report(x, DIAG_ERROR, loc, NULL,
 			  "root element <%s>: did you mean <Configuration>? (element names are "
 			  "case-sensitive)",

@@ -3,9 +3,10 @@
  *
  * xml_safe.c reads a file with every hardening check, parses it with libxml2 and
  * records where each element starts in the raw bytes, so that any node, attribute
- * value or character of a text node can be turned into file:line:col. xml_load.c holds
- * the helpers the two loaders share (diagnostics, element-name checks, pattern and
- * script parsing into the arena) and policy_load(). */
+ * value or character of a text node can be turned into file:line:col. The helpers the
+ * two loaders share are xml_nodes.c (diagnostics, node access), xml_vocab.c
+ * (element-name checks) and xml_parse.c (patterns and scripts into the arena);
+ * xml_load.c has policy_load(). */
 #ifndef MIGC_XML_PRIV_H
 #define MIGC_XML_PRIV_H
 
@@ -56,7 +57,7 @@ struct src_loc xdoc_text_loc(const struct xdoc *x, const xmlNode *n, int col);
 /* Same for column COL of the value of attribute NAME of element N. */
 struct src_loc xdoc_attr_loc(const struct xdoc *x, const xmlNode *n, const char *name, int col);
 
-/* --- xml_load.c: shared helpers --------------------------------------------- */
+/* --- xml_nodes.c, xml_vocab.c, xml_parse.c: shared helpers -------------------- */
 
 /* Report one diagnostic for this file and count errors. */
 void xd_report(struct xdoc *x, enum diag_level lv, struct src_loc loc, const char *wname,
@@ -74,7 +75,7 @@ const char *xn_attr_ci(struct xdoc *x, const xmlNode *n, const char *name, const
 /* Text and CDATA children concatenated, as an arena string ("" when empty). */
 const char *xn_text(struct xdoc *x, const xmlNode *n);
 /* Copy of S without leading and trailing XML white space. */
-const char *xs_trim(struct arena *a, const char *s);
+const char *xml_trim(struct arena *a, const char *s);
 
 /* Which vocabulary an element belongs to, for "did you mean" and "misplaced". */
 enum xvocab { XV_MIGXML, XV_CONFIG };
@@ -93,7 +94,7 @@ struct script_call *xp_script(struct xdoc *x, const xmlNode *n, const char *attr
 			      enum helper_place place);
 
 /* Case-insensitive ASCII comparison (names, urlids, display-name paths). */
-int xs_casecmp(const char *a, const char *b);
+int xml_casecmp(const char *a, const char *b);
 
 #define XPUSH(a, arr, n, p) arena_push((a), (void ***)(void *)&(arr), &(n), (p))
 

@@ -21,309 +21,10 @@
 
 #include "xml_load.h"
 #include "xml_priv.h"
-
-struct xr {
-	struct xdoc *x;
-	struct arena *a;
-	struct m_file *f;
-};
-
-/* File vs registry/ini objects seen under one <rules>, for has_registry_only. */
-struct objcount {
-	size_t file, reg;
-};
+#include "xml_rules_int.h"
 
 static struct m_component *xr_component(struct xr *r, const xmlNode *n, struct m_component *parent);
 static struct m_rules *xr_rules(struct xr *r, const xmlNode *n, bool named);
-static struct m_conditions *xr_conditions(struct xr *r, const xmlNode *n);
-
-/* ---------------------------------------------------------------------------
- * Attributes
- * ------------------------------------------------------------------------- */
-
-static struct src_loc attr_loc(struct xr *r, const xmlNode *n, const char *attr)
-{
-	return xdoc_attr_loc(r->x, n, attr, 1);
-}
-
-/* context= as a CTX_* mask; 0 when absent or invalid. */
-static unsigned xr_context(struct xr *r, const xmlNode *n)
-{
-	static const struct {
-		const char *name;
-		unsigned ctx;
-	} tab[] = {
-	    {"System", CTX_SYSTEM}, {"User", CTX_USER}, {"UserAndSystem", CTX_USER_AND_SYSTEM}};
-	const char *raw = xn_attr(r->x, n, "context");
-	if (!raw)
-		return 0;
-	const char *v = xs_trim(r->a, raw);
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (strcmp(v, tab[i].name) == 0)
-			return tab[i].ctx;
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (xs_casecmp(v, tab[i].name) == 0) {
-			xd_report(r->x, DIAG_WARNING, attr_loc(r, n, "context"), "context-case",
-				  "context=\"%s\" is accepted as \"%s\"; write it \"%s\"", v,
-				  tab[i].name, tab[i].name);
-			return tab[i].ctx;
-		}
-	xd_report(r->x, DIAG_WARNING, attr_loc(r, n, "context"), "invalid-attribute",
-		  "context=\"%.60s\" is not System, User or UserAndSystem; it is ignored", v);
-	return 0;
-}
-
-/* A yes/no attribute (TRUE, FALSE, Yes, No in any case); DEF when absent or invalid. */
-static bool xr_bool(struct xr *r, const xmlNode *n, const char *attr, bool def)
-{
-	const char *raw = xn_attr(r->x, n, attr);
-	if (!raw)
-		return def;
-	const char *v = xs_trim(r->a, raw);
-	if (!xs_casecmp(v, "true") || !xs_casecmp(v, "yes"))
-		return true;
-	if (!xs_casecmp(v, "false") || !xs_casecmp(v, "no"))
-		return false;
-	xd_report(r->x, DIAG_WARNING, attr_loc(r, n, attr), "invalid-attribute",
-		  "%s=\"%.60s\" is not Yes or No; the default (%s) is used", attr, v,
-		  def ? "Yes" : "No");
-	return def;
-}
-
-/* Is VALUE one of the words in LIST (case-insensitively)? Warn if not. */
-static void xr_check_enum(struct xr *r, const xmlNode *n, const char *attr, const char *const *list,
-			  const char *what)
-{
-	const char *raw = xn_attr(r->x, n, attr);
-	if (!raw) {
-		xd_report(r->x, DIAG_WARNING, xdoc_loc(r->x, n), "missing-required",
-			  "<%s> has no %s= attribute", (const char *)n->name, attr);
-		return;
-	}
-	const char *v = xs_trim(r->a, raw);
-	for (; *list; list++)
-		if (!xs_casecmp(v, *list))
-			return;
-	xd_report(r->x, DIAG_WARNING, attr_loc(r, n, attr), "invalid-attribute",
-		  "%s=\"%.60s\" is not %s", attr, v, what);
-}
-
-/* A name= value, trimmed; NULL when absent or empty. */
-static const char *xr_name(struct xr *r, const xmlNode *n)
-{
-	const char *raw = xn_attr(r->x, n, "name");
-	if (!raw)
-		return NULL;
-	const char *v = xs_trim(r->a, raw);
-	return *v ? v : NULL;
-}
-
-/* A reference instance has children of its own: they are ignored. */
-static void xr_ignore_children(struct xr *r, const xmlNode *n, const char *name)
-{
-	if (xn_has_elements(n))
-		xd_report(r->x, DIAG_WARNING, xdoc_loc(r->x, n), "ignored-children",
-			  "<%s name=\"%.100s\"> refers to a named element; its own children are "
-			  "ignored",
-			  (const char *)n->name, name);
-}
-
-/* ---------------------------------------------------------------------------
- * Conditions
- * ------------------------------------------------------------------------- */
-
-static struct m_conditions *cond_new(struct xr *r, struct src_loc loc, bool op_or)
-{
-	struct m_conditions *c = arena_alloc(r->a, sizeof(*c));
-	c->loc = loc;
-	c->op_or = op_or;
-	c->op_explicit = true;
-	return c;
-}
-
-static void cond_add_nested(struct xr *r, struct m_conditions *c, struct m_conditions *sub)
-{
-	struct m_condition *item = arena_alloc(r->a, sizeof(*item));
-	item->loc = sub->loc;
-	item->nested = sub;
-	XPUSH(r->a, c->items, c->nitems, item);
-}
-
-/* A AND B, either may be NULL. */
-static struct m_conditions *cond_and(struct xr *r, struct m_conditions *a, struct m_conditions *b)
-{
-	if (!a)
-		return b;
-	if (!b)
-		return a;
-	struct m_conditions *c = cond_new(r, a->loc, false);
-	cond_add_nested(r, c, a);
-	cond_add_nested(r, c, b);
-	return c;
-}
-
-/* OR of ALTS (one alternative is returned as is). */
-static struct m_conditions *cond_or(struct xr *r, struct m_conditions **alts, size_t n,
-				    struct src_loc loc)
-{
-	if (n == 1)
-		return alts[0];
-	struct m_conditions *c = cond_new(r, loc, true);
-	for (size_t i = 0; i < n; i++)
-		cond_add_nested(r, c, alts[i]);
-	return c;
-}
-
-/* <condition negation=>helper call</condition>; NULL if the call is unusable. */
-static struct m_condition *xr_condition(struct xr *r, const xmlNode *n)
-{
-	for (const xmlNode *c = xn_first(n); c; c = xn_next(c))
-		xn_unexpected(r->x, c, XV_MIGXML);
-	struct script_call *call = xp_script(r->x, n, NULL, xn_text(r->x, n), HP_CONDITION);
-	if (!call)
-		return NULL;
-	struct m_condition *cond = arena_alloc(r->a, sizeof(*cond));
-	cond->loc = xdoc_loc(r->x, n);
-	cond->negate = xr_bool(r, n, "negation", false);
-	cond->call = call;
-	return cond;
-}
-
-/* Add <condition>/<conditions> child C to C (true if C was one of those). */
-static bool cond_child(struct xr *r, struct m_conditions *c, const xmlNode *child)
-{
-	if (xn_is(child, "condition")) {
-		struct m_condition *item = xr_condition(r, child);
-		if (item)
-			XPUSH(r->a, c->items, c->nitems, item);
-		return true;
-	}
-	if (xn_is(child, "conditions")) {
-		cond_add_nested(r, c, xr_conditions(r, child));
-		return true;
-	}
-	return false;
-}
-
-/* <conditions operation=AND|OR> */
-static struct m_conditions *xr_conditions(struct xr *r, const xmlNode *n)
-{
-	struct m_conditions *c = cond_new(r, xdoc_loc(r->x, n), false);
-	c->op_explicit = false;
-	const char *op = xn_attr(r->x, n, "operation");
-	if (op) {
-		const char *v = xs_trim(r->a, op);
-		c->op_explicit = true;
-		if (!xs_casecmp(v, "OR"))
-			c->op_or = true;
-		else if (xs_casecmp(v, "AND") != 0) {
-			xd_report(r->x, DIAG_WARNING, attr_loc(r, n, "operation"),
-				  "invalid-attribute",
-				  "operation=\"%.60s\" is not AND or OR; AND is used", v);
-			c->op_explicit = false;
-		}
-	}
-	for (const xmlNode *ch = xn_first(n); ch; ch = xn_next(ch))
-		if (!cond_child(r, c, ch))
-			xn_unexpected(r->x, ch, XV_MIGXML);
-	return c;
-}
-
-/* ---------------------------------------------------------------------------
- * Detection
- * ------------------------------------------------------------------------- */
-
-/* Named detections of this file: <detection>, <detects> and <detect> share one
- * table (a reference of one kind to a definition of another is accepted). */
-static const struct m_detection *xr_find_named(struct xr *r, const char *name)
-{
-	for (size_t i = 0; i < r->f->nnamed_detections; i++)
-		if (strcmp(r->f->named_detection_names[i], name) == 0)
-			return r->f->named_detections[i];
-	return NULL;
-}
-
-/* The alternatives of the named detection referenced by N, or NULL (reported). */
-static const struct m_detection *xr_detection_ref(struct xr *r, const xmlNode *n, const char *name)
-{
-	xr_ignore_children(r, n, name);
-	const struct m_detection *def = xr_find_named(r, name);
-	if (!def)
-		xd_report(r->x, DIAG_ERROR, attr_loc(r, n, "name"), NULL,
-			  "<%s name=\"%.100s\">: no such named element in <namedElements>",
-			  (const char *)n->name, name);
-	return def;
-}
-
-/* <detect>: TRUE if any of its conditions is (OR). */
-static struct m_conditions *xr_detect(struct xr *r, const xmlNode *n)
-{
-	struct src_loc loc = xdoc_loc(r->x, n);
-	xr_context(r, n);
-	const char *name = xr_name(r, n);
-	if (name && !(n->parent && xn_is(n->parent, "namedElements"))) {
-		const struct m_detection *def = xr_detection_ref(r, n, name);
-		return def && def->nalts ? cond_or(r, def->alts, def->nalts, loc) : NULL;
-	}
-	struct m_conditions *c = cond_new(r, loc, true);
-	for (const xmlNode *ch = xn_first(n); ch; ch = xn_next(ch)) {
-		if (cond_child(r, c, ch))
-			continue;
-		if (xn_is(ch, "objectSet"))
-			xd_report(r->x, DIAG_WARNING, xdoc_loc(r->x, ch), "unsupported",
-				  "<objectSet> inside <detect> is not supported; it is ignored");
-		else
-			xn_unexpected(r->x, ch, XV_MIGXML);
-	}
-	return c;
-}
-
-/* <detects>: TRUE if all its <detect> are (AND). */
-static struct m_conditions *xr_detects(struct xr *r, const xmlNode *n)
-{
-	struct m_conditions *c = cond_new(r, xdoc_loc(r->x, n), false);
-	xr_context(r, n);
-	for (const xmlNode *ch = xn_first(n); ch; ch = xn_next(ch)) {
-		if (xn_is(ch, "detect")) {
-			struct m_conditions *d = xr_detect(r, ch);
-			if (d)
-				cond_add_nested(r, c, d);
-		} else
-			xn_unexpected(r->x, ch, XV_MIGXML);
-	}
-	return c;
-}
-
-/* <detection>: its <conditions> blocks, AND-ed. */
-static struct m_conditions *xr_detection_body(struct xr *r, const xmlNode *n)
-{
-	struct m_conditions *all = NULL;
-	xr_context(r, n);
-	for (const xmlNode *ch = xn_first(n); ch; ch = xn_next(ch)) {
-		if (xn_is(ch, "conditions"))
-			all = cond_and(r, all, xr_conditions(r, ch));
-		else
-			xn_unexpected(r->x, ch, XV_MIGXML);
-	}
-	return all ? all : cond_new(r, xdoc_loc(r->x, n), false); /* empty: TRUE */
-}
-
-/* A <detection> or <detects> under a role or rules: add its alternatives to DET. */
-static void xr_add_detection(struct xr *r, const xmlNode *n, struct m_detection *det)
-{
-	if (!det->loc.file)
-		det->loc = xdoc_loc(r->x, n);
-	const char *name = xr_name(r, n);
-	if (name) {
-		xr_context(r, n);
-		const struct m_detection *def = xr_detection_ref(r, n, name);
-		for (size_t i = 0; def && i < def->nalts; i++)
-			XPUSH(r->a, det->alts, det->nalts, def->alts[i]);
-		return;
-	}
-	struct m_conditions *alt = xn_is(n, "detects") ? xr_detects(r, n) : xr_detection_body(r, n);
-	XPUSH(r->a, det->alts, det->nalts, alt);
-}
 
 /* ---------------------------------------------------------------------------
  * Object sets and rules
@@ -339,12 +40,12 @@ static struct m_object *xr_pattern(struct xr *r, const xmlNode *n, struct objcou
 	if (!t)
 		xd_report(r->x, DIAG_WARNING, xdoc_loc(r->x, n), "missing-required",
 			  "<pattern> has no type= attribute; File is assumed");
-	else if (!xs_casecmp(xs_trim(r->a, t), "Registry"))
+	else if (!xml_casecmp(xml_trim(r->a, t), "Registry"))
 		type = PAT_REGISTRY;
-	else if (!xs_casecmp(xs_trim(r->a, t), "Ini"))
+	else if (!xml_casecmp(xml_trim(r->a, t), "Ini"))
 		type = PAT_INI;
-	else if (xs_casecmp(xs_trim(r->a, t), "File") != 0) {
-		xd_report(r->x, DIAG_WARNING, attr_loc(r, n, "type"), "invalid-attribute",
+	else if (xml_casecmp(xml_trim(r->a, t), "File") != 0) {
+		xd_report(r->x, DIAG_WARNING, xr_attr_loc(r, n, "type"), "invalid-attribute",
 			  "<pattern type=\"%.60s\">: the type is not File, Registry or Ini; the "
 			  "pattern is ignored",
 			  t);
@@ -377,7 +78,7 @@ static struct m_object *xr_script_object(struct xr *r, const xmlNode *n, struct 
 	o->script = xp_script(r->x, n, NULL, o->text, HP_OBJECTSET);
 	/* Registry-typed generators (first argument "Registry") count as registry. */
 	if (o->script && o->script->nargs && o->script->args[0].str &&
-	    !xs_casecmp(o->script->args[0].str, "Registry"))
+	    !xml_casecmp(o->script->args[0].str, "Registry"))
 		cnt->reg++;
 	else
 		cnt->file++;
@@ -414,18 +115,18 @@ static struct m_objectset *xr_objectset(struct xr *r, const xmlNode *n, struct o
 		else if (xn_is(c, "content"))
 			xr_content(r, c, set);
 		else if (xn_is(c, "conditions"))
-			set->conds = cond_and(r, set->conds, xr_conditions(r, c));
+			set->conds = xr_cond_and(r, set->conds, xr_conditions(r, c));
 		else if (xn_is(c, "condition")) {
 			if (!bare)
-				bare = cond_new(r, xdoc_loc(r->x, c), false);
-			cond_child(r, bare, c);
+				bare = xr_cond_new(r, xdoc_loc(r->x, c), false);
+			xr_cond_child(r, bare, c);
 		} else
 			xn_unexpected(r->x, c, XV_MIGXML);
 		if (o)
 			XPUSH(r->a, set->objs, set->nobjs, o);
 	}
 	if (bare)
-		set->conds = cond_and(r, set->conds, bare);
+		set->conds = xr_cond_and(r, set->conds, bare);
 	return set;
 }
 
@@ -500,7 +201,7 @@ static struct m_rule *xr_rule(struct xr *r, const xmlNode *n, const struct rule_
 	rule->kind = k->kind;
 	if (k->attr) {
 		const char *v = xn_attr(r->x, n, k->attr);
-		if (v && *xs_trim(r->a, v)) {
+		if (v && *xml_trim(r->a, v)) {
 			rule->script_text = v;
 			rule->script = xp_script(r->x, n, k->attr, v, k->place);
 		} else if (k->attr_required) {
@@ -592,7 +293,7 @@ static void xr_rules_child(struct xr *r, struct m_rules *rs, const xmlNode *c, s
 	} else if (xn_is(c, "rules"))
 		XPUSH(r->a, rs->children, rs->nchildren, xr_rules(r, c, false));
 	else if (xn_is(c, "conditions"))
-		rs->conds = cond_and(r, rs->conds, xr_conditions(r, c));
+		rs->conds = xr_cond_and(r, rs->conds, xr_conditions(r, c));
 	else if (xn_is(c, "detects"))
 		xr_add_detection(r, c, det);
 	else if (xn_is(c, "addObjects"))
@@ -622,7 +323,7 @@ static struct m_rules *xr_rules(struct xr *r, const xmlNode *n, bool named)
 	for (const xmlNode *c = xn_first(n); c; c = xn_next(c))
 		xr_rules_child(r, rs, c, &cnt, &det);
 	if (det.nalts)
-		rs->conds = cond_and(r, rs->conds, cond_or(r, det.alts, det.nalts, det.loc));
+		rs->conds = xr_cond_and(r, rs->conds, xr_cond_or(r, det.alts, det.nalts, det.loc));
 	rs->has_registry_only = cnt.reg > 0 && cnt.file == 0;
 	return rs;
 }
@@ -654,7 +355,7 @@ static struct m_variable *xr_variable(struct xr *r, const xmlNode *n)
 		}
 		value = c;
 		if (xn_is(c, "text"))
-			v->text = xs_trim(r->a, xn_text(r->x, c));
+			v->text = xml_trim(r->a, xn_text(r->x, c));
 		else if (xn_is(c, "script"))
 			v->script = xp_script(r->x, c, NULL, xn_text(r->x, c), HP_VARIABLE);
 		else {
@@ -695,7 +396,7 @@ static struct m_environment *xr_environment(struct xr *r, const xmlNode *n, bool
 			if (v)
 				XPUSH(r->a, e->vars, e->nvars, v);
 		} else if (xn_is(c, "conditions"))
-			e->conds = cond_and(r, e->conds, xr_conditions(r, c));
+			e->conds = xr_cond_and(r, e->conds, xr_conditions(r, c));
 		else
 			xn_unexpected(r->x, c, XV_MIGXML);
 	}
@@ -715,7 +416,7 @@ static void xr_extensions(struct xr *r, const xmlNode *n, struct m_component *co
 			xn_unexpected(r->x, c, XV_MIGXML);
 			continue;
 		}
-		const char *ext = xs_trim(r->a, xn_text(r->x, c));
+		const char *ext = xml_trim(r->a, xn_text(r->x, c));
 		if (!*ext)
 			continue;
 		size_t old = csv ? strlen(csv) : 0;
@@ -748,7 +449,7 @@ static void xr_role(struct xr *r, const xmlNode *n, struct m_component *comp)
 	xr_check_enum(r, n, "role", roles, "Container, Binaries, Settings or Data");
 	const char *role = xn_attr(r->x, n, "role");
 	if (role && !comp->role)
-		comp->role = xs_trim(r->a, role);
+		comp->role = xml_trim(r->a, role);
 	for (const xmlNode *c = xn_first(n); c; c = xn_next(c)) {
 		if (xn_is(c, "rules"))
 			XPUSH(r->a, comp->rules, comp->nrules, xr_rules(r, c, false));
@@ -769,7 +470,7 @@ static void xr_role(struct xr *r, const xmlNode *n, struct m_component *comp)
 
 static void xr_display_name(struct xr *r, const xmlNode *n, struct m_component *comp)
 {
-	const char *name = xs_trim(r->a, xn_text(r->x, n));
+	const char *name = xml_trim(r->a, xn_text(r->x, n));
 	if (comp->display_name)
 		xd_report(r->x, DIAG_WARNING, xdoc_loc(r->x, n), "duplicate-name",
 			  "second <displayName> in one component; the first one is used");
@@ -799,7 +500,7 @@ static struct m_component *xr_component(struct xr *r, const xmlNode *n, struct m
 	comp->enabled = true;
 	xr_check_enum(r, n, "type", types, "System, Application, Device or Documents");
 	const char *type = xn_attr(r->x, n, "type");
-	comp->type = type ? xs_trim(r->a, type) : NULL;
+	comp->type = type ? xml_trim(r->a, type) : NULL;
 	comp->context = xr_context(r, n);
 	if (!comp->context)
 		comp->context = CTX_USER_AND_SYSTEM;
@@ -836,7 +537,7 @@ static struct m_component *xr_component(struct xr *r, const xmlNode *n, struct m
 static bool named_taken(struct xr *r, const xmlNode *n, const char *name, bool taken)
 {
 	if (taken)
-		xd_report(r->x, DIAG_WARNING, attr_loc(r, n, "name"), "duplicate-name",
+		xd_report(r->x, DIAG_WARNING, xr_attr_loc(r, n, "name"), "duplicate-name",
 			  "<%s name=\"%.100s\"> is defined twice in <namedElements>; the first "
 			  "definition is used",
 			  (const char *)n->name, name);
@@ -904,17 +605,17 @@ static bool xr_check_root(struct xdoc *x)
 	const char *name = (const char *)root->name;
 	if (xn_is(root, "migration"))
 		return true;
-	if (!xs_casecmp(name, "Configuration"))
+	if (!xml_casecmp(name, "Configuration"))
 		xd_report(x, DIAG_ERROR, loc, NULL,
 			  "this is a Config.xml (<%s>), not a MigXML rule file; pass it with "
 			  "--config",
 			  name);
-	else if (!xs_casecmp(name, "offline"))
+	else if (!xml_casecmp(name, "offline"))
 		xd_report(
 		    x, DIAG_ERROR, loc, NULL,
 		    "this is a ScanState offline-settings file (<%s>), not a MigXML rule file",
 		    name);
-	else if (!xs_casecmp(name, "migration"))
+	else if (!xml_casecmp(name, "migration"))
 		xd_report(x, DIAG_ERROR, loc, NULL,
 			  "root element <%s>: did you mean <migration>? (element names are "
 			  "case-sensitive)",
@@ -937,8 +638,8 @@ static struct m_file *xr_file(struct xdoc *x, struct src_loc *root_loc)
 	memcpy(f->sha256, x->sha256, sizeof(f->sha256));
 	*root_loc = xdoc_loc(x, x->root);
 	const char *urlid = xn_attr(x, x->root, "urlid");
-	if (urlid && *xs_trim(r.a, urlid))
-		f->urlid = xs_trim(r.a, urlid);
+	if (urlid && *xml_trim(r.a, urlid))
+		f->urlid = xml_trim(r.a, urlid);
 	else
 		xd_report(x, DIAG_WARNING, *root_loc, "missing-required",
 			  "<migration> has no urlid=; duplicate rule files cannot be detected");

@@ -1,42 +1,15 @@
 /* lint.c - the `migc lint` driver: walk every file of a loaded policy once, run the
  * per-pattern and per-conditions checks on each element exactly once, then the
  * per-component precedence checks (which follow named references), the checks across
- * components, then the Config.xml checks. The checks themselves live in lint_pattern.c, lint_cond.c, lint_component.c
- * lint_twice.c and lint_config.c. */
+ * components, then the Config.xml checks. The checks themselves live in lint_pattern.c,
+ * lint_cond.c, lint_component.c lint_twice.c and lint_config.c; the helpers they share in
+ * lint_util.c and lint_loc.c. */
 #include <string.h>
 
 #include "lint.h"
 #include "lint_impl.h"
 
 #define MAX_DEPTH 256 /* nested <rules>/components: the loader caps XML depth anyway */
-
-/* See lint_impl.h. */
-const struct m_rules *lint_resolve(const struct m_file *f, const struct m_rules *r)
-{
-	if (!r->is_reference)
-		return r;
-	for (size_t i = 0; r->name && i < f->nnamed_rules; i++)
-		if (f->named_rules[i]->name && strcmp(f->named_rules[i]->name, r->name) == 0)
-			return f->named_rules[i];
-	return NULL;
-}
-
-/* See lint_impl.h. */
-const char *lint_kind_name(enum m_rule_kind k)
-{
-	static const char *const names[MR__COUNT] = {
-	    [MR_INCLUDE] = "include",
-	    [MR_EXCLUDE] = "exclude",
-	    [MR_UNCOND_EXCLUDE] = "unconditionalExclude",
-	    [MR_MERGE] = "merge",
-	    [MR_LOCATION_MODIFY] = "locationModify",
-	    [MR_CONTENT_MODIFY] = "contentModify",
-	    [MR_DEST_CLEANUP] = "destinationCleanup",
-	    [MR_INCLUDE_ATTRS] = "includeAttributes",
-	    [MR_EXCLUDE_ATTRS] = "excludeAttributes",
-	};
-	return (unsigned)k < MR__COUNT && names[k] ? names[k] : "rule";
-}
 
 static void walk_set(struct lint_ctx *lc, const struct m_file *f, const struct m_rule *rule,
 		     const struct m_objectset *set)

@@ -141,7 +141,7 @@ void lint_conditions(struct lint_ctx *lc, const struct m_file *f, const struct m
 /* lint_config.c */
 void lint_config(struct lint_ctx *lc, const struct m_config *cfg);
 
-/* lint.c */
+/* lint_util.c */
 /* The definition a <rules name=...> reference stands for (R itself if not a reference,
  * NULL if no definition has that name). */
 const struct m_rules *lint_resolve(const struct m_file *f, const struct m_rules *r);

@@ -1,5 +1,6 @@
 /* diracl.c - ACLs of existing destination directories (diracl.h). */
 #include "diracl.h"
+#include "le.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -23,22 +24,10 @@
 #define T_OTHER ((unsigned)DA_OTHER)
 #define MAX_ACL DIRACL_MAX
 
-static unsigned le16(const unsigned char *p)
-{
-	return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static void put_ent(unsigned char *p, unsigned tag, unsigned perm)
 {
-	p[0] = (unsigned char)tag;
-	p[1] = (unsigned char)(tag >> 8);
-	p[2] = (unsigned char)perm;
-	p[3] = (unsigned char)(perm >> 8);
+	le_put16(p, (uint16_t)tag);
+	le_put16(p + 2, (uint16_t)perm);
 	p[4] = p[5] = p[6] = p[7] = 0xff; /* ACL_UNDEFINED_ID: base entries have no id */
 }
 
@@ -46,15 +35,15 @@ static unsigned char *get_acl(int fd, const char *name, size_t *n);
 
 static bool well_formed(const unsigned char *buf, size_t n)
 {
-	return n >= HDR && (n - HDR) % ENT == 0 && le32(buf) == ACL_VERSION;
+	return n >= HDR && (n - HDR) % ENT == 0 && le_get32(buf) == ACL_VERSION;
 }
 
 /* The perm of the first entry tagged TAG, or -1. */
 static int perm_of(const unsigned char *buf, size_t n, unsigned tag)
 {
 	for (size_t o = HDR; o + ENT <= n; o += ENT)
-		if (le16(buf + o) == tag)
-			return (int)(le16(buf + o + 2) & 7u);
+		if (le_get16(buf + o) == tag)
+			return (int)(le_get16(buf + o + 2) & 7u);
 	return -1;
 }
 
@@ -67,8 +56,8 @@ bool diracl_access_beyond(const unsigned char *buf, size_t n, mode_t captured)
 	unsigned eff_mask = (mask < 0 ? 7u : (unsigned)mask) & ((unsigned)captured >> 3 & 7u);
 	unsigned other = (unsigned)captured & 7u;
 	for (size_t o = HDR; o + ENT <= n; o += ENT) {
-		unsigned tag = le16(buf + o);
-		if ((tag == T_USER || tag == T_GROUP) && (le16(buf + o + 2) & eff_mask & ~other))
+		unsigned tag = le_get16(buf + o);
+		if ((tag == T_USER || tag == T_GROUP) && (le_get16(buf + o + 2) & eff_mask & ~other))
 			return true;
 	}
 	return false;
@@ -84,7 +73,7 @@ bool diracl_has_named(const unsigned char *buf, size_t n)
 	if (!well_formed(buf, n))
 		return true;
 	for (size_t o = HDR; o + ENT <= n; o += ENT) {
-		unsigned tag = le16(buf + o);
+		unsigned tag = le_get16(buf + o);
 		if (tag == T_USER || tag == T_GROUP)
 			return true;
 	}
@@ -100,8 +89,7 @@ size_t diracl_base(const unsigned char *in, size_t n, unsigned char out[28])
 		return 0;
 	/* the owning group keeps what it effectively had: never more */
 	unsigned gp = (unsigned)g & (m < 0 ? 7u : (unsigned)m);
-	out[0] = ACL_VERSION;
-	out[1] = out[2] = out[3] = 0;
+	le_put32(out, ACL_VERSION);
 	put_ent(out + HDR, T_USER_OBJ, (unsigned)u);
 	put_ent(out + HDR + ENT, T_GROUP_OBJ, gp);
 	put_ent(out + HDR + 2 * ENT, T_OTHER, (unsigned)o);
@@ -124,7 +112,7 @@ int diracl_decode(const unsigned char *buf, size_t n, struct diracl_ent **ents, 
 	}
 	for (size_t i = 0; i < k; i++) {
 		const unsigned char *p = buf + HDR + i * ENT;
-		unsigned tag = le16(p), perm = le16(p + 2);
+		unsigned tag = le_get16(p), perm = le_get16(p + 2);
 		bool known = tag == T_USER_OBJ || tag == T_USER || tag == T_GROUP_OBJ ||
 			     tag == T_GROUP || tag == T_MASK || tag == T_OTHER;
 		if (!known || perm > 7u) {
@@ -134,7 +122,7 @@ int diracl_decode(const unsigned char *buf, size_t n, struct diracl_ent **ents, 
 		}
 		cnt[tag]++;
 		named += tag == T_USER || tag == T_GROUP;
-		e[i] = (struct diracl_ent){tag, perm, tag == T_USER || tag == T_GROUP ? le32(p + 4) : 0};
+		e[i] = (struct diracl_ent){tag, perm, tag == T_USER || tag == T_GROUP ? le_get32(p + 4) : 0};
 	}
 	if (cnt[T_USER_OBJ] != 1 || cnt[T_GROUP_OBJ] != 1 || cnt[T_OTHER] != 1 ||
 	    cnt[T_MASK] > 1 || (named && !cnt[T_MASK])) {
@@ -167,15 +155,13 @@ unsigned char *diracl_encode(const struct diracl_ent *ents, size_t nents, size_t
 	for (size_t i = 0; i < nents; i++)
 		s[i] = ents[i];
 	qsort(s, nents, sizeof *s, ent_order);
-	out[0] = ACL_VERSION;
-	out[1] = out[2] = out[3] = 0;
+	le_put32(out, ACL_VERSION);
 	for (size_t i = 0; i < nents; i++) {
 		unsigned char *p = out + HDR + i * ENT;
 		bool named = s[i].tag == T_USER || s[i].tag == T_GROUP;
 		put_ent(p, s[i].tag, s[i].perm);
 		if (named)
-			for (int b = 0; b < 4; b++)
-				p[4 + b] = (unsigned char)(s[i].id >> (8 * b));
+			le_put32(p + 4, s[i].id);
 	}
 	free(s);
 	*n = HDR + nents * ENT;

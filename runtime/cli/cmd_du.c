@@ -324,14 +324,14 @@ int cmd_du(int argc, char **argv)
 	const char *store = NULL, *root = NULL;
 	bool json = false;
 	int rc =
-	    sw_parse_args(argc, argv, "du",
-			  "usage: migstate du STORE [--json] [--root DIR]\n"
-			  "What the store costs, each inode counted once: linked files (no extra\n"
-			  "space), copies (their blocks), directories, catalog; and the apparent\n"
-			  "size tools that count every name would report. Exit 0; 27 not a store\n"
-			  "of ours (or one another user owns or can write); 29 another migstate\n"
-			  "command is using the store.\n",
-			  &store, &root, &json);
+	    cli_store_args(argc, argv, "du",
+			   "usage: migstate du STORE [--json] [--root DIR]\n"
+			   "What the store costs, each inode counted once: linked files (no extra\n"
+			   "space), copies (their blocks), directories, catalog; and the apparent\n"
+			   "size tools that count every name would report. Exit 0; 27 not a store\n"
+			   "of ours (or one another user owns or can write); 29 another migstate\n"
+			   "command is using the store.\n",
+			   &store, &root, &json);
 	if (rc >= 0)
 		return rc;
 	struct sw_store s;

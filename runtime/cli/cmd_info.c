@@ -81,7 +81,7 @@ int cmd_info(int argc, char **argv)
 		else
 			argv[n++] = argv[i];
 	}
-	int rc = sw_parse_args(
+	int rc = cli_store_args(
 	    n, argv, "info",
 	    "usage: migstate info STORE [--json] [--root DIR] [" STOREPARENT_OVERRIDE "]\n"
 	    "What is at STORE, read-only: its state (none, scanning, complete, removing),\n"

@@ -11,7 +11,6 @@
 #include "load.h"
 #include "logging.h"
 #include "rtopts.h"
-#include "storeparent.h"
 
 enum { LO_DRY_RUN = 1, LO_KEEP_DIR_MODES, LO_KEEP_IDS, LO_MU, LO_LAC, LO_LAE };
 
@@ -224,9 +223,6 @@ int cmd_load(int argc, char **argv)
 		goto out;
 	}
 	o.copy_only = ro.nocompress && !ro.hardlink;
-	/* a store another user could have swapped would be restored as root */
-	if ((rc = storeparent_enforce("load", ro.store, ro.insecure_parent)) != EXIT_OK)
-		goto out;
 	struct rlog log;
 	/* the default log is the one rtopts documents; a dry run writes none */
 	const char *logname = ro.log ? ro.log : o.dry_run ? NULL : "migstate-load.log";

@@ -10,8 +10,8 @@
 #include "disasm.h"
 #include "exitcodes.h"
 #include "rd.h"
+#include "storeopen.h"
 #include "storeparent.h"
-#include "volparent.h"
 
 static void rd_usage(FILE *out)
 {
@@ -99,21 +99,16 @@ int cmd_rd(int argc, char **argv)
 		rd_usage(stderr);
 		return EXIT_USAGE;
 	}
-	int pc = storeparent_enforce("rd", store, o.insecure_parent);
-	if (pc != EXIT_OK)
-		return pc;
+	/* rd would remove what a swapped store (or volume store) holds */
 	struct sw_store s;
 	char err[512];
-	int ec;
-	if (sw_open(&s, store, root, SW_ALLOW_PARTIAL | SW_NO_CATALOG | SW_ORDERED, err, sizeof err,
-		    &ec)) {
-		fprintf(stderr, "migstate rd: %s\n", err);
-		sw_close(&s);
-		return ec;
-	}
-	/* the same for every per-volume store: rd would remove what a swapped one holds */
-	if ((pc = volparent_enforce_store("rd", &s, o.insecure_parent, NULL)) != EXIT_OK) {
-		sw_close(&s);
+	enum store_open_step step;
+	int pc =
+	    store_open_checked(&s, "rd", store, root, SW_ALLOW_PARTIAL | SW_NO_CATALOG | SW_ORDERED,
+			       o.insecure_parent, NULL, err, sizeof err, &step);
+	if (pc != EXIT_OK) {
+		if (step == SO_STEP_OPEN)
+			fprintf(stderr, "migstate rd: %s\n", err);
 		return pc;
 	}
 	if (s.root_guessed)

@@ -27,10 +27,10 @@
 #include "identity.h"
 #include "sameobj.h"
 #include "spill.h"
+#include "storeopen.h"
 #include "storeparent.h"
 #include "storewalk.h"
 #include "verifyacl.h"
-#include "volparent.h"
 
 enum vkind { VK_MISSING, VK_DIVERGED, VK_ORPHANED, VK__N };
 static const char *const vkind_names[VK__N] = {"missing", "diverged", "orphaned"};
@@ -304,7 +304,7 @@ int cmd_verify(int argc, char **argv)
 			argv[n++] = argv[i];
 	}
 	argc = n;
-	int rc = sw_parse_args(
+	int rc = cli_store_args(
 	    argc, argv, "verify",
 	    "usage: migstate verify STORE [--json] [--root DIR] "
 	    "[" STOREPARENT_OVERRIDE "]\n"
@@ -317,18 +317,13 @@ int cmd_verify(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	/* a verdict on a store another user could have swapped says nothing */
-	if ((rc = storeparent_enforce("verify", store, allow)) != EXIT_OK)
-		return rc;
 	struct sw_store s;
 	char err[512];
-	int ec;
-	if (sw_open(&s, store, root, SW_ALLOW_PARTIAL | SW_ORDERED, err, sizeof err, &ec)) {
-		fprintf(stderr, "migstate verify: %s\n", err);
-		sw_close(&s);
-		return ec;
-	}
-	if ((rc = volparent_enforce_store("verify", &s, allow, NULL)) != EXIT_OK) {
-		sw_close(&s);
+	enum store_open_step step;
+	if ((rc = store_open_checked(&s, "verify", store, root, SW_ALLOW_PARTIAL | SW_ORDERED,
+				     allow, NULL, err, sizeof err, &step)) != EXIT_OK) {
+		if (step == SO_STEP_OPEN)
+			fprintf(stderr, "migstate verify: %s\n", err);
 		return rc;
 	}
 	if (s.root_guessed)

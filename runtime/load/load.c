@@ -1,6 +1,6 @@
 /* load.c - the restore engine (see load.h): set-up, the decisions (load_decide.c),
  * destinationCleanup (load_cleanup.c), the objects applied (load_place.c), times set last
- * (load_times.c); the small helpers every load_*.c shares. */
+ * (load_times.c). The small helpers every load_*.c shares are load_util.c. */
 #include "load.h"
 
 #include <errno.h>
@@ -15,71 +15,13 @@
 #include "exitcodes.h"
 #include "load_int.h"
 #include "store.h"
+#include "storeopen.h"
 #include "users.h"
-#include "volparent.h"
 
 /* Per-object lists kept in memory up to these sizes, then in a temporary file on the
  * store's filesystem (spill.h): load's memory does not grow with the number of files. */
 #define ACTS_MEM (1u << 20)
 #define FIX_MEM (256u << 10)
-
-/* One --dry-run line: WHAT <TAB> A [<TAB> B]. On stderr when stdout carries --json. */
-void load_out_line(struct loader *L, const char *what, const char *a, const char *b)
-{
-	FILE *out = L->o->ro->json ? stderr : stdout;
-	fputs(what, out);
-	fputc('\t', out);
-	text_str(out, a);
-	if (b) {
-		fputc('\t', out);
-		text_str(out, b);
-	}
-	fputc('\n', out);
-}
-
-int64_t ns_of(const struct timespec *t)
-{
-	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
-}
-
-struct timespec load_ts_of(int64_t ns)
-{
-	struct timespec t;
-	t.tv_sec = (time_t)(ns / 1000000000);
-	t.tv_nsec = (long)(ns % 1000000000);
-	if (t.tv_nsec < 0) {
-		t.tv_nsec += 1000000000;
-		t.tv_sec--;
-	}
-	return t;
-}
-
-/* Ignorable when a filesystem cannot keep an attribute (FAT through FUSE says ENOSYS). */
-bool load_unsupported(int err)
-{
-	return err == EPERM || err == ENOSYS || err == EOPNOTSUPP || err == ENOTSUP;
-}
-
-/* Split logical PATH at its last '/': a malloc'd parent and a pointer to the leaf. */
-char *load_parent_of(const char *path, const char **leaf)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash) {
-		*leaf = path;
-		return strdup("/");
-	}
-	*leaf = slash + 1;
-	return slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
-}
-
-char *load_join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *r = malloc(n);
-	if (r)
-		snprintf(r, n, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name);
-	return r;
-}
 
 /* --- setup and the run ------------------------------------------------------------- */
 
@@ -95,16 +37,17 @@ static int open_inputs(struct loader *L)
 		return EXIT_BAD_PLAN;
 	}
 	L->plan_open = true;
-	if (sw_open(&L->s, ro->store, ro->root, SW_STREAM, err, sizeof err, &ec) != 0) {
-		rlog_msg(L->log, RL_ERROR, "%s", err);
-		L->store_open = true;
+	/* a store (or a per-volume store) another user could have swapped would be
+	 * restored as root */
+	enum store_open_step step;
+	L->store_open = true; /* closing it is safe whatever step refuses it */
+	if ((ec = store_open_checked(&L->s, "load", ro->store, ro->root, SW_STREAM,
+				     ro->insecure_parent, L->log, err, sizeof err, &step)) != 0) {
+		if (step == SO_STEP_OPEN)
+			rlog_msg(L->log, RL_ERROR, "%s", err);
 		return ec;
 	}
-	L->store_open = true;
 	same_init(&L->same, L->s.rootfd, &L->s.cat);
-	/* a per-volume store another user could have swapped would be restored as root */
-	if ((ec = volparent_enforce_store("load", &L->s, ro->insecure_parent, L->log)) != 0)
-		return ec;
 	if (L->s.state != SS_COMPLETE || !store_is_complete(L->s.meta_fd)) {
 		rlog_msg(L->log, RL_ERROR, "%s: the store is not complete (state %s): %s",
 			 rlog_esc(L->log, ro->store), store_state_names[L->s.state],
@@ -206,7 +149,7 @@ static void cleanup_loader(struct loader *L)
 static int apply_actions(struct loader *L)
 {
 	struct sw_rec r;
-	uint32_t next = 0; /* number of the catalog record next_record returns next */
+	uint32_t next = 0; /* number of the catalog record load_next_record returns next */
 	unsigned char *b;
 	size_t n, i = 0;
 	if (spill_rewind(&L->acts) != 0)
@@ -214,12 +157,12 @@ static int apply_actions(struct loader *L)
 	catr_rewind(&L->s.cat);
 	while (!L->stop && (b = spill_get(&L->acts, &n))) {
 		struct action a;
-		if (pop_action(b, n, L->pathbuf, &a) != 0 || a.rec < next) {
+		if (load_pop_action(b, n, L->pathbuf, &a) != 0 || a.rec < next) {
 			errno = EINVAL;
 			return -1;
 		}
 		while (next <= a.rec) {
-			if (next_record(L, &r) != 1) {
+			if (load_next_record(L, &r) != 1) {
 				errno = EINVAL;
 				return -1;
 			}
@@ -255,10 +198,10 @@ int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
 	if ((rc = owners_setup(&L)) != EXIT_OK || (rc = acls_setup(&L)) != EXIT_OK)
 		goto out;
 	rc = EXIT_FAILED;
-	if (!L.pathbuf || !L.tgtbuf || setup_users(&L) != 0 || bind_plan(&L) != 0)
+	if (!L.pathbuf || !L.tgtbuf || load_setup_users(&L) != 0 || bind_plan(&L) != 0)
 		goto out;
 	rlog_progress(log, "PHASE", "Scanning", (char *)NULL);
-	if (plan_actions(&L) != 0) {
+	if (load_plan_actions(&L) != 0) {
 		if (L.stop) { /* an object's error stopped it, and said so */
 			rc = L.exit;
 			goto out;
@@ -283,7 +226,7 @@ int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
 				 "(rd will then keep copied entries it cannot match)",
 				 strerror(errno));
 	}
-	run_cleanup(&L);
+	load_run_cleanup(&L);
 	rlog_progress(log, "PHASE", "Applying", (char *)NULL);
 	if (apply_actions(&L) != 0) {
 		rlog_bar_end(log);

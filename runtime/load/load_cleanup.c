@@ -117,7 +117,7 @@ static int cleanup_visit(const struct sw_visit *v, void *ctx)
 
 /* Delete, before anything is applied, the destination files destinationCleanup rules
  * name. The walks start at the literal part of each cleanup pattern. */
-void run_cleanup(struct loader *L)
+void load_run_cleanup(struct loader *L)
 {
 	const struct plan *p = &L->plan;
 	struct smap starts = {0};

@@ -11,12 +11,26 @@
 
 #include "fsutil.h"
 
+/* --dry-run: the line saying what would be done at DIR/NAME, that path first and DETAIL
+ * after it; or, with SUBJECT (a rename), SUBJECT first and that path after it. */
+static void dry_line(struct loader *L, const char *verb, const char *dir, const char *name,
+		     const char *subject, const char *detail)
+{
+	char *p = load_join(dir, name);
+	const char *where = p ? p : name;
+	if (subject)
+		load_out_line(L, verb, subject, where);
+	else
+		load_out_line(L, verb, where, detail);
+	free(p);
+}
+
 /* The original path holds another file than the captured one: keep both. */
-int resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
-		     const struct stat *dst, enum merge_mode mm, const char *pattern)
+int load_resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
+			  const struct stat *dst, enum merge_mode mm, const char *pattern)
 {
 	struct loader *L = ob->L;
-	bool captured_newer = ns_of(&ob->pst.st_mtim) > ns_of(&dst->st_mtim);
+	bool captured_newer = load_ns_of(&ob->pst.st_mtim) > load_ns_of(&dst->st_mtim);
 	bool captured_wins =
 	    mm == MM_SOURCE || ((mm == MM_RENAME || mm == MM_NEWEST) && captured_newer);
 	char side[512];
@@ -44,9 +58,7 @@ int resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
 		if (rc != 0)
 			return -1;
 		if (!already && L->o->dry_run) {
-			char *p = load_join(dir, side);
-			load_out_line(L, "diverged", p ? p : side, msg);
-			free(p);
+			dry_line(L, "diverged", dir, side, NULL, msg);
 			L->st->diverged++;
 			return 0;
 		}
@@ -72,9 +84,7 @@ int resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
 		return -1;
 	L->st->diverged++;
 	if (L->o->dry_run) {
-		char *p = load_join(dir, side);
-		load_out_line(L, "diverged", p ? p : side, msg);
-		free(p);
+		dry_line(L, "diverged", dir, side, NULL, msg);
 		return 0;
 	}
 	if (fs_renameat2(dfd, name, dfd, side, RENAME_NOREPLACE) != 0)
@@ -91,22 +101,20 @@ int resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
 }
 
 /* Something that is not this object is at DFD/NAME: the merge rule decides. */
-int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name,
-		      const struct stat *dst, enum merge_mode mm, const char *pattern)
+int load_resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name,
+			   const struct stat *dst, enum merge_mode mm, const char *pattern)
 {
 	struct loader *L = ob->L;
 	bool same_kind = (S_ISREG(dst->st_mode) && ob->r->r.type == CT_FILE) ||
 			 (S_ISLNK(dst->st_mode) && ob->r->r.type == CT_SYMLINK);
-	bool newer = ob->has_payload && ns_of(&ob->pst.st_mtim) > ns_of(&dst->st_mtim);
+	bool newer = ob->has_payload && load_ns_of(&ob->pst.st_mtim) > load_ns_of(&dst->st_mtim);
 	if (!ob->has_payload)
-		newer = ob->r->r.mtime_ns > ns_of(&dst->st_mtim);
+		newer = ob->r->r.mtime_ns > load_ns_of(&dst->st_mtim);
 	if (same_kind && (mm == MM_DEST || (mm == MM_NEWEST && !newer))) {
 		L->st->kept++;
 		if (L->o->dry_run) {
-			char *p = load_join(dir, name);
-			load_out_line(L, "keep", p ? p : name,
-				      "the existing file stays (merge rule)");
-			free(p);
+			dry_line(L, "keep", dir, name, NULL,
+				 "the existing file stays (merge rule)");
 		} else {
 			rlog_msg(L->log, RL_INFO, "kept the existing %s/%s (%s): %s not applied",
 				 rlog_esc(L->log, dir), rlog_esc(L->log, name),
@@ -118,9 +126,7 @@ int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name
 	if (same_kind && (mm == MM_SOURCE || mm == MM_NEWEST)) {
 		L->st->replaced++;
 		if (L->o->dry_run) {
-			char *p = load_join(dir, name);
-			load_out_line(L, "replace", p ? p : name, ob->r->path);
-			free(p);
+			dry_line(L, "replace", dir, name, NULL, ob->r->path);
 			return 0;
 		}
 		if (load_place_object(ob, dfd, name, true, &how) != 0)
@@ -144,9 +150,7 @@ int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name
 	}
 	L->st->renamed++;
 	if (L->o->dry_run) {
-		char *p = load_join(dir, alt);
-		load_out_line(L, "rename", ob->r->path, p ? p : alt);
-		free(p);
+		dry_line(L, "rename", dir, alt, ob->r->path, NULL);
 		return 0;
 	}
 	if (load_place_object(ob, dfd, alt, false, &how) != 0)
@@ -165,7 +169,7 @@ int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name
 
 /* Report an original that differs from the captured file when the object goes
  * elsewhere (nothing to resolve: both stay where they are). */
-void note_moved_original(struct obj *ob)
+void load_note_moved_original(struct obj *ob)
 {
 	struct loader *L = ob->L;
 	if (ob->r->r.type != CT_FILE || !ob->has_payload)
@@ -193,7 +197,7 @@ void note_moved_original(struct obj *ob)
  * scan? Then a different file at the object's original path in it was saved again after
  * the scan (diverged). A directory made anew (the system was reinstalled, a tool
  * recreated it) makes it a collision with a file of the new system instead. */
-bool same_dir_as_captured(struct loader *L, int dfd, const char *logical)
+bool load_same_dir_as_captured(struct loader *L, int dfd, const char *logical)
 {
 	const struct dir_meta *r = dm_meta(&L->dirs, dm_find(&L->dirs, logical));
 	if (!r)

@@ -76,7 +76,7 @@ static int decide(struct loader *L, const struct sw_rec *r, struct action *a)
 	}
 	free(dir);
 	for (size_t i = 0; i < a->ndest; i++) {
-		if (!a->dest[i] || !(a->dest[i] = rebase_home(L, a->dest[i])))
+		if (!a->dest[i] || !(a->dest[i] = load_rebase_home(L, a->dest[i])))
 			return -1;
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(a->dest[i], a->dest[j])) {
@@ -111,7 +111,7 @@ static int map_moved_parents(struct loader *L, const char *src, const char *dest
 
 /* The catalog's next record into R (path and target in the loader's buffers): 1, 0 at
  * the end, -1 malformed (catr_open checked every record: not expected). */
-int next_record(struct loader *L, struct sw_rec *r)
+int load_next_record(struct loader *L, struct sw_rec *r)
 {
 	int k = catr_next(&L->s.cat, &r->r, L->pathbuf, CAT_MAX_PATH + 1);
 	if (k != 1)
@@ -174,7 +174,7 @@ static int push_action(struct loader *L, const struct sw_rec *r, const struct ac
 
 /* Decode list record B (N bytes) into A; its destinations point into B, and the first
  * one at PATH when flagged. -1 when it is not one of ours. */
-int pop_action(unsigned char *b, size_t n, char *path, struct action *a)
+int load_pop_action(unsigned char *b, size_t n, char *path, struct action *a)
 {
 	memset(a, 0, sizeof *a);
 	if (n < 10 || b[9] > DECIDE_MAX_DEST + 1)
@@ -197,12 +197,12 @@ int pop_action(unsigned char *b, size_t n, char *path, struct action *a)
 /* Decide every record, in catalog order, into the action list; build the directory
  * table. Two reads of the catalog: the directories first, so a directory's own record
  * always wins over what a relocation makes of another one. */
-int plan_actions(struct loader *L)
+int load_plan_actions(struct loader *L)
 {
 	struct sw_rec rb, *r = &rb;
 	int k;
 	catr_rewind(&L->s.cat);
-	while ((k = next_record(L, r)) == 1) {
+	while ((k = load_next_record(L, r)) == 1) {
 		if (r->r.type != CT_DIR)
 			continue;
 		struct dir_meta m = meta_of(L, &r->r);
@@ -216,7 +216,7 @@ int plan_actions(struct loader *L)
 	if (k < 0)
 		return -1;
 	catr_rewind(&L->s.cat);
-	for (uint32_t i = 0; (k = next_record(L, r)) == 1; i++) {
+	for (uint32_t i = 0; (k = load_next_record(L, r)) == 1; i++) {
 		L->st->objects++;
 		if (r->r.user > 0 &&
 		    (r->r.user > L->s.cat.nusers || L->user_ctx[r->r.user - 1] < 0)) {

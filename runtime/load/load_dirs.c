@@ -286,7 +286,7 @@ int open_dest_dir(struct loader *L, const char *logical)
 }
 
 /* The logical path of DFD when it is the directory open_dest_dir returned last. */
-const char *dest_dir_path(struct loader *L, int dfd)
+const char *load_dest_dir_path(struct loader *L, int dfd)
 {
 	if (!L->dest_ready || dfd != fds_top(&L->dest))
 		return NULL;

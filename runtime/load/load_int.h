@@ -115,12 +115,12 @@ struct obj {
 
 enum placed { P_LINKED, P_COPIED, P_SPECIAL };
 
-/* --- load.c: small helpers ------------------------------------------------------- */
+/* --- load_util.c: small helpers --------------------------------------------------- */
 
 /* One --dry-run line: WHAT <TAB> A [<TAB> B]. On stderr when stdout carries --json. */
 void load_out_line(struct loader *L, const char *what, const char *a, const char *b);
 /* Nanoseconds of a timespec, and back. */
-int64_t ns_of(const struct timespec *t);
+int64_t load_ns_of(const struct timespec *t);
 struct timespec load_ts_of(int64_t ns);
 /* Ignorable when a filesystem cannot keep an attribute (FAT through FUSE says ENOSYS). */
 bool load_unsupported(int err);
@@ -202,22 +202,22 @@ void acls_fix_dirs(struct loader *L);
 /* --- load_users.c ---------------------------------------------------------------- */
 
 /* Bind the catalog's users that exist here (by name) and are selected. */
-int setup_users(struct loader *L);
+int load_setup_users(struct loader *L);
 /* DEST below a captured home whose user lives elsewhere here: moved there. NULL (DEST
  * freed) out of memory. */
-char *rebase_home(struct loader *L, char *dest);
+char *load_rebase_home(struct loader *L, char *dest);
 
 /* --- load_decide.c --------------------------------------------------------------- */
 
 /* The catalog's next record into R (path and target in the loader's buffers): 1, 0 at
  * the end, -1 malformed. */
-int next_record(struct loader *L, struct sw_rec *r);
+int load_next_record(struct loader *L, struct sw_rec *r);
 /* Decode action list record B (N bytes) into A. -1 when it is not one of ours. */
-int pop_action(unsigned char *b, size_t n, char *path, struct action *a);
+int load_pop_action(unsigned char *b, size_t n, char *path, struct action *a);
 /* Decide every record, in catalog order, into the action list; build the directory
  * table. A record that cannot be decided is its object's error (on_error); -1 when the
  * list cannot be kept, or with L->stop set when such an error stopped the run. */
-int plan_actions(struct loader *L);
+int load_plan_actions(struct loader *L);
 
 /* --- load_dirs.c ----------------------------------------------------------------- */
 
@@ -228,7 +228,7 @@ void touch_dirs(struct loader *L, const char *dir);
  * DRY_NEW under --dry-run when it would be made; -1 with errno. */
 int open_dest_dir(struct loader *L, const char *logical);
 /* The logical path of DFD when it is what open_dest_dir returned last, else NULL. */
-const char *dest_dir_path(struct loader *L, int dfd);
+const char *load_dest_dir_path(struct loader *L, int dfd);
 /* The payload's directory for record R (cached: do not close). */
 int open_payload_dir(struct loader *L, const struct sw_rec *r, const char **leaf);
 
@@ -264,20 +264,20 @@ void links_remember(struct loader *L, const struct obj *ob, int dfd, const char 
 /* --- load_conflict.c ------------------------------------------------------------- */
 
 /* The original path holds another file than the captured one: keep both. */
-int resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
-		     const struct stat *dst, enum merge_mode mm, const char *pattern);
+int load_resolve_diverged(struct obj *ob, int dfd, const char *dir, const char *name,
+			  const struct stat *dst, enum merge_mode mm, const char *pattern);
 /* Something that is not this object is at DFD/NAME: the merge rule decides. */
-int resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name,
-		      const struct stat *dst, enum merge_mode mm, const char *pattern);
+int load_resolve_collision(struct obj *ob, int dfd, const char *dir, const char *name,
+			   const struct stat *dst, enum merge_mode mm, const char *pattern);
 /* Report an original that differs from the captured file when the object goes elsewhere. */
-void note_moved_original(struct obj *ob);
+void load_note_moved_original(struct obj *ob);
 /* Is DFD the very directory the scan saw at LOGICAL? */
-bool same_dir_as_captured(struct loader *L, int dfd, const char *logical);
+bool load_same_dir_as_captured(struct loader *L, int dfd, const char *logical);
 
 /* --- load_times.c ---------------------------------------------------------------- */
 
 /* Remember to check the times of the copy DFD/NAME at the end of the run. */
-void add_fixup(struct loader *L, int dfd, const char *name, const struct stat *pst);
+void load_add_fixup(struct loader *L, int dfd, const char *name, const struct stat *pst);
 /* Copies whose mtime is not the captured one (stamped late by their filesystem). */
 void fix_copy_times(struct loader *L);
 /* Directory times last: creating entries changed them. */
@@ -287,6 +287,6 @@ void fix_dir_times(struct loader *L);
 
 /* Delete, before anything is applied, the destination files destinationCleanup rules
  * name. */
-void run_cleanup(struct loader *L);
+void load_run_cleanup(struct loader *L);
 
 #endif

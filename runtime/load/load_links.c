@@ -89,7 +89,7 @@ int links_restore(struct loader *L, const struct obj *ob, int dfd, const char *t
 void links_remember(struct loader *L, const struct obj *ob, int dfd, const char *name,
 		    const struct stat *made)
 {
-	const char *dir = several_names(ob) ? dest_dir_path(L, dfd) : NULL;
+	const char *dir = several_names(ob) ? load_dest_dir_path(L, dfd) : NULL;
 	if (!dir)
 		return;
 	const struct cat_record *r = &ob->r->r;

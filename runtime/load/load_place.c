@@ -236,7 +236,7 @@ int load_place_object(struct obj *ob, int dfd, const char *name, bool replace, e
 			*how = P_COPIED;
 			if (cr.how == COPY_CLONE)
 				L->st->reflinked++;
-			add_fixup(L, dfd, name, &ob->pst);
+			load_add_fixup(L, dfd, name, &ob->pst);
 			if (!replace) {
 				links_remember(L, ob, dfd, name, &cr.made);
 				return 0;
@@ -372,10 +372,10 @@ static int apply_at(struct obj *ob, const char *dest, uint32_t merge_rule, bool 
 			goto out;
 		}
 		if (is_original && ob->r->r.type == CT_FILE && S_ISREG(dst.st_mode) &&
-		    same_dir_as_captured(L, dfd, dir))
-			rc = resolve_diverged(ob, dfd, dir, name, &dst, mm, pattern);
+		    load_same_dir_as_captured(L, dfd, dir))
+			rc = load_resolve_diverged(ob, dfd, dir, name, &dst, mm, pattern);
 		else
-			rc = resolve_collision(ob, dfd, dir, name, &dst, mm, pattern);
+			rc = load_resolve_collision(ob, dfd, dir, name, &dst, mm, pattern);
 		goto out;
 	}
 	errno = EEXIST;
@@ -450,7 +450,7 @@ void apply_action(struct loader *L, const struct sw_rec *r, const struct action 
 	for (size_t i = 0; i < a->ndest; i++)
 		stays |= !strcmp(a->dest[i], r->path);
 	if (!stays)
-		note_moved_original(&ob);
+		load_note_moved_original(&ob);
 	for (size_t i = 0; i < a->ndest && !L->stop; i++) {
 		errno = 0;
 		if (apply_at(&ob, a->dest[i], a->merge, !strcmp(a->dest[i], r->path)) != 0) {

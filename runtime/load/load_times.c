@@ -20,9 +20,9 @@ struct fixup {
 
 /* Remember to check the times of the copy DFD/NAME (the logical path of DFD is the
  * destination directory open_dest_dir returned last) at the end of the run. */
-void add_fixup(struct loader *L, int dfd, const char *name, const struct stat *pst)
+void load_add_fixup(struct loader *L, int dfd, const char *name, const struct stat *pst)
 {
-	const char *dir = dest_dir_path(L, dfd);
+	const char *dir = load_dest_dir_path(L, dfd);
 	if (!dir)
 		return;
 	char *p = load_join(dir, name);
@@ -95,7 +95,7 @@ static int fix_dir_time(const char *p, const struct dir_meta *r, void *ctx)
 		return 0;
 	struct stat st;
 	if (fstat(fd, &st) == 0 && st.st_uid == r->uid && st.st_gid == r->gid &&
-	    (st.st_mode & 07777) == (r->mode & 07777) && ns_of(&st.st_mtim) != r->mtime_ns &&
+	    (st.st_mode & 07777) == (r->mode & 07777) && load_ns_of(&st.st_mtim) != r->mtime_ns &&
 	    !is_mount_root(L, fd, p)) {
 		struct timespec t[2] = {load_ts_of(r->atime_ns), load_ts_of(r->mtime_ns)};
 		futimens(fd, t);

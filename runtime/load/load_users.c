@@ -11,7 +11,7 @@
 /* Bind the catalog's users that exist here (by name) and are selected. Decisions use
  * the captured home and XDG dirs, so catalog paths match as they did at the scan;
  * destinations below a captured home are moved to the user's home here if it differs. */
-int setup_users(struct loader *L)
+int load_setup_users(struct loader *L)
 {
 	const struct cat_reader *c = &L->s.cat;
 	const struct rt_opts *ro = L->o->ro;
@@ -88,7 +88,7 @@ int setup_users(struct loader *L)
 
 /* DEST below a captured home whose user lives elsewhere here: moved there. NULL (DEST
  * freed) out of memory: never the old place instead. */
-char *rebase_home(struct loader *L, char *dest)
+char *load_rebase_home(struct loader *L, char *dest)
 {
 	for (size_t i = 0; i < L->nusers; i++) {
 		const char *from = L->users[i].home, *to = L->target_home[i];

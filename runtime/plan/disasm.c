@@ -20,7 +20,7 @@ const char *const helper_names[PLAN_HELPER__COUNT] = {
 static const char *const cmp_names[CMP__COUNT] = {"==", "!=", "<", "<=", ">", ">=", "in"};
 static const char *const tf_names[TF__COUNT] = {"modified", "created", "accessed"};
 
-const char *context_name(unsigned ctx)
+const char *plan_context_name(unsigned ctx)
 {
 	switch (ctx) {
 	case CTXB_SYSTEM: return "System";
@@ -163,7 +163,7 @@ void plan_dump_text(const struct plan *p, FILE *out)
 	fprintf(out, "\ncomponents (%zu):\n", p->ncomps);
 	for (size_t i = 0; i < p->ncomps; i++) {
 		const struct plan_comp *c = &p->comps[i];
-		fprintf(out, "  %3zu  %-13s \"", i, context_name(c->context));
+		fprintf(out, "  %3zu  %-13s \"", i, plan_context_name(c->context));
 		text_str(out, plan_str(p, c->name));
 		fprintf(out, "\"");
 		if (c->detect_pc != PLAN_NONE)
@@ -190,7 +190,7 @@ void plan_dump_text(const struct plan *p, FILE *out)
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct plan_rule *r = &p->rules[i];
 		fprintf(out, "  %3zu  %-20s comp=%u %-13s", i, rule_kind_names[r->kind], r->comp,
-			context_name(r->context));
+			plan_context_name(r->context));
 		if (r->helper) {
 			fprintf(out, " %s(", helper_names[r->helper]);
 			for (int a = 0; a < 3 && r->args[a] != PLAN_NONE; a++) {
@@ -288,7 +288,7 @@ void plan_dump_json(const struct plan *p, FILE *out)
 		const struct plan_comp *c = &p->comps[i];
 		fprintf(out, "%s{\"name\":", i ? "," : "");
 		json_str(out, plan_str(p, c->name));
-		fprintf(out, ",\"context\":\"%s\",\"detect_pc\":", context_name(c->context));
+		fprintf(out, ",\"context\":\"%s\",\"detect_pc\":", plan_context_name(c->context));
 		if (c->detect_pc == PLAN_NONE)
 			fputs("null", out);
 		else
@@ -316,9 +316,11 @@ void plan_dump_json(const struct plan *p, FILE *out)
 	fputs("],\"rules\":[", out);
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct plan_rule *r = &p->rules[i];
-		fprintf(out, "%s{\"kind\":\"%s\",\"component\":%u,\"context\":\"%s\",\"helper\":\"%s\",\"args\":[",
-			i ? "," : "", rule_kind_names[r->kind], r->comp, context_name(r->context),
-			helper_names[r->helper]);
+		fprintf(out,
+			"%s{\"kind\":\"%s\",\"component\":%u,\"context\":\"%s\",\"helper\":\"%s\","
+			"\"args\":[",
+			i ? "," : "", rule_kind_names[r->kind], r->comp,
+			plan_context_name(r->context), helper_names[r->helper]);
 		for (int a = 0; a < 3 && r->args[a] != PLAN_NONE; a++) {
 			if (a)
 				fputc(',', out);

@@ -13,7 +13,7 @@ void plan_dump_json(const struct plan *p, FILE *out);
 
 extern const char *const rule_kind_names[PRK__COUNT];
 extern const char *const helper_names[PLAN_HELPER__COUNT];
-const char *context_name(unsigned ctx);
+const char *plan_context_name(unsigned ctx);
 const char *grpm_applies_name(unsigned applies); /* PG_* mask */
 
 #endif

@@ -27,10 +27,24 @@
 /* Header flags */
 #define PLAN_F_CASE_SENSITIVE 1u
 
-/* Header, as stored (offsets in bytes):
- *  0 magic[8]   8 u16 major  10 u16 minor  12 u32 endian_check  16 u64 file_size
- * 24 u32 nsections  28 u32 section_table_offset  32 u8 ruleset_hash[32]
- * 64 u32 flags  68 u32 reserved (0) */
+/* Header, as stored: the byte offset of each field (the writer, plan_write.c, and the
+ * loader, plan_load.c, both go by these). */
+#define PLAN_HDR_MAGIC 0u	   /* magic[8] */
+#define PLAN_HDR_MAJOR 8u	   /* u16 */
+#define PLAN_HDR_MINOR 10u	   /* u16 */
+#define PLAN_HDR_ENDIAN 12u	   /* u32 endian_check */
+#define PLAN_HDR_FILE_SIZE 16u	   /* u64 */
+#define PLAN_HDR_NSECTIONS 24u	   /* u32 */
+#define PLAN_HDR_SECTION_TABLE 28u /* u32 offset of the section table */
+#define PLAN_HDR_RULESET 32u	   /* u8 ruleset_hash[32] */
+#define PLAN_HDR_FLAGS 64u	   /* u32 */
+#define PLAN_HDR_RESERVED 68u	   /* u32, 0 */
+
+/* A section table entry (struct plan_section), as stored. */
+#define PLAN_SECENT_ID 0u
+#define PLAN_SECENT_RESERVED 4u
+#define PLAN_SECENT_OFFSET 8u
+#define PLAN_SECENT_SIZE 16u
 
 /* Section ids. Ids whose first character is upper-case are required by a reader of
  * this major version; lower-case ones are optional and skipped when unknown. */

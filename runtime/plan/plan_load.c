@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "le.h"
 #include "sha256.h"
 
 static int fail(struct plan_error *e, int status, const char *fmt, ...)
@@ -29,21 +30,6 @@ static int fail(struct plan_error *e, int status, const char *fmt, ...)
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
 	return status;
-}
-
-static uint16_t rd16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t rd32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t rd64(const unsigned char *p)
-{
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
 }
 
 const char *plan_status_name(int status)
@@ -82,7 +68,8 @@ struct sec_want {
 static int parse_sections(const unsigned char *b, size_t len, struct plan *p,
 			  struct plan_error *e)
 {
-	uint32_t nsec = rd32(b + 24), tab = rd32(b + 28);
+	uint32_t nsec = le_get32(b + PLAN_HDR_NSECTIONS),
+		 tab = le_get32(b + PLAN_HDR_SECTION_TABLE);
 	size_t body_end = len - PLAN_TRAILER_SIZE;
 	const void *strs = NULL;
 	struct sec_want want[] = {
@@ -114,14 +101,16 @@ static int parse_sections(const unsigned char *b, size_t len, struct plan *p,
 
 	for (uint32_t i = 0; i < nsec; i++) {
 		const unsigned char *s = b + tab + (size_t)i * PLAN_SECTION_ENTRY_SIZE;
-		uint32_t id = rd32(s);
-		uint64_t off = rd64(s + 8), size = rd64(s + 16);
+		uint32_t id = le_get32(s + PLAN_SECENT_ID);
+		uint64_t off = le_get64(s + PLAN_SECENT_OFFSET),
+			 size = le_get64(s + PLAN_SECENT_SIZE);
 		char name[5];
 		size_t entry_off = tab + (size_t)i * PLAN_SECTION_ENTRY_SIZE;
 
 		sec_id_str(id, name);
-		if (rd32(s + 4) != 0)
-			return fail(e, PLAN_E_CORRUPT, "section %s (table offset %zu): reserved field is not zero",
+		if (le_get32(s + PLAN_SECENT_RESERVED) != 0)
+			return fail(e, PLAN_E_CORRUPT,
+				    "section %s (table offset %zu): reserved field is not zero",
 				    name, entry_off);
 		if (off % 8 != 0)
 			return fail(e, PLAN_E_CORRUPT, "section %s: offset %llu is not 8-byte aligned",
@@ -173,35 +162,36 @@ int plan_parse(const void *buf, size_t len, struct plan *p, struct plan_error *e
 	memset(p, 0, sizeof *p);
 	e->status = PLAN_OK;
 	e->msg[0] = 0;
-	if (len < PLAN_MAGIC_LEN || memcmp(b, PLAN_MAGIC, PLAN_MAGIC_LEN) != 0)
+	if (len < PLAN_MAGIC_LEN || memcmp(b + PLAN_HDR_MAGIC, PLAN_MAGIC, PLAN_MAGIC_LEN) != 0)
 		return fail(e, PLAN_E_NOTPLAN, "not a migstate plan (bad magic)");
 	if (len < PLAN_HEADER_SIZE + PLAN_TRAILER_SIZE)
 		return fail(e, PLAN_E_TRUNCATED, "file is %zu bytes, shorter than a header", len);
-	uint16_t major = rd16(b + 8), minor = rd16(b + 10);
+	uint16_t major = le_get16(b + PLAN_HDR_MAJOR), minor = le_get16(b + PLAN_HDR_MINOR);
 	if (major != PLAN_MAJOR)
 		return fail(e, PLAN_E_VERSION, "plan format %u.%u; this build reads %u.x",
 			    major, minor, PLAN_MAJOR);
-	uint32_t endian = rd32(b + 12);
+	uint32_t endian = le_get32(b + PLAN_HDR_ENDIAN);
 	if (endian != PLAN_ENDIAN_CHECK)
 		return fail(e, PLAN_E_ENDIAN, "endianness check word is 0x%08x, expected 0x%08x",
 			    endian, PLAN_ENDIAN_CHECK);
-	uint64_t fsize = rd64(b + 16);
+	uint64_t fsize = le_get64(b + PLAN_HDR_FILE_SIZE);
 	if (fsize != len)
 		return fail(e, fsize > len ? PLAN_E_TRUNCATED : PLAN_E_CORRUPT,
 			    "header says %llu bytes, file has %zu", (unsigned long long)fsize, len);
 	sha256(b, len - PLAN_TRAILER_SIZE, sum);
 	if (memcmp(sum, b + len - PLAN_TRAILER_SIZE, 32) != 0)
 		return fail(e, PLAN_E_CHECKSUM, "SHA-256 trailer does not match the contents");
-	if (rd32(b + 68) != 0)
-		return fail(e, PLAN_E_CORRUPT, "header: reserved field at offset 68 is not zero");
-	p->flags = rd32(b + 64);
+	if (le_get32(b + PLAN_HDR_RESERVED) != 0)
+		return fail(e, PLAN_E_CORRUPT, "header: reserved field at offset %u is not zero",
+			    PLAN_HDR_RESERVED);
+	p->flags = le_get32(b + PLAN_HDR_FLAGS);
 	if (p->flags & ~PLAN_F_CASE_SENSITIVE)
 		return fail(e, PLAN_E_CORRUPT, "header: unknown flags 0x%x", p->flags);
 	p->base = b;
 	p->size = len;
 	p->major = major;
 	p->minor = minor;
-	memcpy(p->ruleset, b + 32, 32);
+	memcpy(p->ruleset, b + PLAN_HDR_RULESET, 32);
 	int rc = parse_sections(b, len, p, e);
 	if (rc == PLAN_OK)
 		rc = plan_verify(p, e);

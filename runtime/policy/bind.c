@@ -313,7 +313,7 @@ int rt_expand_path(const struct rt_bound *b, unsigned ctx, const char *tmpl, cha
 	errno = 0;
 	int rc = rt_expand(b->plan, b->env, ctx_user(b, ctx), tmpl, false, &l, err, sizeof err);
 	if (rc == EXP_ERROR && errno == ENOMEM) {
-		strlist_free(&l);
+		rt_strlist_free(&l);
 		errno = ENOMEM;
 		return -1;
 	}
@@ -321,7 +321,7 @@ int rt_expand_path(const struct rt_bound *b, unsigned ctx, const char *tmpl, cha
 		*out = l.v[0];
 		l.v[0] = NULL;
 	}
-	strlist_free(&l);
+	rt_strlist_free(&l);
 	return 0;
 }
 

@@ -16,7 +16,7 @@
 #define EXPAND_MAX_RESULTS 256
 #define EXPAND_MAX_LEN 8192
 
-void strlist_free(struct strlist *l)
+void rt_strlist_free(struct strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i]);
@@ -25,7 +25,7 @@ void strlist_free(struct strlist *l)
 	l->n = l->cap = 0;
 }
 
-void strlist_push(struct strlist *l, char *s)
+void rt_strlist_push(struct strlist *l, char *s)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 4;
@@ -609,7 +609,7 @@ int rt_expand(const struct plan *p, const struct rt_env *env, const struct rt_us
 			size_t before = out->n;
 			if (nrm) {
 				normalise_into(nrm, s, ps.v[i].len);
-				strlist_push(out, nrm);
+				rt_strlist_push(out, nrm);
 			}
 			if (out->n == before) { /* a path left out would be another result */
 				errno = ENOMEM;

@@ -17,8 +17,8 @@ struct strlist {
 	char **v;
 	size_t n, cap;
 };
-void strlist_free(struct strlist *l);
-void strlist_push(struct strlist *l, char *s); /* takes ownership */
+void rt_strlist_free(struct strlist *l);
+void rt_strlist_push(struct strlist *l, char *s); /* takes ownership */
 
 enum expand_status { EXP_OK = 0, EXP_UNBOUND = 1, EXP_ERROR = -1 };
 

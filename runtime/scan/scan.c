@@ -1,6 +1,6 @@
 /* scan.c - the capture engine (see scan.h) from start to end: set-up, pass 1 (scan_walk.c),
  * the stores (scan_payloads.c, scan_stores.c), pass 2 (scan_capture.c), commit, the report
- * (scan_report.c); and the small helpers every scan_*.c shares. */
+ * (scan_report.c). The small helpers every scan_*.c shares are scan_util.c. */
 #include "scan.h"
 
 #include <errno.h>
@@ -26,16 +26,6 @@
 
 const char *const efs_mode_names[5] = {"abort", "skip", "hardlink", "decryptcopy", "copyraw"};
 const char *const overlay_mode_names[3] = {"auto", "copy", "link"};
-
-/* --- small helpers -------------------------------------------------------------- */
-
-bool scan_within(const char *p, const char *dir)
-{
-	size_t n = strlen(dir);
-	if (n == 1 && dir[0] == '/')
-		return p[0] == '/';
-	return !strncmp(p, dir, n) && (p[n] == 0 || p[n] == '/');
-}
 
 /* Absolute path of P with every existing leading part resolved (realpath) and the rest
  * appended lexically ("." dropped, ".." refused). NULL on failure. */
@@ -106,85 +96,6 @@ static char *abs_path(const char *p)
 	return res;
 }
 
-/* Logical path of the real path REAL ("/" for the root), NULL when outside it. */
-char *logical_of(const struct scan *s, const char *real)
-{
-	if (!scan_within(real, s->root_real))
-		return NULL;
-	if (!strcmp(s->root_real, "/"))
-		return strdup(real);
-	const char *rest = real + strlen(s->root_real);
-	return strdup(*rest ? rest : "/");
-}
-
-/* statvfs of PATH or of its deepest existing ancestor. 0, or -1. */
-static int statvfs_at(const char *path, struct statvfs *v)
-{
-	char *p = strdup(path);
-	int rc = -1;
-	if (!p)
-		return -1;
-	for (;;) {
-		if (statvfs(p, v) == 0) {
-			rc = 0;
-			break;
-		}
-		char *sl = strrchr(p, '/');
-		if (!sl || sl == p) {
-			rc = statvfs("/", v);
-			break;
-		}
-		*sl = 0;
-	}
-	free(p);
-	return rc;
-}
-
-/* statvfs free bytes at PATH or its deepest existing ancestor. */
-uint64_t free_at(const char *path, uint64_t *total)
-{
-	struct statvfs v;
-	if (statvfs_at(path, &v) != 0)
-		return 0;
-	if (total)
-		*total = (uint64_t)v.f_blocks * v.f_frsize;
-	return (uint64_t)v.f_bavail * v.f_frsize;
-}
-
-bool free_inodes_at(const char *path, uint64_t *avail)
-{
-	struct statvfs v;
-	if (statvfs_at(path, &v) != 0 || v.f_files == 0)
-		return false; /* no fixed number of inodes (btrfs, FAT ...): nothing to count */
-	*avail = (uint64_t)v.f_favail;
-	return true;
-}
-
-const char *scan_mb(uint64_t bytes, char *buf, size_t n)
-{
-	snprintf(buf, n, "%.1f MB", (double)bytes / (1024.0 * 1024.0));
-	return buf;
-}
-
-uint8_t cat_type_of(unsigned mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFDIR:
-		return CT_DIR;
-	case S_IFLNK:
-		return CT_SYMLINK;
-	case S_IFIFO:
-		return CT_FIFO;
-	case S_IFSOCK:
-		return CT_SOCKET;
-	case S_IFCHR:
-		return CT_CHR;
-	case S_IFBLK:
-		return CT_BLK;
-	}
-	return CT_FILE;
-}
-
 /* --- set-up ------------------------------------------------------------------------ */
 
 static void raise_nofile(void)
@@ -229,7 +140,7 @@ static int setup_paths(struct scan *s)
 			strerror(errno));
 		return EXIT_BAD_STORE;
 	}
-	s->store_logical = logical_of(s, s->store_real);
+	s->store_logical = scan_logical_of(s, s->store_real);
 	if (outside_store(s, "log", o->log ? o->log : "migstate-scan.log") ||
 	    outside_store(s, "progress log", o->progress) ||
 	    outside_store(s, "file list", s->so->listfiles) ||
@@ -309,7 +220,7 @@ static int setup_bind(struct scan *s)
 		rlog_progress(&s->log, "detectedUser", s->choices[i].name, "includedInMigration",
 			      s->choices[i].selected ? "Yes" : "No", NULL);
 	}
-	if (fixed_roots(s))
+	if (scan_fixed_roots(s))
 		return EXIT_FAILED;
 	static struct utsname un;
 	uname(&un);
@@ -435,7 +346,7 @@ int scan_run(const struct scan_opts *so, volatile sig_atomic_t *stop)
 	s.o = &so->o;
 	s.stop = stop;
 	s.rootfd = s.lock_fd = -1;
-	s.items.fd = s.items.tmpfd = -1;
+	items_init(&s.items);
 	raise_nofile();
 	if ((rc = setup_paths(&s)))
 		goto out;
@@ -491,7 +402,7 @@ int scan_run(const struct scan_opts *so, volatile sig_atomic_t *stop)
 		rc = s.exit ? s.exit : EXIT_FAILED;
 		goto out;
 	}
-	if (choose_stores(&s)) {
+	if (scan_choose_stores(&s)) {
 		rc = EXIT_FAILED;
 		goto out;
 	}
@@ -499,7 +410,7 @@ int scan_run(const struct scan_opts *so, volatile sig_atomic_t *stop)
 	rlog_progress(&s.log, "totalSizeInMBToTransfer", scan_mb(s.sv[0].copy_bytes, a, sizeof a),
 		      NULL);
 	if (so->estimate) {
-		rc = write_estimate(&s) ? EXIT_FAILED : EXIT_OK;
+		rc = scan_write_estimate(&s) ? EXIT_FAILED : EXIT_OK;
 		scan_summary(&s, rc, true);
 		if (rc == EXIT_OK && !so->o.json)
 			printf("migstate scan: estimate written to %s: %s to copy into the master "
@@ -514,7 +425,7 @@ int scan_run(const struct scan_opts *so, volatile sig_atomic_t *stop)
 		rc = EXIT_STARTUP;
 		goto out;
 	}
-	if (create_stores(&s) || open_catalog(&s)) {
+	if (scan_create_stores(&s) || scan_open_catalog(&s)) {
 		if (!s.exit)
 			store_failure(&s, "opening the catalog of", s.store_real, errno);
 		rc = s.exit;

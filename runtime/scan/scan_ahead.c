@@ -48,7 +48,7 @@ static void *ahead_main(void *arg)
 }
 
 /* Start the helper (after pass 2's reader flushed the list to its file, if it has one). */
-void ahead_start(struct scan *s, struct ahead *a)
+void scan_ahead_start(struct scan *s, struct ahead *a)
 {
 	a->s = s;
 	a->running = false;
@@ -67,7 +67,7 @@ void ahead_start(struct scan *s, struct ahead *a)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-void ahead_stop(struct ahead *a)
+void scan_ahead_stop(struct ahead *a)
 {
 	if (!a->running)
 		return;

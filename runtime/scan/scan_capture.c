@@ -54,7 +54,7 @@ static int payload_dir(struct scan *s, struct svol *v, const char *dir)
 static void fill_record(struct cat_record *r, const struct item *it, const struct statx *x)
 {
 	memset(r, 0, sizeof *r);
-	r->type = cat_type_of(x->stx_mode);
+	r->type = scan_cat_type_of(x->stx_mode);
 	r->user = it->ctx;
 	r->ino = x->stx_ino;
 	r->size = x->stx_size;
@@ -408,7 +408,7 @@ static int capture(struct scan *s, struct item *it)
 		rc = scan_error(s, dir, name, e, "examining");
 		goto out;
 	}
-	if (cat_type_of(x.stx_mode) != it->type) {
+	if (scan_cat_type_of(x.stx_mode) != it->type) {
 		rc = scan_error(s, dir, name, ESTALE,
 				"examining (its type changed during the scan)");
 		goto out;
@@ -473,7 +473,7 @@ int scan_pass2(struct scan *s)
 	struct ahead ah;
 	size_t i = 0;
 	struct item *it = ic_first(&s->items, &cur, false);
-	ahead_start(s, &ah);
+	scan_ahead_start(s, &ah);
 	for (; it; it = ic_next(&cur), i++) {
 		atomic_store_explicit(&ah.done, i, memory_order_relaxed);
 		if (s->stop && *s->stop) {
@@ -501,7 +501,7 @@ int scan_pass2(struct scan *s)
 			last_pct = pct;
 		}
 	}
-	ahead_stop(&ah);
+	scan_ahead_stop(&ah);
 	ic_end(&cur);
 	if (rc < 0)
 		return rc;

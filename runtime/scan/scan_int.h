@@ -28,6 +28,7 @@
 #include "logging.h"
 #include "plan.h"
 #include "scan.h"
+#include "spill.h"
 #include "storeloc.h"
 #include "volumes.h"
 #include "walk.h"
@@ -117,15 +118,11 @@ struct counters {
 };
 /* The item list: every object pass 1 found, in walk order (see "the item list" below). */
 struct items {
-	unsigned char *buf; /* records not in the file */
-	size_t len, cap;
-	int fd;	       /* unlinked temporary file (-1: none yet) */
-	int tmpfd;     /* directory to make it in first (the store's volume), -1 */
-	bool nofile;   /* no temporary file could be made: all of it stays here */
-	uint64_t flen; /* bytes in the file */
-	char *last;    /* the previous record's path (front coding) */
+	struct spill sp; /* the front-coded records (scan_items.c) */
+	int tmpfd;	 /* directory to make its file in first (the store's volume), owned; -1 */
+	char *last;	 /* the previous record's path (front coding) */
 	size_t lastlen, lastcap;
-	int err; /* errno of the first failure (sticky) */
+	int err; /* errno of the first failure (sticky): the list's, or a reader's */
 };
 /* Directories along one logical path, kept open, a bounded number of them (see
  * "directory stacks" below). All zero: not used yet. */
@@ -171,7 +168,7 @@ struct scan {
 	char *dirbuf; /* item_dir() */
 	size_t dirbufcap;
 	struct inotab copies;	   /* (dev, ino) -> the copy later names link to (firsts) */
-	struct inotab plan_copies; /* (dev, ino, store) -> names planned (plan_payloads) */
+	struct inotab plan_copies; /* (dev, ino, store) -> names planned (scan_plan_payloads) */
 	struct first_copy *firsts;
 	size_t nfirsts;
 	struct clone_probe *probes;
@@ -190,11 +187,8 @@ struct scan {
 /* A reader: ic_first, ic_next ... NULL (at the end, or on an error: items.err). */
 struct icur {
 	struct items *l;
-	bool update;	     /* write changed items back */
-	unsigned char *rbuf; /* file bytes from roff */
-	size_t rlen, rcap;
-	uint64_t roff;
-	uint64_t at, next; /* offsets of the current and the next record */
+	bool update; /* write changed items back */
+	struct spill_cur cur;
 	bool have;
 	char *path;
 	size_t pathcap;
@@ -216,20 +210,20 @@ static inline const char *item_name(const struct item *it)
 	return it->path + it->dirlen + (it->dirlen > 1 ? 1 : 0);
 }
 
-/* --- scan.c: small helpers ------------------------------------------------------- */
+/* --- scan_util.c: small helpers --------------------------------------------------- */
 
 /* Is P the directory DIR or beneath it? */
 bool scan_within(const char *p, const char *dir);
 /* Logical path of the real path REAL ("/" for the root), NULL when outside it. */
-char *logical_of(const struct scan *s, const char *real);
+char *scan_logical_of(const struct scan *s, const char *real);
 /* statvfs free bytes at PATH or its deepest existing ancestor (*TOTAL: its size). */
-uint64_t free_at(const char *path, uint64_t *total);
+uint64_t scan_free_at(const char *path, uint64_t *total);
 /* The free inodes there (*AVAIL), false when its filesystem has no fixed number. */
-bool free_inodes_at(const char *path, uint64_t *avail);
+bool scan_free_inodes_at(const char *path, uint64_t *avail);
 /* BYTES as "12.3 MB" in BUF. */
 const char *scan_mb(uint64_t bytes, char *buf, size_t n);
 /* The catalog type (enum cat_type) of a stat mode. */
-uint8_t cat_type_of(unsigned mode);
+uint8_t scan_cat_type_of(unsigned mode);
 
 /* --- scan_report.c: where the store lies (storeloc.h), warned in the log and on stderr
  * and reported by --estimate and --json --- */
@@ -250,6 +244,9 @@ void scan_mount_refused(struct scan *s, const char *path, size_t len, int err);
 
 /* --- scan_items.c ---------------------------------------------------------------- */
 
+/* An empty list; its temporary file is made in DIRFD (owned from then on) first. */
+void items_init(struct items *l);
+void items_set_tmpdir(struct items *l, int dirfd);
 /* Append IT (its path: PLEN bytes). 0, or -1 with errno. */
 int items_push(struct items *l, const struct item *it, size_t plen);
 void items_free(struct items *l);
@@ -281,15 +278,15 @@ void ih_put(struct inotab *h, uint64_t dev, uint64_t ino, size_t idx, uint32_t v
 void svol_free(struct svol *v);
 /* The deepest existing directory on the way to PATH, opened O_PATH, when it is on mount
  * MNT_ID; -1 otherwise. *DEV: its device. */
-int open_deepest(const char *path, uint32_t mnt_id, dev_t *dev);
+int scan_open_deepest(const char *path, uint32_t mnt_id, dev_t *dev);
 /* The svol of (MNT_ID, DEV), added on first sight. -1 when out of memory. */
 int svol_of(struct scan *s, uint32_t mnt_id, dev_t dev);
 /* Mount points at or beneath the root, by drive type (GenerateDrivePatterns). */
-int fixed_roots(struct scan *s);
+int scan_fixed_roots(struct scan *s);
 /* Where a volume mounted at MNT gets its store re-rooted. */
 const char *scan_store_base(const struct scan *s, const char *mnt);
 /* Real path of the store of the volume mounted at MNT. */
-char *volume_store_path(const struct scan *s, const char *mnt);
+char *scan_volume_store_path(const struct scan *s, const char *mnt);
 /* Directories the walk must never enter: the master store and any per-volume store. */
 int scan_skip_lists(struct scan *s, struct walk_skip **skip, size_t *nskip, char ***paths,
 		    size_t *npaths);
@@ -306,20 +303,20 @@ int scan_pass1(struct scan *s);
 /* --- scan_payloads.c ------------------------------------------------------------- */
 
 /* Where each file's payload goes and what that costs, per volume. */
-void plan_payloads(struct scan *s);
+void scan_plan_payloads(struct scan *s);
 /* Decide which volumes get a store of their own (before anything is created). */
-int choose_stores(struct scan *s);
+int scan_choose_stores(struct scan *s);
 /* Inodes the store of V will take; *KEEP: those --min-free keeps free besides. */
-uint64_t store_inodes(const struct scan *s, const struct svol *v, uint64_t *keep);
+uint64_t scan_store_inodes(const struct scan *s, const struct svol *v, uint64_t *keep);
 /* Enough free space and inodes on every store volume? 0, or -1 (reported unless QUIET). */
 int scan_check_space(struct scan *s, bool quiet);
 
 /* --- scan_stores.c --------------------------------------------------------------- */
 
 /* Create the master store and the per-volume ones. */
-int create_stores(struct scan *s);
+int scan_create_stores(struct scan *s);
 /* Open the catalog writer with the volume and user tables. */
-int open_catalog(struct scan *s);
+int scan_open_catalog(struct scan *s);
 /* Flush every store, commit the catalog, then mark the stores complete (master last). */
 int scan_commit(struct scan *s);
 
@@ -341,13 +338,13 @@ void scan_mount_flags(struct scan *s, const struct item *it, int sfd, struct cat
 
 /* Start the helper (after pass 2's reader flushed the list to its file, if it has one);
  * stop it (joined). */
-void ahead_start(struct scan *s, struct ahead *a);
-void ahead_stop(struct ahead *a);
+void scan_ahead_start(struct scan *s, struct ahead *a);
+void scan_ahead_stop(struct ahead *a);
 
 /* --- scan_report.c --------------------------------------------------------------- */
 
 /* --estimate FILE: USMT /p's shape, plus one element per store volume. */
-int write_estimate(struct scan *s);
+int scan_write_estimate(struct scan *s);
 /* The summary: in the log, and on stdout (text or --json). */
 void scan_summary(struct scan *s, int rc, bool estimate);
 

@@ -32,8 +32,9 @@ static int probe_dir(struct scan *s, size_t d)
 	if (v->file_fd >= 0)
 		return v->file_fd;
 	if (v->probe_fd == -1) {
-		char *sp = v->master ? strdup(s->store_real) : volume_store_path(s, v->mnt_real);
-		v->probe_fd = sp ? open_deepest(sp, v->mnt_id, NULL) : -1;
+		char *sp =
+		    v->master ? strdup(s->store_real) : scan_volume_store_path(s, v->mnt_real);
+		v->probe_fd = sp ? scan_open_deepest(sp, v->mnt_id, NULL) : -1;
 		free(sp);
 		if (v->probe_fd < 0)
 			v->probe_fd = -2; /* tried: no directory there */
@@ -143,7 +144,7 @@ static bool new_payload_inode(struct scan *s, const struct item *it, size_t d)
  *   A_COPY     the master store: by a clone when the master can take one, else copied.
  * Bytes and inodes are counted once per inode (new_payload_inode), the directories of
  * each store once (new_payload_dirs). */
-void plan_payloads(struct scan *s)
+void scan_plan_payloads(struct scan *s)
 {
 	for (size_t i = 0; i < s->nsv; i++) {
 		struct svol *v = &s->sv[i];
@@ -197,7 +198,7 @@ void plan_payloads(struct scan *s)
 
 /* Decide which volumes get a store of their own (before anything is created): those
  * that can hold one and receive a link or a clone. */
-int choose_stores(struct scan *s)
+int scan_choose_stores(struct scan *s)
 {
 	for (size_t i = 1; i < s->nsv; i++) {
 		struct svol *v = &s->sv[i];
@@ -225,7 +226,7 @@ int choose_stores(struct scan *s)
 					 v->no_links ? "cannot hold hard links" : "is read-only");
 			continue;
 		}
-		v->store_real = volume_store_path(s, v->mnt_real);
+		v->store_real = scan_volume_store_path(s, v->mnt_real);
 		if (!v->store_real)
 			return -1;
 		if (!strcmp(v->store_real, s->store_real)) {
@@ -239,10 +240,10 @@ int choose_stores(struct scan *s)
 			v->store_real = NULL;
 			continue;
 		}
-		v->store_logical = logical_of(s, v->store_real);
+		v->store_logical = scan_logical_of(s, v->store_real);
 		v->home = (int)i;
 	}
-	plan_payloads(s);
+	scan_plan_payloads(s);
 	/* --overlay auto: copy-ups that do not fit go to the master instead */
 	bool again = false;
 	for (size_t i = 0; i < s->nsv && s->so->overlay == OVL_AUTO; i++) {
@@ -250,7 +251,7 @@ int choose_stores(struct scan *s)
 		if (!v->overlay || !v->copyup_bytes || !store_ok(v))
 			continue;
 		uint64_t need = s->so->min_free + v->copyup_bytes + (v->master ? v->copy_bytes : 0);
-		if (free_at(v->master ? s->store_real : v->store_real, NULL) >= need)
+		if (scan_free_at(v->master ? s->store_real : v->store_real, NULL) >= need)
 			continue;
 		char a[32];
 		rlog_msg(&s->log, RL_INFO,
@@ -260,7 +261,7 @@ int choose_stores(struct scan *s)
 		v->no_copyup = again = true;
 	}
 	if (again)
-		plan_payloads(s);
+		scan_plan_payloads(s);
 	/* no store where nothing goes */
 	bool *wanted = calloc(s->nsv, sizeof *wanted);
 	if (!wanted)
@@ -291,7 +292,7 @@ int choose_stores(struct scan *s)
  * made with ext4's default ratio (one inode per 16 KiB). */
 #define MIN_FREE_BYTES_PER_INODE 16384
 
-uint64_t store_inodes(const struct scan *s, const struct svol *v, uint64_t *keep)
+uint64_t scan_store_inodes(const struct scan *s, const struct svol *v, uint64_t *keep)
 {
 	*keep = s->so->min_free / MIN_FREE_BYTES_PER_INODE;
 	return v->n_inodes + STORE_OWN_INODES;
@@ -310,9 +311,9 @@ int scan_check_space(struct scan *s, bool quiet)
 		const char *where = v->master ? s->store_real : v->store_real;
 		uint64_t copies = (v->master ? v->copy_bytes : 0) + v->copyup_bytes;
 		uint64_t need = s->so->min_free + copies;
-		uint64_t have = free_at(where, NULL);
-		uint64_t keep, inodes = store_inodes(s, v, &keep), ifree;
-		bool inodes_ok = !free_inodes_at(where, &ifree) || ifree >= inodes + keep;
+		uint64_t have = scan_free_at(where, NULL);
+		uint64_t keep, inodes = scan_store_inodes(s, v, &keep), ifree;
+		bool inodes_ok = !scan_free_inodes_at(where, &ifree) || ifree >= inodes + keep;
 		if (have >= need && inodes_ok)
 			continue;
 		if (!quiet && have < need)

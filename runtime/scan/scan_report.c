@@ -59,7 +59,7 @@ void scan_judge_location(struct scan *s)
 }
 
 /* --estimate FILE: USMT /p's shape, plus one element per store volume. */
-int write_estimate(struct scan *s)
+int scan_write_estimate(struct scan *s)
 {
 	char why[160];
 	FILE *f = outfile_fopen(s->so->estimate, why, sizeof why);
@@ -89,10 +89,10 @@ int write_estimate(struct scan *s)
 		struct svol *v = &s->sv[i];
 		if (!v->master && !v->used && !v->store_real)
 			continue;
-		uint64_t total = 0, fr = free_at(v->master	 ? s->store_real
-						 : v->store_real ? v->store_real
-								 : v->mnt_real,
-						 &total);
+		uint64_t total = 0, fr = scan_free_at(v->master	      ? s->store_real
+						      : v->store_real ? v->store_real
+								      : v->mnt_real,
+						      &total);
 		fprintf(f, "    <volume");
 		xml_attr(f, "mount", v->mnt_real);
 		xml_attr(f, "fstype", v->fstype);
@@ -119,11 +119,11 @@ int write_estimate(struct scan *s)
 		 * ones where the filesystem has a fixed number */
 		uint64_t keep, ifree;
 		fprintf(f, "\" inodesUsed=\"%" PRIu64 "\"",
-			v->master || v->store_real ? store_inodes(s, v, &keep) : 0);
-		if (free_inodes_at(v->master	   ? s->store_real
-				   : v->store_real ? v->store_real
-						   : v->mnt_real,
-				   &ifree))
+			v->master || v->store_real ? scan_store_inodes(s, v, &keep) : 0);
+		if (scan_free_inodes_at(v->master	? s->store_real
+					: v->store_real ? v->store_real
+							: v->mnt_real,
+					&ifree))
 			fprintf(f, " freeInodes=\"%" PRIu64 "\"", ifree);
 		fputs("/>\n", f);
 	}

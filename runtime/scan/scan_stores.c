@@ -154,7 +154,7 @@ static int open_file_dir(struct svol *v)
 
 /* Create the master store and the per-volume ones; a volume whose store cannot be made
  * (read-only, the path leads onto another mount, ...) is copied into the master. */
-int create_stores(struct scan *s)
+int scan_create_stores(struct scan *s)
 {
 	char err[512];
 	struct svol *m = &s->sv[0];
@@ -263,7 +263,7 @@ int create_stores(struct scan *s)
 		if (top >= 0)
 			close(top);
 	}
-	plan_payloads(s);
+	scan_plan_payloads(s);
 	if (scan_check_space(s, false)) {
 		s->exit = EXIT_STARTUP;
 		return -1;
@@ -271,7 +271,7 @@ int create_stores(struct scan *s)
 	return 0;
 }
 
-int open_catalog(struct scan *s)
+int scan_open_catalog(struct scan *s)
 {
 	struct cat_vol_info *vi = calloc(s->nsv, sizeof *vi);
 	struct cat_user_info *ui = calloc(s->users.n ? s->users.n : 1, sizeof *ui);

@@ -34,7 +34,7 @@ void svol_free(struct svol *v)
 
 /* The deepest existing directory on the way to PATH (PATH itself when it exists), opened
  * O_PATH, when it is on mount MNT_ID; -1 otherwise. *DEV: its device. */
-int open_deepest(const char *path, uint32_t mnt_id, dev_t *dev)
+int scan_open_deepest(const char *path, uint32_t mnt_id, dev_t *dev)
 {
 	char *p = strdup(path);
 	int fd = -1;
@@ -103,7 +103,7 @@ int svol_of(struct scan *s, uint32_t mnt_id, dev_t dev)
 		n->no_links = true; /* unknown mount: never link, copy */
 		n->nosuid = n->nodev = true; /* nor trust what it holds */
 	}
-	n->mnt_logical = n->mnt_real ? logical_of(s, n->mnt_real) : NULL;
+	n->mnt_logical = n->mnt_real ? scan_logical_of(s, n->mnt_real) : NULL;
 	if (!n->mnt_logical && n->mnt_real && scan_within(s->root_real, n->mnt_real))
 		n->mnt_logical = strdup("/"); /* the root lies inside this mount */
 	if (!n->mnt_real || !n->fstype)
@@ -127,9 +127,9 @@ int svol_of(struct scan *s, uint32_t mnt_id, dev_t dev)
 	/* a device other than the one this mount's store would be on: a subvolume (the
 	 * master's own volume is found before the store's path is known) */
 	if (v && !n->overlay && s->store_rel) {
-		char *sp = volume_store_path(s, v->mnt);
+		char *sp = scan_volume_store_path(s, v->mnt);
 		dev_t sdev = 0;
-		int fd = sp ? open_deepest(sp, mnt_id, &sdev) : -1;
+		int fd = sp ? scan_open_deepest(sp, mnt_id, &sdev) : -1;
 		free(sp);
 		if (fd >= 0 && sdev != dev) {
 			int home = svol_of(s, mnt_id, sdev); /* may move s->sv */
@@ -149,7 +149,7 @@ int svol_of(struct scan *s, uint32_t mnt_id, dev_t dev)
 /* Mount points of every walkable (non-pseudo) mount at or beneath the root, logical,
  * sorted into USMT's drive types for GenerateDrivePatterns: the root and local disks are
  * Fixed; network, optical and removable media go to their own classes. */
-int fixed_roots(struct scan *s)
+int scan_fixed_roots(struct scan *s)
 {
 	s->fixed = calloc(s->vt.n + 1, sizeof *s->fixed);
 	if (!s->fixed)
@@ -163,7 +163,7 @@ int fixed_roots(struct scan *s)
 		if (v->pseudo || !scan_within(v->mnt, s->root_real) ||
 		    !strcmp(v->mnt, s->root_real))
 			continue;
-		char *l = logical_of(s, v->mnt);
+		char *l = scan_logical_of(s, v->mnt);
 		int c = l ? vol_drive_class(v, l) : DC_FIXED;
 		if (c != DC_FIXED) {
 			uint32_t *q = realloc(s->nonlocal, (s->nnonlocal + 1) * sizeof *q);
@@ -195,7 +195,7 @@ const char *scan_store_base(const struct scan *s, const char *mnt)
 }
 
 /* Real path of the store of the volume mounted at MNT: base + the store's relative path. */
-char *volume_store_path(const struct scan *s, const char *mnt)
+char *scan_volume_store_path(const struct scan *s, const char *mnt)
 {
 	char *p;
 	const char *base = scan_store_base(s, mnt);
@@ -225,10 +225,10 @@ int scan_skip_lists(struct scan *s, struct walk_skip **skip, size_t *nskip, char
 			continue;
 		if (!scan_within(v->mnt, s->root_real) && !scan_within(s->root_real, v->mnt))
 			continue;
-		char *p = volume_store_path(s, v->mnt);
+		char *p = scan_volume_store_path(s, v->mnt);
 		if (p && lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
 			(*skip)[(*nskip)++] = (struct walk_skip){st.st_dev, st.st_ino};
-		char *l = p ? logical_of(s, p) : NULL;
+		char *l = p ? scan_logical_of(s, p) : NULL;
 		if (l)
 			(*paths)[(*npaths)++] = l;
 		free(p);

@@ -175,7 +175,7 @@ static int p1_object(void *ctx, const struct walk_obj *o)
 	}
 	it.dirlen = (uint32_t)o->dirlen;
 	it.vol = (uint32_t)v;
-	it.type = cat_type_of(o->stx->stx_mode);
+	it.type = scan_cat_type_of(o->stx->stx_mode);
 	it.parent_only = o->parent_only;
 	it.rule = o->d ? o->d->rule : PLAN_NONE;
 	it.ctx = o->d ? o->d->ctx : 0;
@@ -261,19 +261,20 @@ int scan_pass1(struct scan *s)
 	rlog_progress(&s->log, "PHASE", "Scanning", NULL);
 	s->started = true;
 	if (s->items.tmpfd < 0)
-		s->items.tmpfd = open_deepest(s->store_real, s->sv[0].mnt_id, NULL);
+		items_set_tmpdir(&s->items,
+				 scan_open_deepest(s->store_real, s->sv[0].mnt_id, NULL));
 	int rc = walk_run(&wc, &ops, s, &ws);
 	free(skip);
 	for (size_t i = 0; i < npaths; i++)
 		free(paths[i]);
 	free(paths);
 	char kept[64];
-	scan_mb(s->items.flen + s->items.len, kept, sizeof kept);
+	scan_mb(s->items.sp.flen + s->items.sp.len, kept, sizeof kept);
 	rlog_msg(&s->log, RL_INFO,
 		 "walk: %" PRIu64 " directories entered, %" PRIu64 " objects decided, %" PRIu64
 		 " included (their list: %s, %s)",
 		 ws.dirs, ws.decided, ws.included, kept,
-		 s->items.fd >= 0 ? "in a temporary file" : "in memory");
+		 spill_in_file(&s->items.sp) ? "in a temporary file" : "in memory");
 	if (rc == WALK_STOPPED) {
 		s->exit = EXIT_CANCELED;
 		rlog_msg(&s->log, RL_ERROR, "interrupted");

@@ -15,9 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
+#include "le.h"
 #include "sha256.h"
 #include "store.h"
-#include "fsutil.h"
 
 #define MAGIC_LEN 8
 #define HEADER_FIXED (8 + 2 + 2 + 4 + 32 + 8 + 4 + 4)
@@ -29,41 +30,6 @@
 #define CAT_MAX_SIZE ((uint64_t)1 << 40)
 
 _Static_assert(HEADER_FIXED == 64, "catalog header size");
-
-/* --- little-endian helpers -------------------------------------------------------- */
-
-static void put16(unsigned char *p, uint16_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint16_t get16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 /* --- writer ----------------------------------------------------------------------- */
 
@@ -124,7 +90,7 @@ static int wstr(struct cat_writer *w, const char *s)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	put16(l, (uint16_t)n);
+	le_put16(l, (uint16_t)n);
 	if (wput(w, l, 2))
 		return -1;
 	return n ? wput(w, s, n) : 0;
@@ -136,28 +102,28 @@ static int write_header(struct cat_writer *w, const unsigned char ruleset[32],
 {
 	unsigned char h[HEADER_FIXED] = {0};
 	memcpy(h, CAT_MAGIC, MAGIC_LEN);
-	put16(h + 8, CAT_MAJOR);
-	put16(h + 10, CAT_MINOR);
+	le_put16(h + 8, CAT_MAJOR);
+	le_put16(h + 10, CAT_MINOR);
 	memcpy(h + 16, ruleset, 32);
-	put64(h + 48, (uint64_t)(int64_t)time(NULL));
-	put32(h + 56, (uint32_t)nvols);
-	put32(h + 60, (uint32_t)nusers);
+	le_put64(h + 48, (uint64_t)(int64_t)time(NULL));
+	le_put32(h + 56, (uint32_t)nvols);
+	le_put32(h + 60, (uint32_t)nusers);
 	if (wput(w, h, sizeof h))
 		return -1;
 	for (size_t i = 0; i < nvols; i++) {
 		unsigned char v[VOLUME_FIXED] = {0};
-		put64(v, vols[i].v.dev);
-		put32(v + 8, vols[i].v.mnt_id);
-		put32(v + 12, vols[i].v.flags);
-		put64(v + 16, vols[i].v.fs_magic);
+		le_put64(v, vols[i].v.dev);
+		le_put32(v + 8, vols[i].v.mnt_id);
+		le_put32(v + 12, vols[i].v.flags);
+		le_put64(v + 16, vols[i].v.fs_magic);
 		if (wput(w, v, sizeof v) || wstr(w, vols[i].mount) || wstr(w, vols[i].store_dir))
 			return -1;
 	}
 	for (size_t i = 0; i < nusers; i++) {
 		unsigned char u[USER_FIXED] = {0};
-		put32(u, users[i].uid);
-		put32(u + 4, users[i].gid);
-		put32(u + 8, CAT_USER_STRINGS);
+		le_put32(u, users[i].uid);
+		le_put32(u + 4, users[i].gid);
+		le_put32(u + 8, CAT_USER_STRINGS);
 		if (wput(w, u, sizeof u) || wstr(w, users[i].name) || wstr(w, users[i].home))
 			return -1;
 		for (int x = 0; x < CAT_XDG_N; x++)
@@ -218,23 +184,23 @@ int catw_add_ex(struct cat_writer *w, const struct cat_record *r, const char *pa
 	unsigned char b[RECORD_FIXED] = {0};
 	b[0] = r->type;
 	b[1] = r->action;
-	put16(b + 2, r->flags);
-	put32(b + 4, r->volume);
-	put32(b + 8, r->src_volume);
-	put32(b + 12, r->user);
-	put64(b + 16, r->ino);
-	put64(b + 24, r->size);
-	put64(b + 32, (uint64_t)r->mtime_ns);
-	put64(b + 40, (uint64_t)r->atime_ns);
-	put64(b + 48, (uint64_t)r->ctime_ns);
-	put32(b + 56, r->mode);
-	put32(b + 60, r->uid);
-	put32(b + 64, r->gid);
-	put32(b + 68, r->nlink);
-	put32(b + 72, r->rule);
-	put32(b + 76, (uint32_t)plen);
-	put64(b + 80, r->rdev);
-	put32(b + 88, (uint32_t)tlen);
+	le_put16(b + 2, r->flags);
+	le_put32(b + 4, r->volume);
+	le_put32(b + 8, r->src_volume);
+	le_put32(b + 12, r->user);
+	le_put64(b + 16, r->ino);
+	le_put64(b + 24, r->size);
+	le_put64(b + 32, (uint64_t)r->mtime_ns);
+	le_put64(b + 40, (uint64_t)r->atime_ns);
+	le_put64(b + 48, (uint64_t)r->ctime_ns);
+	le_put32(b + 56, r->mode);
+	le_put32(b + 60, r->uid);
+	le_put32(b + 64, r->gid);
+	le_put32(b + 68, r->nlink);
+	le_put32(b + 72, r->rule);
+	le_put32(b + 76, (uint32_t)plen);
+	le_put64(b + 80, r->rdev);
+	le_put32(b + 88, (uint32_t)tlen);
 	if (wput(w, b, sizeof b) || wput(w, path, plen) || (tlen && wput(w, target, tlen)))
 		return -1;
 	w->nrecords++;
@@ -279,7 +245,7 @@ int catw_commit(struct cat_writer *w)
 {
 	unsigned char t[16], digest[32];
 	memcpy(t, CAT_END, MAGIC_LEN);
-	put64(t + 8, w->nrecords);
+	le_put64(t + 8, w->nrecords);
 	int rc = -1;
 	if (wput(w, t, sizeof t) == 0) {
 		sha256_final(&w->hash, digest);
@@ -320,7 +286,7 @@ static int rstr(const unsigned char *base, size_t end, size_t *off, char **out)
 {
 	if (*off + 2 > end)
 		return -1;
-	size_t n = get16(base + *off);
+	size_t n = le_get16(base + *off);
 	*off += 2;
 	if (*off + n > end || memchr(base + *off, 0, n))
 		return -1;
@@ -356,16 +322,16 @@ static int parse_header(struct cat_reader *r, size_t end, char *err, size_t errs
 	const unsigned char *b = r->base;
 	if (end < HEADER_FIXED || memcmp(b, CAT_MAGIC, MAGIC_LEN) != 0)
 		return rerr(err, errsz, "not a migstate catalog (magic)");
-	if (get16(b + 8) != CAT_MAJOR) {
-		snprintf(err, errsz, "catalog format %u.%u: this build reads %d.x", get16(b + 8),
-			 get16(b + 10), CAT_MAJOR);
+	if (le_get16(b + 8) != CAT_MAJOR) {
+		snprintf(err, errsz, "catalog format %u.%u: this build reads %d.x", le_get16(b + 8),
+			 le_get16(b + 10), CAT_MAJOR);
 		return -1;
 	}
-	if (get32(b + 12) != 0)
+	if (le_get32(b + 12) != 0)
 		return rerr(err, errsz, "catalog header: reserved field not zero");
 	memcpy(r->ruleset, b + 16, 32);
-	r->created = (int64_t)get64(b + 48);
-	uint32_t nv = get32(b + 56), nu = get32(b + 60);
+	r->created = (int64_t)le_get64(b + 48);
+	uint32_t nv = le_get32(b + 56), nu = le_get32(b + 60);
 	if (nv > (end - HEADER_FIXED) / (VOLUME_FIXED + 4) ||
 	    nu > (end - HEADER_FIXED) / (USER_FIXED + 4))
 		return rerr(err, errsz, "catalog header: table counts exceed the file");
@@ -379,11 +345,11 @@ static int parse_header(struct cat_reader *r, size_t end, char *err, size_t errs
 		r->nvols = i + 1;
 		if (off + VOLUME_FIXED > end)
 			return rerr(err, errsz, "catalog volume table truncated");
-		v->v.dev = get64(b + off);
-		v->v.mnt_id = get32(b + off + 8);
-		v->v.flags = get32(b + off + 12);
-		v->v.fs_magic = get64(b + off + 16);
-		v->v.reserved = get64(b + off + 24);
+		v->v.dev = le_get64(b + off);
+		v->v.mnt_id = le_get32(b + off + 8);
+		v->v.flags = le_get32(b + off + 12);
+		v->v.fs_magic = le_get64(b + off + 16);
+		v->v.reserved = le_get64(b + off + 24);
 		off += VOLUME_FIXED;
 		if (rstr(b, end, &off, &v->mount) || rstr(b, end, &off, &v->store_dir))
 			return rerr(err, errsz, "catalog volume table: bad string");
@@ -393,9 +359,9 @@ static int parse_header(struct cat_reader *r, size_t end, char *err, size_t errs
 		r->nusers = i + 1;
 		if (off + USER_FIXED > end)
 			return rerr(err, errsz, "catalog user table truncated");
-		u->uid = get32(b + off);
-		u->gid = get32(b + off + 4);
-		uint32_t ns = get32(b + off + 8);
+		u->uid = le_get32(b + off);
+		u->gid = le_get32(b + off + 4);
+		uint32_t ns = le_get32(b + off + 8);
 		off += USER_FIXED;
 		if (ns < 2 || ns > 1024)
 			return rerr(err, errsz, "catalog user table: bad string count");
@@ -492,7 +458,7 @@ int catr_open(int meta_fd, const char *name, struct cat_reader *r, char *err, si
 	if (parse_header(r, t, err, errsz))
 		goto fail;
 	r->end = t;
-	r->nrecords = get64(r->base + t + 8);
+	r->nrecords = le_get64(r->base + t + 8);
 	/* count once so a record table that disagrees with the trailer is refused now */
 	uint64_t n = 0;
 	struct cat_record rec;
@@ -547,24 +513,24 @@ int catr_next(struct cat_reader *r, struct cat_record *rec, char *pathbuf, size_
 	memset(rec, 0, sizeof *rec);
 	rec->type = b[0];
 	rec->action = b[1];
-	rec->flags = get16(b + 2);
-	rec->volume = get32(b + 4);
-	rec->src_volume = get32(b + 8);
-	rec->user = get32(b + 12);
-	rec->ino = get64(b + 16);
-	rec->size = get64(b + 24);
-	rec->mtime_ns = (int64_t)get64(b + 32);
-	rec->atime_ns = (int64_t)get64(b + 40);
-	rec->ctime_ns = (int64_t)get64(b + 48);
-	rec->mode = get32(b + 56);
-	rec->uid = get32(b + 60);
-	rec->gid = get32(b + 64);
-	rec->nlink = get32(b + 68);
-	rec->rule = get32(b + 72);
-	rec->path_len = get32(b + 76);
-	rec->rdev = get64(b + 80);
-	rec->target_len = get32(b + 88);
-	rec->reserved = get32(b + 92);
+	rec->flags = le_get16(b + 2);
+	rec->volume = le_get32(b + 4);
+	rec->src_volume = le_get32(b + 8);
+	rec->user = le_get32(b + 12);
+	rec->ino = le_get64(b + 16);
+	rec->size = le_get64(b + 24);
+	rec->mtime_ns = (int64_t)le_get64(b + 32);
+	rec->atime_ns = (int64_t)le_get64(b + 40);
+	rec->ctime_ns = (int64_t)le_get64(b + 48);
+	rec->mode = le_get32(b + 56);
+	rec->uid = le_get32(b + 60);
+	rec->gid = le_get32(b + 64);
+	rec->nlink = le_get32(b + 68);
+	rec->rule = le_get32(b + 72);
+	rec->path_len = le_get32(b + 76);
+	rec->rdev = le_get64(b + 80);
+	rec->target_len = le_get32(b + 88);
+	rec->reserved = le_get32(b + 92);
 	size_t need = (size_t)rec->path_len + rec->target_len;
 	if (rec->type > CT_BLK || rec->action > CA_RECORDED || rec->path_len == 0 ||
 	    rec->path_len > CAT_MAX_PATH || rec->target_len > CAT_MAX_PATH ||
@@ -589,7 +555,7 @@ size_t catr_target(const struct cat_reader *r, char *buf, size_t bufsz)
 	const unsigned char *b = r->base + r->last;
 	if (r->last < r->first || r->last + RECORD_FIXED > r->end || bufsz == 0)
 		return 0;
-	uint32_t plen = get32(b + 76), tlen = get32(b + 88);
+	uint32_t plen = le_get32(b + 76), tlen = le_get32(b + 88);
 	size_t n = tlen < bufsz ? tlen : bufsz - 1;
 	memcpy(buf, b + RECORD_FIXED + plen, n);
 	buf[n] = 0;

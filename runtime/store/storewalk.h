@@ -1,7 +1,8 @@
 /* storewalk.h - an opened store as load, rd, verify and du see it: the catalog (read in
  * order through a cursor, or read into memory and indexed by (volume, path) when it is
- * out of walk order), one directory fd per volume's store, and a bottom-up walker that
- * never follows a symlink and never leaves a volume.
+ * out of walk order: catindex.c), one directory fd per volume's store (storewalk.c);
+ * with the bottom-up walker (treewalk.h), the restore journal (journal.h) and the
+ * content comparison (samecontent.h) its users need.
  *
  * Where things are (store.h): the master store is the STORE argument; every other
  * volume's store is its catalog store_dir, a logical path resolved beneath the root
@@ -17,9 +18,11 @@
 #include <sys/stat.h>
 
 #include "catalog.h"
-#include "extsort.h"
 #include "fdstack.h"
+#include "journal.h"
+#include "samecontent.h"
 #include "store.h"
+#include "treewalk.h"
 
 struct sw_rec {
 	struct cat_record r;
@@ -122,88 +125,7 @@ int sw_open_dir(const struct sw_store *s, const char *logical);
 /* lstat of record R's payload. */
 int sw_payload_stat(const struct sw_store *s, const struct sw_rec *r, struct stat *st);
 
-/* Bottom-up walk of the tree below directory fd TOP (not closed). The callback sees
- * each entry once: files, symlinks and others with POST false; a directory with POST
- * false before its contents (return 1 to skip them) and again with POST true after.
- * REL is the path below TOP ('/'-separated, no leading '/'). A directory on another
- * filesystem or mount (a mount point inside the store) is reported with FOREIGN true
- * and never entered. DIRFD/NAME name the entry for *at() calls. A nonzero callback
- * return other than 1 stops the walk and is returned. */
-struct sw_visit {
-	int dirfd;
-	const char *name;
-	const char *rel;
-	const struct stat *st;
-	bool post;
-	bool foreign;
-	int error; /* the entry could not be read/opened: errno, else 0 */
-};
-typedef int (*sw_visit_fn)(const struct sw_visit *v, void *ctx);
-int sw_walk(int top, sw_visit_fn fn, void *ctx);
-
-/* Mount id of FD (statx STATX_MNT_ID), 0 when the kernel cannot tell. */
-uint64_t sw_mnt_id(int fd);
-
-/* --- the restore journal ------------------------------------------------------------
- * load appends one line per object it has put in place (MIGSTATE/restored):
- *   VOLUME <TAB> PAYLOAD PATH <TAB> DESTINATION <NL>   (paths logical, escaped \xNN)
- * so rd can tell a copied entry that was restored from one that was not, and verify
- * can accept a diverged original that load already resolved. */
-#define SW_JOURNAL "restored"
-
-/* The journal read in catalog order (rd, verify): its entries sorted by payload path
- * in walk order, then volume, with bounded memory (extsort.h: beyond a budget in an
- * unlinked temporary file). It is read
- * when first needed; lookups within one pass must not go backwards in walk order. */
-struct sw_journal {
-	int fd;	    /* the journal, -1 absent or unreadable (then it is empty) */
-	int tmpdir; /* where the sort may make its file (not owned) */
-	bool loaded, have, eof;
-	struct xsort xs;
-	char *gpath; /* the group at hand: every entry of one payload path */
-	size_t glen, gpcap;
-	uint32_t *gvol;
-	size_t *gdest; /* offsets into gdests */
-	size_t gn, gcap;
-	char *gdests;
-	size_t gdlen, gdcap;
-	unsigned char *la; /* the entry read ahead: the first of the next group */
-	size_t lan, lacap;
-	bool have_la;
-	const char **out;
-	size_t outcap;
-	int err; /* the journal could not be read or sorted (errno): lookups found less */
-};
-/* Open the journal of META_FD (absent: empty); the sort's file goes to TMPDIR first
- * (-1: $TMPDIR or /tmp). 0 or -1 (then empty as well). */
-int sw_journal_open(int meta_fd, int tmpdir, struct sw_journal *j);
-/* Read and sort the journal now (else the first lookup does). 0, or -1 with j->err:
- * it could not be read or sorted (a full disk for the sort's file), and lookups would
- * find fewer destinations than load recorded. */
-int sw_journal_load(struct sw_journal *j);
-/* Start a new pass: lookups may begin again from the first path. */
-void sw_journal_rewind(struct sw_journal *j);
-/* The destinations load recorded for (VOL, PATH): how many, *DESTS (valid until the
- * next call). */
-size_t sw_journal_find(struct sw_journal *j, uint32_t vol, const char *path, size_t len,
-		       const char *const **dests);
-void sw_journal_close(struct sw_journal *j);
-/* Open for appending (created 0600). NULL with errno. */
-FILE *sw_journal_append(int meta_fd);
-int sw_journal_add(FILE *f, uint32_t vol, const char *path, const char *dest);
-
-/* Do the files open as A and B hold the same bytes? (sizes are compared first) */
-bool sw_same_content(int a, int b);
-/* Same, for two regular files named beneath directory fds; false when either is not a
- * regular file. */
-bool sw_same_file_content(int adir, const char *a, int bdir, const char *b);
-
 /* Hex of a 32-byte hash into OUT (65 bytes). */
 void sw_hex(const unsigned char h[32], char out[65]);
-
-/* The common command line of verify and du: STORE [--json] [--root DIR] [--help].
- * Returns -1 to go on, or the exit code to return (help printed: 0; usage error: 11). */
-int sw_parse_args(int argc, char **argv, const char *verb, const char *help, const char **store,
-		  const char **root, bool *json);
 
 #endif
