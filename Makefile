@@ -45,7 +45,7 @@ GEN := $(BUILD)/gen
 # Both trees are in folders by layer, lowest first (docs/architecture.md); a folder
 # includes only folders below it (tests/e2e/t_layers.sh checks). Headers are found by
 # name through one -I per folder. migc sees only the runtime's lowest three layers.
-RT_DIRS  := base plan policy store rd run scan load cli
+RT_DIRS  := base plan policy store rd run scan load verify cli
 CC_DIRS  := lang diag front lint codegen cli
 RT_INC   := $(addprefix -Iruntime/,$(RT_DIRS))
 CC_INC   := $(addprefix -Icompiler/,$(CC_DIRS)) $(addprefix -Iruntime/,base plan policy)
