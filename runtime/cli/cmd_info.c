@@ -4,8 +4,9 @@
  * walking the payload, whether a path holds a store, in which state, and which rules
  * made it: a complete store whose catalog names the plan's rule-set hash (the `ruleset`
  * check-plan --json prints) needs no new capture. The store is opened as verify opens
- * it (the path check, the trust check, the lock); nothing is written. A path with
- * nothing there is state "none" and exit 0, so "is there a store?" is one call. */
+ * it (storeopen.h: its path, the trust check, the lock, the volumes' store paths);
+ * nothing is written. A path with nothing there (once its path is checked) is state
+ * "none" and exit 0, so "is there a store?" is one call. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "commands.h"
 #include "disasm.h"
 #include "exitcodes.h"
+#include "storeopen.h"
 #include "storeparent.h"
 #include "storewalk.h"
 
@@ -93,9 +95,19 @@ int cmd_info(int argc, char **argv)
 	    &store, &root, &json);
 	if (rc >= 0)
 		return rc;
-	if ((rc = storeparent_enforce("info", store, allow)) != EXIT_OK)
+	/* every reader opens a store through its path checks: a report on a store another
+	 * user could have swapped (the master's path, or a volume's) says nothing */
+	struct sw_store s;
+	char err[512];
+	enum store_open_step step;
+	if ((rc = store_open_or_absent(&s, "info", store, root,
+				       SW_ALLOW_PARTIAL | SW_NO_CATALOG | SW_ORDERED, allow, NULL,
+				       err, sizeof err, &step)) != EXIT_OK) {
+		if (step == SO_STEP_OPEN)
+			fprintf(stderr, "migstate info: %s\n", err);
 		return rc;
-	if (store_probe(store) == SS_NONE) {
+	}
+	if (step == SO_STEP_ABSENT) {
 		if (json) {
 			fputs("{\"store\":", stdout);
 			json_str(stdout, store);
@@ -104,15 +116,6 @@ int cmd_info(int argc, char **argv)
 			printf("%s: no store\n", store);
 		}
 		return EXIT_OK;
-	}
-	struct sw_store s;
-	char err[512];
-	int ec;
-	if (sw_open(&s, store, root, SW_ALLOW_PARTIAL | SW_NO_CATALOG | SW_ORDERED, err,
-		    sizeof err, &ec)) {
-		fprintf(stderr, "migstate info: %s\n", err);
-		sw_close(&s);
-		return ec;
 	}
 	if (json)
 		print_json(&s);

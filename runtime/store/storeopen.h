@@ -19,6 +19,7 @@ enum store_open_step {
 	SO_STEP_PATH,	 /* its path is not safe (reported on stderr) */
 	SO_STEP_OPEN,	 /* sw_open failed: ERR says why (not reported) */
 	SO_STEP_VOLUMES, /* a per-volume store's path is not safe (reported: LOG, or stderr) */
+	SO_STEP_ABSENT,	 /* no store is there (store_open_or_absent only; not reported) */
 };
 
 /* Open the store at PATH into S for command VERB (sw_open's ROOT and FLAGS); ALLOW is
@@ -27,5 +28,12 @@ enum store_open_step {
 int store_open_checked(struct sw_store *s, const char *verb, const char *path, const char *root,
 		       unsigned flags, bool allow, struct rlog *log, char *err, size_t errsz,
 		       enum store_open_step *step);
+
+/* The same for a reader for which "nothing there" is an answer (info): after the path
+ * check, a path where no store is (store_probe: SS_NONE) returns 0 with S closed and
+ * *STEP SO_STEP_ABSENT. */
+int store_open_or_absent(struct sw_store *s, const char *verb, const char *path,
+			 const char *root, unsigned flags, bool allow, struct rlog *log, char *err,
+			 size_t errsz, enum store_open_step *step);
 
 #endif
