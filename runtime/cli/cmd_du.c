@@ -89,7 +89,7 @@ int cmd_du(int argc, char **argv)
 			   "size tools that count every name would report. Exit 0; 27 not a store\n"
 			   "of ours (or one another user owns or can write); 29 another migstate\n"
 			   "command is using the store.\n",
-			   &store, &root, &json);
+			   &store, &root, &json, NULL);
 	if (rc >= 0)
 		return rc;
 	struct sw_store s;

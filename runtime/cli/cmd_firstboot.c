@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "argtab.h"
 #include "commands.h"
 #include "disasm.h"
 #include "exitcodes.h"
@@ -121,23 +122,48 @@ static int record(int dirfd, int rc, const char *store)
 	return 0;
 }
 
+/* firstboot's options (argtab.h); --root may be repeated, as it always could. */
+enum { FB_ROOT, FB_HELP, FB_STOP_HELP = 1 };
+static const struct argtab_opt fb_opts[] = {
+    {"root", 0, true, true, FB_ROOT},
+    {"help", 'h', false, true, FB_HELP},
+};
+
+struct fb_args {
+	const char **root, **dir;
+};
+
+static int fb_arg(void *ctx, size_t table, const struct argtab_opt *opt, const char *val,
+		  char *err, size_t errsz)
+{
+	struct fb_args *a = ctx;
+	(void)table;
+	if (!opt) {
+		if (*a->dir)
+			return argtab_one_operand(err, errsz, "DIR", *a->dir, val);
+		*a->dir = val;
+		return ARGTAB_OK;
+	}
+	if (opt->id == FB_HELP)
+		return FB_STOP_HELP;
+	*a->root = val;
+	return ARGTAB_OK;
+}
+
 int cmd_firstboot(int argc, char **argv)
 {
 	const char *root = "/", *dir = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--root") && i + 1 < argc && *argv[i + 1]) {
-			root = argv[++i];
-		} else if (argv[i][0] != '-' && !dir && *argv[i]) {
-			dir = argv[i];
-		} else {
-			fprintf(stderr, "migstate firstboot: unexpected argument '%s' (try "
-					"'migstate firstboot --help')\n",
-				argv[i]);
-			return EXIT_USAGE;
-		}
+	struct fb_args fa = {&root, &dir};
+	char uerr[512];
+	int pr = argtab_parse(argc, argv, &(struct argtab){fb_opts, 2}, 1, "DIR", fb_arg, &fa, uerr,
+			      sizeof uerr);
+	if (pr == FB_STOP_HELP) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	if (pr != ARGTAB_OK) {
+		fprintf(stderr, "migstate firstboot: %s (try 'migstate firstboot --help')\n", uerr);
+		return EXIT_USAGE;
 	}
 	if (!dir || dir[0] != '/') {
 		fprintf(stderr, "migstate firstboot: expected the manifest directory, an absolute "

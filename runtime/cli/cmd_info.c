@@ -76,15 +76,8 @@ int cmd_info(int argc, char **argv)
 {
 	const char *store = NULL, *root = NULL;
 	bool json = false, allow = false;
-	int n = 0;
-	for (int i = 0; i < argc; i++) {
-		if (i > 0 && !strcmp(argv[i], STOREPARENT_OVERRIDE))
-			allow = true;
-		else
-			argv[n++] = argv[i];
-	}
 	int rc = cli_store_args(
-	    n, argv, "info",
+	    argc, argv, "info",
 	    "usage: migstate info STORE [--json] [--root DIR] [" STOREPARENT_OVERRIDE "]\n"
 	    "What is at STORE, read-only: its state (none, scanning, complete, removing),\n"
 	    "role, instance id and, from the catalog header, the rule-set hash of the plan\n"
@@ -92,7 +85,7 @@ int cmd_info(int argc, char **argv)
 	    "is not read (verify does that). Exit 0 (also when nothing is there: state\n"
 	    "none); 27 not a store of ours, or one another user could replace, owns or can\n"
 	    "write; 29 another migstate command is using the store.\n",
-	    &store, &root, &json);
+	    &store, &root, &json, &allow);
 	if (rc >= 0)
 		return rc;
 	/* every reader opens a store through its path checks: a report on a store another

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "argtab.h"
 #include "commands.h"
 #include "disasm.h"
 #include "exitcodes.h"
@@ -53,43 +54,74 @@ static bool confirm(const struct sw_store *s)
 	return !strcmp(line, "y\n") || !strcmp(line, "Y\n") || !strcmp(line, "yes\n");
 }
 
+/* rd's options (argtab.h); each may be repeated, as it always could. */
+enum { RD_YES, RD_FORCE, RD_PENDING, RD_ALLOW, RD_ROOT, RD_HELP };
+static const struct argtab_opt rd_opts_tab[] = {
+    {"yes", 'y', false, true, RD_YES},
+    {"force", 0, false, true, RD_FORCE},
+    {"pending", 0, false, true, RD_PENDING},
+    {STOREPARENT_OVERRIDE + 2, 0, false, true, RD_ALLOW},
+    {"root", 0, true, true, RD_ROOT},
+    {"help", 'h', false, true, RD_HELP},
+};
+#define RD_NOPTS (sizeof rd_opts_tab / sizeof rd_opts_tab[0])
+enum { RD_STOP_HELP = 1 };
+
+struct rd_args {
+	bool *yes, *pending;
+	const char **store, **root;
+	struct rd_opts *o;
+};
+
+static int rd_arg(void *ctx, size_t table, const struct argtab_opt *opt, const char *val,
+		  char *err, size_t errsz)
+{
+	struct rd_args *a = ctx;
+	(void)table;
+	if (!opt) {
+		if (*a->store)
+			return argtab_one_operand(err, errsz, "STORE", *a->store, val);
+		*a->store = val;
+		return ARGTAB_OK;
+	}
+	switch (opt->id) {
+	case RD_YES:
+		*a->yes = true;
+		break;
+	case RD_FORCE:
+		a->o->force = true;
+		break;
+	case RD_PENDING:
+		*a->pending = true;
+		break;
+	case RD_ALLOW:
+		a->o->insecure_parent = true;
+		break;
+	case RD_ROOT:
+		*a->root = val;
+		break;
+	case RD_HELP:
+		return RD_STOP_HELP;
+	}
+	return ARGTAB_OK;
+}
+
 int cmd_rd(int argc, char **argv)
 {
 	bool yes = false, pending = false;
 	const char *store = NULL, *root = NULL;
 	struct rd_opts o = {.out = stdout};
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-y") || !strcmp(a, "--yes")) {
-			yes = true;
-		} else if (!strcmp(a, "--force")) {
-			o.force = true;
-		} else if (!strcmp(a, "--pending")) {
-			pending = true;
-		} else if (!strcmp(a, STOREPARENT_OVERRIDE)) {
-			o.insecure_parent = true;
-		} else if (!strcmp(a, "--root") && i + 1 < argc) {
-			root = argv[++i];
-		} else if (!strncmp(a, "--root=", 7)) {
-			root = a + 7;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			rd_usage(stdout);
-			return EXIT_OK;
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "migstate rd: unknown option '%s'\n", a);
-			rd_usage(stderr);
-			return EXIT_USAGE;
-		} else if (store) {
-			fprintf(stderr, "migstate rd: only one STORE may be given\n");
-			return EXIT_USAGE;
-		} else {
-			store = a;
-		}
+	struct rd_args ra = {&yes, &pending, &store, &root, &o};
+	char uerr[512];
+	int pr = argtab_parse(argc, argv, &(struct argtab){rd_opts_tab, RD_NOPTS}, 1, "STORE",
+			      rd_arg, &ra, uerr, sizeof uerr);
+	if (pr == RD_STOP_HELP) {
+		rd_usage(stdout);
+		return EXIT_OK;
 	}
-	/* "" would be the current directory to every open */
-	if ((store && !*store) || (root && !*root)) {
-		fprintf(stderr, "migstate rd: the %s argument is empty\n",
-			store && !*store ? "STORE" : "--root");
+	if (pr != ARGTAB_OK) {
+		fprintf(stderr, "migstate rd: %s\n", uerr);
+		rd_usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (pending)

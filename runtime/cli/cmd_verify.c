@@ -118,15 +118,7 @@ int cmd_verify(int argc, char **argv)
 {
 	const char *store = NULL, *root = NULL;
 	bool json = false, allow = false;
-	/* the override is verify's own; the rest is the command line verify shares with du */
-	int n = 0;
-	for (int i = 0; i < argc; i++) {
-		if (i > 0 && !strcmp(argv[i], STOREPARENT_OVERRIDE))
-			allow = true;
-		else
-			argv[n++] = argv[i];
-	}
-	argc = n;
+	/* the command line verify shares with du and info (du has no override) */
 	int rc = cli_store_args(
 	    argc, argv, "verify",
 	    "usage: migstate verify STORE [--json] [--root DIR] "
@@ -136,7 +128,7 @@ int cmd_verify(int argc, char **argv)
 	    "catalog does not name. Exit 0 all well, 42 problems, 27 not a store or\n"
 	    "a store another user could replace (its path, or a volume's, is not safe)\n"
 	    "or owns or can write, 29 another migstate command is using the store.\n",
-	    &store, &root, &json);
+	    &store, &root, &json, &allow);
 	if (rc >= 0)
 		return rc;
 	/* a verdict on a store another user could have swapped says nothing */

@@ -13,9 +13,10 @@ int cmd_du(int argc, char **argv);     /* cmd_du.c */
 int cmd_info(int argc, char **argv);   /* cmd_info.c */
 int cmd_firstboot(int argc, char **argv); /* cmd_firstboot.c */
 
-/* The common command line of verify and du: STORE [--json] [--root DIR] [--help].
- * Returns -1 to go on, or the exit code to return (help printed: 0; usage error: 11). */
+/* The common command line of verify, du and info: STORE [--json] [--root DIR] [--help],
+ * and --allow-insecure-store-parent into *ALLOW when ALLOW is not NULL. Returns -1 to go
+ * on, or the exit code to return (help printed: 0; usage error: 11). */
 int cli_store_args(int argc, char **argv, const char *verb, const char *help, const char **store,
-		   const char **root, bool *json); /* storeargs.c */
+		   const char **root, bool *json, bool *allow); /* storeargs.c */
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "argtab.h"
 #include "commands.h"
 #include "disasm.h"
 #include "exitcodes.h"
@@ -45,10 +46,43 @@ static void usage(FILE *out)
 		"  72 the capture or restore failed (store write error, disk full)\n");
 }
 
+/* check-plan's options (argtab.h): PLAN [--json], in any order. */
+enum { CP_JSON, CP_HELP, CP_STOP_HELP = 1 };
+static const struct argtab_opt cp_opts[] = {
+    {"json", 0, false, false, CP_JSON},
+    {"help", 'h', false, false, CP_HELP},
+};
+
+struct cp_args {
+	const char *plan;
+	bool json, two; /* two: a second PLAN */
+};
+
+static int cp_arg(void *ctx, size_t table, const struct argtab_opt *opt, const char *val,
+		  char *err, size_t errsz)
+{
+	struct cp_args *a = ctx;
+	(void)table;
+	(void)err;
+	(void)errsz;
+	if (!opt) {
+		a->two |= a->plan != NULL;
+		a->plan = val;
+	} else if (opt->id == CP_HELP) {
+		return CP_STOP_HELP;
+	} else {
+		a->json = true;
+	}
+	return ARGTAB_OK;
+}
+
 static int cmd_check_plan(int argc, char **argv)
 {
-	bool json = argc == 3 && !strcmp(argv[2], "--json");
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	struct cp_args a = {0};
+	char uerr[512];
+	int pr = argtab_parse(argc, argv, &(struct argtab){cp_opts, 2}, 1, "PLAN", cp_arg, &a, uerr,
+			      sizeof uerr);
+	if (pr == CP_STOP_HELP) {
 		printf("usage: migstate check-plan PLAN [--json]\n"
 		       "Load PLAN, check its header, checksum, tables and every program, and print a\n"
 		       "one-line summary; with --json one object with the same counts and the\n"
@@ -56,21 +90,25 @@ static int cmd_check_plan(int argc, char **argv)
 		       "see 'migstate info'). Exit 0 when the plan can be run, 39 when it cannot.\n");
 		return EXIT_OK;
 	}
-	if ((argc != 2 && !json) || !*argv[1]) {
-		fprintf(stderr, "migstate check-plan: expected one PLAN argument (not empty)\n");
+	if (pr == ARGTAB_OK && (!a.plan || a.two))
+		snprintf(uerr, sizeof uerr, "expected one PLAN argument (not empty)");
+	if (pr != ARGTAB_OK || !a.plan || a.two) {
+		fprintf(stderr, "migstate check-plan: %s\n", uerr);
 		return EXIT_USAGE;
 	}
+	bool json = a.json;
+	const char *plan = a.plan;
 	struct plan p;
 	struct plan_error e;
-	if (plan_open(argv[1], &p, &e) != PLAN_OK) {
-		fprintf(stderr, "migstate: %s: %s: %s\n", argv[1], plan_status_name(e.status), e.msg);
+	if (plan_open(plan, &p, &e) != PLAN_OK) {
+		fprintf(stderr, "migstate: %s: %s: %s\n", plan, plan_status_name(e.status), e.msg);
 		return EXIT_BAD_PLAN;
 	}
 	if (json) {
 		char hex[65];
 		sw_hex(p.ruleset, hex);
 		fputs("{\"plan\":", stdout);
-		json_str(stdout, argv[1]);
+		json_str(stdout, plan);
 		printf(",\"format\":\"%u.%u\",\"ruleset\":\"%s\",\"components\":%zu,\"rules\":%zu,"
 		       "\"patterns\":%zu,\"entries\":%zu,\"instructions\":%zu,\"size\":%zu,"
 		       "\"verified\":true}\n",
@@ -78,7 +116,7 @@ static int cmd_check_plan(int argc, char **argv)
 	} else {
 		printf("%s: plan format %u.%u, %zu components, %zu rules, %zu patterns, %zu entries, "
 		       "%zu instructions, %zu bytes: verified\n",
-		       argv[1], p.major, p.minor, p.ncomps, p.nrules, p.npats, p.nents, p.ncode,
+		       plan, p.major, p.minor, p.ncomps, p.nrules, p.npats, p.nents, p.ncode,
 		       p.size);
 	}
 	plan_close(&p);

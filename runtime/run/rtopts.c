@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "argtab.h"
 #include "fsutil.h"
 #include "volumes.h"
 
@@ -35,7 +36,7 @@ enum {
 	O_HELP,
 };
 
-static const struct rtopt_ext common[] = {
+static const struct argtab_opt common[] = {
     {"plan", 0, true, false, O_PLAN},
     {"root", 0, true, false, O_ROOT},
     {"ui", 0, true, true, O_UI},
@@ -243,29 +244,30 @@ static int common_opt(struct rt_opts *o, int id, const char *arg, char *err, siz
 	return RTOPTS_OK;
 }
 
-struct found {
-	const struct rtopt_ext *e;
-	bool is_common;
+struct parse_ctx {
+	struct rt_opts *o;
+	rtopt_fn fn;
+	void *ctx;
 };
 
-/* Look an option up by long name (LEN bytes) or by short letter. */
-static int lookup(const struct rtopt_ext *ext, size_t next, const char *name, size_t len, char sh,
-		  struct found *f)
+/* argtab's callback: the STORE operand, a common option or a verb's own. */
+static int one_arg(void *ctx, size_t table, const struct argtab_opt *opt, const char *val,
+		   char *err, size_t errsz)
 {
-	for (int pass = 0; pass < 2; pass++) {
-		const struct rtopt_ext *t = pass ? ext : common;
-		size_t n = pass ? next : NCOMMON;
-		for (size_t i = 0; i < n; i++) {
-			bool hit = sh ? t[i].short_name == sh
-				      : strlen(t[i].name) == len && !strncmp(t[i].name, name, len);
-			if (hit) {
-				f->e = &t[i];
-				f->is_common = !pass;
-				return 0;
-			}
-		}
+	struct parse_ctx *p = ctx;
+	if (!opt) {
+		if (p->o->store)
+			return argtab_one_operand(err, errsz, "STORE", p->o->store, val);
+		p->o->store = val;
+		return ARGTAB_OK;
 	}
-	return -1;
+	if (table == 0 && opt->id == O_HELP)
+		return RTOPTS_HELP;
+	if (table == 0)
+		return common_opt(p->o, opt->id, val, err, errsz);
+	if (p->fn && p->fn(p->ctx, opt->id, val, err, errsz))
+		return RTOPTS_USAGE;
+	return RTOPTS_OK;
 }
 
 int rtopts_parse(int argc, char **argv, struct rt_opts *o, const struct rtopt_ext *ext, size_t next,
@@ -276,81 +278,17 @@ int rtopts_parse(int argc, char **argv, struct rt_opts *o, const struct rtopt_ex
 	o->root = "/";
 	o->argc = argc;
 	o->argv = argv;
-	/* seen[] counts uses per option to refuse duplicates (USMT: rc 11) */
-	unsigned char *seen = calloc(NCOMMON + next + 1, 1);
-	bool only_operands = false;
-	int rc = RTOPTS_OK;
-	if (!seen)
+	/* the verb's table in argtab's terms (the same fields) */
+	struct argtab_opt *own = calloc(next + 1, sizeof *own);
+	if (!own)
 		return set_err(err, errsz, "out of memory");
-	for (int i = 1; i < argc && rc == RTOPTS_OK; i++) {
-		const char *a = argv[i];
-		if (only_operands || a[0] != '-' || !a[1]) {
-			if (!*a) { /* "" would be the current directory to every open */
-				rc = set_err(err, errsz, "the STORE argument is empty");
-				break;
-			}
-			if (o->store) {
-				rc = set_err(err, errsz,
-					     "only one STORE may be given ('%s' and '%s')",
-					     o->store, a);
-				break;
-			}
-			o->store = a;
-			continue;
-		}
-		if (!strcmp(a, "--")) {
-			only_operands = true;
-			continue;
-		}
-		struct found f;
-		const char *val = NULL;
-		if (a[1] == '-') {
-			const char *name = a + 2, *eq = strchr(name, '=');
-			size_t len = eq ? (size_t)(eq - name) : strlen(name);
-			if (lookup(ext, next, name, len, 0, &f)) {
-				rc = set_err(err, errsz, "unknown option '%s'", a);
-				break;
-			}
-			if (eq && !f.e->has_arg) {
-				rc = set_err(err, errsz, "option '--%s' takes no value", f.e->name);
-				break;
-			}
-			val = eq ? eq + 1 : NULL;
-		} else {
-			if (a[2] || lookup(ext, next, NULL, 0, a[1], &f)) {
-				rc = set_err(err, errsz, "unknown option '%s'", a);
-				break;
-			}
-		}
-		if (f.e->has_arg && !val) {
-			if (i + 1 >= argc) {
-				rc = set_err(err, errsz, "option '--%s' needs a value", f.e->name);
-				break;
-			}
-			val = argv[++i];
-		}
-		if (f.e->has_arg && !*val) {
-			rc = set_err(err, errsz, "option '--%s' needs a value, not an empty one",
-				     f.e->name);
-			break;
-		}
-		size_t idx = f.is_common ? (size_t)(f.e - common) : NCOMMON + (size_t)(f.e - ext);
-		if (seen[idx] && !f.e->repeatable) {
-			rc =
-			    set_err(err, errsz, "option '--%s' is given more than once", f.e->name);
-			break;
-		}
-		seen[idx] = 1;
-		if (f.is_common && f.e->id == O_HELP) {
-			rc = RTOPTS_HELP;
-			break;
-		}
-		if (f.is_common)
-			rc = common_opt(o, f.e->id, val, err, errsz);
-		else if (fn && fn(ctx, f.e->id, val, err, errsz))
-			rc = RTOPTS_USAGE;
-	}
-	free(seen);
+	for (size_t i = 0; i < next; i++)
+		own[i] = (struct argtab_opt){ext[i].name, ext[i].short_name, ext[i].has_arg,
+					     ext[i].repeatable, ext[i].id};
+	const struct argtab tabs[] = {{common, NCOMMON}, {own, next}};
+	struct parse_ctx p = {o, fn, ctx};
+	int rc = argtab_parse(argc, argv, tabs, 2, "STORE", one_arg, &p, err, errsz);
+	free(own);
 	return rc;
 }
 

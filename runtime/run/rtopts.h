@@ -5,7 +5,8 @@
  * table. Rules kept from USMT (spec 1.1): options in any order, a value after '=' or
  * as the next argument, every option at most once except the repeatable ones
  * (--ui, --ue, --define, --drive and whatever an extension marks repeatable), a
- * duplicate or unknown option is a usage error (exit 11).
+ * duplicate or unknown option is a usage error (exit 11). The parsing itself is
+ * argtab.h's, which every migstate verb uses.
  *
  * Common options:
  *   --plan PLAN  --root DIR  --ui PATTERN...  --ue PATTERN...  --uel DAYS|YYYY/MM/DD|0
