@@ -27,23 +27,50 @@ struct hit {
 	const struct argtab_opt *o;
 };
 
-/* The option named NAME (LEN bytes, exactly) or with short letter SH. */
+/* The option named NAME (LEN bytes) or with short letter SH: an exact name, else a
+ * unique prefix of a name in a table that takes prefixes. -1 unknown, -2 ambiguous. */
 static int lookup(const struct argtab *tabs, size_t ntabs, const char *name, size_t len, char sh,
 		  struct hit *h)
 {
-	size_t base = 0;
-	for (size_t t = 0; t < ntabs; base += tabs[t].n, t++) {
-		for (size_t i = 0; i < tabs[t].n; i++) {
-			const struct argtab_opt *o = &tabs[t].v[i];
-			bool hit = sh ? o->short_name == sh
-				      : strlen(o->name) == len && !strncmp(o->name, name, len);
-			if (hit) {
-				*h = (struct hit){t, base + i, o};
-				return 0;
+	size_t nprefix = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		size_t base = 0;
+		for (size_t t = 0; t < ntabs; base += tabs[t].n, t++) {
+			for (size_t i = 0; i < tabs[t].n; i++) {
+				const struct argtab_opt *o = &tabs[t].v[i];
+				bool hit;
+				if (sh)
+					hit = o->short_name == sh;
+				else if (!o->name)
+					hit = false; /* a short option only */
+				else if (!pass)
+					hit =
+					    strlen(o->name) == len && !strncmp(o->name, name, len);
+				else
+					hit = tabs[t].prefixes && strlen(o->name) > len &&
+					      !strncmp(o->name, name, len);
+				if (hit && !pass) {
+					*h = (struct hit){t, base + i, o};
+					return 0;
+				}
+				if (hit && nprefix++ == 0)
+					*h = (struct hit){t, base + i, o};
 			}
 		}
+		if (sh)
+			break;
 	}
-	return -1;
+	return nprefix == 1 ? 0 : nprefix ? -2 : -1;
+}
+
+/* How messages spell option O: "--name", or "-x" for a short option only. */
+static const char *spelling(const struct argtab_opt *o, char buf[4])
+{
+	if (o->name)
+		return o->name;
+	buf[0] = o->short_name;
+	buf[1] = 0;
+	return buf;
 }
 
 /* One option argument A (ARGV[*I]); its value may be the next argument. */
@@ -55,24 +82,30 @@ static int option(int argc, char **argv, int *i, const struct argtab *tabs, size
 	if (a[1] == '-') {
 		const char *name = a + 2, *eq = strchr(name, '=');
 		size_t len = eq ? (size_t)(eq - name) : strlen(name);
-		if (lookup(tabs, ntabs, name, len, 0, &h))
+		int lr = len ? lookup(tabs, ntabs, name, len, 0, &h) : -1;
+		if (lr == -2)
+			return usage(err, errsz, "option '%.*s' is ambiguous", (int)(len + 2), a);
+		if (lr)
 			return usage(err, errsz, "unknown option '%s'", a);
 		if (eq && !h.o->has_arg)
 			return usage(err, errsz, "option '--%s' takes no value", h.o->name);
 		val = eq ? eq + 1 : NULL;
-	} else if (a[2] || lookup(tabs, ntabs, NULL, 0, a[1], &h)) {
-		return usage(err, errsz, "unknown option '%s'", a);
+	} else {
+		if (lookup(tabs, ntabs, NULL, 0, a[1], &h) || (a[2] && !h.o->has_arg))
+			return usage(err, errsz, "unknown option '%s'", a);
+		val = a[2] ? a + 2 : NULL; /* "-oFILE" */
 	}
+	char b[4];
+	const char *dash = h.o->name ? "--" : "-", *nm = spelling(h.o, b);
 	if (h.o->has_arg && !val) {
 		if (*i + 1 >= argc)
-			return usage(err, errsz, "option '--%s' needs a value", h.o->name);
+			return usage(err, errsz, "option '%s%s' needs a value", dash, nm);
 		val = argv[++*i];
 	}
 	if (h.o->has_arg && !*val)
-		return usage(err, errsz, "option '--%s' needs a value, not an empty one",
-			     h.o->name);
+		return usage(err, errsz, "option '%s%s' needs a value, not an empty one", dash, nm);
 	if (seen[h.index] && !h.o->repeatable)
-		return usage(err, errsz, "option '--%s' is given more than once", h.o->name);
+		return usage(err, errsz, "option '%s%s' is given more than once", dash, nm);
 	seen[h.index] = 1;
 	return fn(ctx, h.table, h.o, val, err, errsz);
 }

@@ -3,9 +3,10 @@
  *   - "--name=value" or "--name value" for an option that takes a value; a value is
  *     never empty ("" would reach open(2) as the current directory);
  *   - "-x" for an option with a short name: one letter, no bundling ("-yh" is unknown),
- *     its value the next argument;
+ *     its value attached ("-oFILE", "-Wno-x") or the next argument;
  *   - names are matched exactly: no abbreviations (getopt_long would take "--pl" for
- *     "--plan": a typo must not silently become another option);
+ *     "--plan": a typo must not silently become another option), except in a table
+ *     that says otherwise (migc's getopt_long verbs always took unique prefixes);
  *   - an option given twice is refused unless the table marks it repeatable;
  *   - "--" ends the options; "-" and everything not starting with '-' is an operand,
  *     and an empty operand is refused.
@@ -17,7 +18,7 @@
 #include <stddef.h>
 
 struct argtab_opt {
-	const char *name; /* long name without "--" */
+	const char *name; /* long name without "--"; NULL: a short option only */
 	char short_name;  /* 0: none */
 	bool has_arg;
 	bool repeatable;
@@ -28,6 +29,7 @@ struct argtab_opt {
 struct argtab {
 	const struct argtab_opt *v;
 	size_t n;
+	bool prefixes; /* a unique prefix of a long name stands for it ("--out") */
 };
 
 /* Called for each option (TABLE: its table's index; VAL NULL for a flag) and each

@@ -75,8 +75,8 @@ static char *slurp(int dirfd, const char *name)
 /* Run load with ARGV, its stdout into FB_CAPTURE in DIRFD. Load's exit code, or -1. */
 static int run_load(int dirfd, int argc, char **argv)
 {
-	int out = openat(dirfd, FB_CAPTURE, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-			 0600);
+	int out =
+	    openat(dirfd, FB_CAPTURE, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
 		return -1;
 	fflush(stdout);
@@ -133,8 +133,8 @@ struct fb_args {
 	const char **root, **dir;
 };
 
-static int fb_arg(void *ctx, size_t table, const struct argtab_opt *opt, const char *val,
-		  char *err, size_t errsz)
+static int fb_arg(void *ctx, size_t table, const struct argtab_opt *opt, const char *val, char *err,
+		  size_t errsz)
 {
 	struct fb_args *a = ctx;
 	(void)table;
@@ -155,8 +155,8 @@ int cmd_firstboot(int argc, char **argv)
 	const char *root = "/", *dir = NULL;
 	struct fb_args fa = {&root, &dir};
 	char uerr[512];
-	int pr = argtab_parse(argc, argv, &(struct argtab){fb_opts, 2}, 1, "DIR", fb_arg, &fa, uerr,
-			      sizeof uerr);
+	int pr = argtab_parse(argc, argv, &(struct argtab){fb_opts, 2, false}, 1, "DIR", fb_arg,
+			      &fa, uerr, sizeof uerr);
 	if (pr == FB_STOP_HELP) {
 		fputs(usage_text, stdout);
 		return EXIT_OK;

@@ -57,12 +57,9 @@ static bool confirm(const struct sw_store *s)
 /* rd's options (argtab.h); each may be repeated, as it always could. */
 enum { RD_YES, RD_FORCE, RD_PENDING, RD_ALLOW, RD_ROOT, RD_HELP };
 static const struct argtab_opt rd_opts_tab[] = {
-    {"yes", 'y', false, true, RD_YES},
-    {"force", 0, false, true, RD_FORCE},
-    {"pending", 0, false, true, RD_PENDING},
-    {STOREPARENT_OVERRIDE + 2, 0, false, true, RD_ALLOW},
-    {"root", 0, true, true, RD_ROOT},
-    {"help", 'h', false, true, RD_HELP},
+    {"yes", 'y', false, true, RD_YES},	     {"force", 0, false, true, RD_FORCE},
+    {"pending", 0, false, true, RD_PENDING}, {STOREPARENT_OVERRIDE + 2, 0, false, true, RD_ALLOW},
+    {"root", 0, true, true, RD_ROOT},	     {"help", 'h', false, true, RD_HELP},
 };
 #define RD_NOPTS (sizeof rd_opts_tab / sizeof rd_opts_tab[0])
 enum { RD_STOP_HELP = 1 };
@@ -73,8 +70,8 @@ struct rd_args {
 	struct rd_opts *o;
 };
 
-static int rd_arg(void *ctx, size_t table, const struct argtab_opt *opt, const char *val,
-		  char *err, size_t errsz)
+static int rd_arg(void *ctx, size_t table, const struct argtab_opt *opt, const char *val, char *err,
+		  size_t errsz)
 {
 	struct rd_args *a = ctx;
 	(void)table;
@@ -113,8 +110,8 @@ int cmd_rd(int argc, char **argv)
 	struct rd_opts o = {.out = stdout};
 	struct rd_args ra = {&yes, &pending, &store, &root, &o};
 	char uerr[512];
-	int pr = argtab_parse(argc, argv, &(struct argtab){rd_opts_tab, RD_NOPTS}, 1, "STORE",
-			      rd_arg, &ra, uerr, sizeof uerr);
+	int pr = argtab_parse(argc, argv, &(struct argtab){rd_opts_tab, RD_NOPTS, false}, 1,
+			      "STORE", rd_arg, &ra, uerr, sizeof uerr);
 	if (pr == RD_STOP_HELP) {
 		rd_usage(stdout);
 		return EXIT_OK;

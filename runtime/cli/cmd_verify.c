@@ -156,7 +156,8 @@ int cmd_verify(int argc, char **argv)
 		rc = EXIT_FAILED;
 		goto out;
 	case SV_FAIL_JOURNAL:
-		fprintf(stderr, "migstate verify: the restore journal (%s/%s) could not be read: %s\n",
+		fprintf(stderr,
+			"migstate verify: the restore journal (%s/%s) could not be read: %s\n",
 			STORE_META, SW_JOURNAL, strerror(jerr));
 		rc = EXIT_FAILED;
 		goto out;

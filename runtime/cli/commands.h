@@ -5,12 +5,12 @@
 
 #include <stdbool.h>
 
-int cmd_scan(int argc, char **argv);   /* cmd_scan.c */
-int cmd_load(int argc, char **argv);   /* cmd_load.c */
-int cmd_rd(int argc, char **argv);     /* cmd_rd.c */
-int cmd_verify(int argc, char **argv); /* cmd_verify.c */
-int cmd_du(int argc, char **argv);     /* cmd_du.c */
-int cmd_info(int argc, char **argv);   /* cmd_info.c */
+int cmd_scan(int argc, char **argv);	  /* cmd_scan.c */
+int cmd_load(int argc, char **argv);	  /* cmd_load.c */
+int cmd_rd(int argc, char **argv);	  /* cmd_rd.c */
+int cmd_verify(int argc, char **argv);	  /* cmd_verify.c */
+int cmd_du(int argc, char **argv);	  /* cmd_du.c */
+int cmd_info(int argc, char **argv);	  /* cmd_info.c */
 int cmd_firstboot(int argc, char **argv); /* cmd_firstboot.c */
 
 /* The common command line of verify, du and info: STORE [--json] [--root DIR] [--help],

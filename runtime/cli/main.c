@@ -58,8 +58,8 @@ struct cp_args {
 	bool json, two; /* two: a second PLAN */
 };
 
-static int cp_arg(void *ctx, size_t table, const struct argtab_opt *opt, const char *val,
-		  char *err, size_t errsz)
+static int cp_arg(void *ctx, size_t table, const struct argtab_opt *opt, const char *val, char *err,
+		  size_t errsz)
 {
 	struct cp_args *a = ctx;
 	(void)table;
@@ -80,14 +80,15 @@ static int cmd_check_plan(int argc, char **argv)
 {
 	struct cp_args a = {0};
 	char uerr[512];
-	int pr = argtab_parse(argc, argv, &(struct argtab){cp_opts, 2}, 1, "PLAN", cp_arg, &a, uerr,
-			      sizeof uerr);
+	int pr = argtab_parse(argc, argv, &(struct argtab){cp_opts, 2, false}, 1, "PLAN", cp_arg,
+			      &a, uerr, sizeof uerr);
 	if (pr == CP_STOP_HELP) {
-		printf("usage: migstate check-plan PLAN [--json]\n"
-		       "Load PLAN, check its header, checksum, tables and every program, and print a\n"
-		       "one-line summary; with --json one object with the same counts and the\n"
-		       "plan's rule-set hash (\"ruleset\", the identity a store's catalog records:\n"
-		       "see 'migstate info'). Exit 0 when the plan can be run, 39 when it cannot.\n");
+		printf(
+		    "usage: migstate check-plan PLAN [--json]\n"
+		    "Load PLAN, check its header, checksum, tables and every program, and print a\n"
+		    "one-line summary; with --json one object with the same counts and the\n"
+		    "plan's rule-set hash (\"ruleset\", the identity a store's catalog records:\n"
+		    "see 'migstate info'). Exit 0 when the plan can be run, 39 when it cannot.\n");
 		return EXIT_OK;
 	}
 	if (pr == ARGTAB_OK && (!a.plan || a.two))
@@ -112,12 +113,13 @@ static int cmd_check_plan(int argc, char **argv)
 		printf(",\"format\":\"%u.%u\",\"ruleset\":\"%s\",\"components\":%zu,\"rules\":%zu,"
 		       "\"patterns\":%zu,\"entries\":%zu,\"instructions\":%zu,\"size\":%zu,"
 		       "\"verified\":true}\n",
-		       p.major, p.minor, hex, p.ncomps, p.nrules, p.npats, p.nents, p.ncode, p.size);
-	} else {
-		printf("%s: plan format %u.%u, %zu components, %zu rules, %zu patterns, %zu entries, "
-		       "%zu instructions, %zu bytes: verified\n",
-		       plan, p.major, p.minor, p.ncomps, p.nrules, p.npats, p.nents, p.ncode,
+		       p.major, p.minor, hex, p.ncomps, p.nrules, p.npats, p.nents, p.ncode,
 		       p.size);
+	} else {
+		printf(
+		    "%s: plan format %u.%u, %zu components, %zu rules, %zu patterns, %zu entries, "
+		    "%zu instructions, %zu bytes: verified\n",
+		    plan, p.major, p.minor, p.ncomps, p.nrules, p.npats, p.nents, p.ncode, p.size);
 	}
 	plan_close(&p);
 	return EXIT_OK;
@@ -135,16 +137,18 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(verb, "--version")) {
-		printf("migstate %s (plan format %d.%d)\n", MIGSTATE_VERSION, PLAN_MAJOR, PLAN_MINOR);
+		printf("migstate %s (plan format %d.%d)\n", MIGSTATE_VERSION, PLAN_MAJOR,
+		       PLAN_MINOR);
 		return EXIT_OK;
 	}
 	static const struct {
 		const char *name;
 		int (*fn)(int, char **);
 	} verbs[] = {
-		{"scan", cmd_scan}, {"load", cmd_load}, {"rd", cmd_rd}, {"verify", cmd_verify},
-		{"du", cmd_du}, {"check-plan", cmd_check_plan}, {"info", cmd_info},
-		{"firstboot", cmd_firstboot},
+	    {"scan", cmd_scan}, {"load", cmd_load},
+	    {"rd", cmd_rd},	{"verify", cmd_verify},
+	    {"du", cmd_du},	{"check-plan", cmd_check_plan},
+	    {"info", cmd_info}, {"firstboot", cmd_firstboot},
 	};
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
 		if (!strcmp(verb, verbs[i].name))

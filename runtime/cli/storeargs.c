@@ -59,8 +59,8 @@ int cli_store_args(int argc, char **argv, const char *verb, const char *help, co
 	struct store_args a = {store, root, json, allow};
 	size_t n = sizeof store_opts / sizeof store_opts[0] - (allow ? 0 : 1);
 	char err[512];
-	int rc = argtab_parse(argc, argv, &(struct argtab){store_opts, n}, 1, "STORE", one_arg, &a,
-			      err, sizeof err);
+	int rc = argtab_parse(argc, argv, &(struct argtab){store_opts, n, false}, 1, "STORE",
+			      one_arg, &a, err, sizeof err);
 	if (rc == SA_STOP_HELP) {
 		fputs(help, stdout);
 		return EXIT_OK;

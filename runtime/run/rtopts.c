@@ -285,7 +285,7 @@ int rtopts_parse(int argc, char **argv, struct rt_opts *o, const struct rtopt_ex
 	for (size_t i = 0; i < next; i++)
 		own[i] = (struct argtab_opt){ext[i].name, ext[i].short_name, ext[i].has_arg,
 					     ext[i].repeatable, ext[i].id};
-	const struct argtab tabs[] = {{common, NCOMMON}, {own, next}};
+	const struct argtab tabs[] = {{common, NCOMMON, false}, {own, next, false}};
 	struct parse_ctx p = {o, fn, ctx};
 	int rc = argtab_parse(argc, argv, tabs, 2, "STORE", one_arg, &p, err, errsz);
 	free(own);
@@ -442,8 +442,9 @@ int rtopts_select_users(const struct rt_opts *o, int rootfd, struct user_list *o
 		}
 		if (hfd < 0 && !refused) {
 			add_choice(&cv, &cn, u, false,
-				   errno == ELOOP ? "home directory is a symbolic link (not followed)"
-						  : "no home directory");
+				   errno == ELOOP
+				       ? "home directory is a symbolic link (not followed)"
+				       : "no home directory");
 			users_free_one(u);
 			continue;
 		}

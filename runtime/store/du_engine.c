@@ -235,7 +235,6 @@ static int walk_volume(struct du *d, size_t v)
 	return rc < 0 ? -1 : 0;
 }
 
-
 int du_measure(struct sw_store *s, struct du_totals *t)
 {
 	memset(t, 0, sizeof *t);

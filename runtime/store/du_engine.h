@@ -23,8 +23,8 @@ enum du_cat {
 extern const char *const du_cat_names[DU__N];
 
 struct du_totals {
-	size_t names;  /* names seen in the store */
-	size_t inodes; /* each counted once */
+	size_t names;	   /* names seen in the store */
+	size_t inodes;	   /* each counted once */
 	uint64_t apparent; /* st_size over every name that is not a directory */
 	size_t count[DU__N];
 	uint64_t bytes[DU__N]; /* apparent bytes per category */

@@ -47,9 +47,9 @@ int store_open_checked(struct sw_store *s, const char *verb, const char *path, c
 	return open_checked(s, verb, path, root, flags, allow, false, log, err, errsz, step);
 }
 
-int store_open_or_absent(struct sw_store *s, const char *verb, const char *path,
-			 const char *root, unsigned flags, bool allow, struct rlog *log, char *err,
-			 size_t errsz, enum store_open_step *step)
+int store_open_or_absent(struct sw_store *s, const char *verb, const char *path, const char *root,
+			 unsigned flags, bool allow, struct rlog *log, char *err, size_t errsz,
+			 enum store_open_step *step)
 {
 	return open_checked(s, verb, path, root, flags, allow, true, log, err, errsz, step);
 }

@@ -32,8 +32,8 @@ int store_open_checked(struct sw_store *s, const char *verb, const char *path, c
 /* The same for a reader for which "nothing there" is an answer (info): after the path
  * check, a path where no store is (store_probe: SS_NONE) returns 0 with S closed and
  * *STEP SO_STEP_ABSENT. */
-int store_open_or_absent(struct sw_store *s, const char *verb, const char *path,
-			 const char *root, unsigned flags, bool allow, struct rlog *log, char *err,
-			 size_t errsz, enum store_open_step *step);
+int store_open_or_absent(struct sw_store *s, const char *verb, const char *path, const char *root,
+			 unsigned flags, bool allow, struct rlog *log, char *err, size_t errsz,
+			 enum store_open_step *step);
 
 #endif

@@ -36,7 +36,7 @@ struct vstate {
 	struct same_ctx same; /* "is this the captured file?" */
 	const struct sv_report *rep;
 	struct sv_result *res;
-	size_t vol; /* volume being walked for orphans */
+	size_t vol;		      /* volume being walked for orphans */
 	const struct identities *ids; /* the store's identity records, NULL: none */
 	struct vacl acls;	      /* its ACL records (verifyacl.h) */
 };
@@ -69,8 +69,7 @@ static int64_t st_mtime_ns(const struct stat *st)
 /* Did load put the captured payload (open as PFD/LEAF) at one of its journal
  * destinations, and is it still there? The same inode (a link), or the same bytes with
  * the captured owner and mode (a copy). */
-static bool restored_somewhere(struct vstate *st, const struct sw_rec *r, int pfd,
-			       const char *leaf)
+static bool restored_somewhere(struct vstate *st, const struct sw_rec *r, int pfd, const char *leaf)
 {
 	const char *const *dests;
 	size_t n = sw_journal_find(&st->journal, r->r.volume, r->path, strlen(r->path), &dests);

@@ -29,20 +29,20 @@ struct sv_report {
 };
 
 struct sv_result {
-	size_t problems;	/* all kinds */
+	size_t problems; /* all kinds */
 	size_t count[SV__N];
-	size_t checked;		/* catalog entries */
+	size_t checked; /* catalog entries */
 	size_t ok;
-	size_t store_only;	/* linked entries that are the only name of their data */
-	bool incomplete;	/* an interrupted scan's store */
-	int walk_err;		/* part of the store could not be read (errno): no verdict */
+	size_t store_only; /* linked entries that are the only name of their data */
+	bool incomplete;   /* an interrupted scan's store */
+	int walk_err;	   /* part of the store could not be read (errno): no verdict */
 };
 
 /* Why sv_check gave no verdict at all. */
 enum sv_fail {
-	SV_DONE,	   /* checked: see the result */
-	SV_FAIL_NOMEM,	   /* out of memory */
-	SV_FAIL_JOURNAL,   /* the restore journal could not be read (errno in *JERR) */
+	SV_DONE,	 /* checked: see the result */
+	SV_FAIL_NOMEM,	 /* out of memory */
+	SV_FAIL_JOURNAL, /* the restore journal could not be read (errno in *JERR) */
 };
 
 /* Check store S (opened with SW_ALLOW_PARTIAL | SW_ORDERED), reporting to REP. */

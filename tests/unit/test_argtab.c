@@ -29,7 +29,11 @@ static int cb(void *ctx, size_t table, const struct argtab_opt *o, const char *v
 	if (o && o->id == A_HELP)
 		return 7;
 	size_t n = strlen(s->log);
-	snprintf(s->log + n, sizeof s->log - n, "%s=%s;", o ? o->name : "op", val ? val : "-");
+	snprintf(s->log + n, sizeof s->log - n, "%s=%s;",
+		 !o	   ? "op"
+		 : o->name ? o->name
+			   : "short",
+		 val ? val : "-");
 	return 0;
 }
 
@@ -37,15 +41,16 @@ static int run(struct seen *s, char *err, int argc, char **argv)
 {
 	memset(s, 0, sizeof *s);
 	err[0] = 0;
-	return argtab_parse(argc, argv, &(struct argtab){opts, 4}, 1, "STORE", cb, s, err, 256);
+	return argtab_parse(argc, argv, &(struct argtab){opts, 4, false}, 1, "STORE", cb, s, err,
+			    256);
 }
 
 Test(argtab, accepted_spellings)
 {
 	struct seen s;
 	char err[256];
-	char *argv[] = {"verb", "S", "--value=a=b", "-f", "--many", "x", "-m", "y", "--many=z", "--",
-			"-g", "-", NULL};
+	char *argv[] = {"verb", "S",	    "--value=a=b", "-f", "--many", "x", "-m",
+			"y",	"--many=z", "--",	   "-g", "-",	   NULL};
 	cr_assert_eq(run(&s, err, 12, argv), ARGTAB_OK, "%s", err);
 	cr_expect_str_eq(s.log, "op=S;value=a=b;flag=-;many=x;many=y;many=z;op=-g;op=-;");
 	char *dash[] = {"verb", "-", NULL}; /* "-" is an operand */
@@ -54,6 +59,45 @@ Test(argtab, accepted_spellings)
 	char *val[] = {"verb", "--value", "--flag", NULL}; /* the next argument is the value */
 	cr_assert_eq(run(&s, err, 3, val), ARGTAB_OK, "%s", err);
 	cr_expect_str_eq(s.log, "value=--flag;");
+	char *att[] = {"verb", "-mvalue", "-m", "next", NULL}; /* attached, or the next one */
+	cr_assert_eq(run(&s, err, 4, att), ARGTAB_OK, "%s", err);
+	cr_expect_str_eq(s.log, "many=value;many=next;");
+}
+
+/* A table that takes prefixes (migc's verbs, as getopt_long did): a unique prefix is the
+ * option, an exact name beats a longer one, two candidates are ambiguous. */
+Test(argtab, prefixes)
+{
+	static const struct argtab_opt p[] = {{"output", 'o', true, true, 11},
+					      {"out", 0, false, true, 12},
+					      {"werror", 0, false, true, 13},
+					      {"warn", 0, false, true, 14},
+					      {NULL, 'W', true, true, 15}};
+	struct seen s = {0};
+	char err[256];
+	char *ok[] = {"verb", "--outp=x", "--out", "--we", "-Wno-x", NULL};
+	cr_assert_eq(
+	    argtab_parse(5, ok, &(struct argtab){p, 5, true}, 1, "FILE", cb, &s, err, sizeof err),
+	    ARGTAB_OK, "%s", err);
+	cr_expect_str_eq(s.log, "output=x;out=-;werror=-;short=no-x;");
+	char *amb[] = {"verb", "--w", NULL};
+	cr_expect_eq(
+	    argtab_parse(2, amb, &(struct argtab){p, 5, true}, 1, "FILE", cb, &s, err, sizeof err),
+	    ARGTAB_USAGE);
+	cr_expect_str_eq(err, "option '--w' is ambiguous");
+	char *noprefix[] = {"verb", "--outp=x", NULL};
+	cr_expect_eq(argtab_parse(2, noprefix, &(struct argtab){p, 5, false}, 1, "FILE", cb, &s,
+				  err, sizeof err),
+		     ARGTAB_USAGE, "no prefixes unless the table says so");
+	char *shortonly[] = {"verb", "--W", "x", NULL};
+	cr_expect_eq(argtab_parse(3, shortonly, &(struct argtab){p, 5, true}, 1, "FILE", cb, &s,
+				  err, sizeof err),
+		     ARGTAB_USAGE, "a short-only option has no long name");
+	char *empty[] = {"verb", "-W", "", NULL};
+	cr_expect_eq(argtab_parse(3, empty, &(struct argtab){p, 5, true}, 1, "FILE", cb, &s, err,
+				  sizeof err),
+		     ARGTAB_USAGE);
+	cr_expect_str_eq(err, "option '-W' needs a value, not an empty one");
 }
 
 Test(argtab, refusals)
@@ -66,8 +110,8 @@ Test(argtab, refusals)
 	    {{"--val", "x"}, "unknown option '--val'"}, /* no abbreviations */
 	    {{"--fla"}, "unknown option '--fla'"},
 	    {{"-x"}, "unknown option '-x'"},
-	    {{"-fh"}, "unknown option '-fh'"}, /* no bundling */
-	    {{"-mvalue"}, "unknown option '-mvalue'"},
+	    {{"-fh"}, "unknown option '-fh'"},	       /* no bundling */
+	    {{"-fvalue"}, "unknown option '-fvalue'"}, /* a flag takes no attached value */
 	    {{"--value"}, "option '--value' needs a value"},
 	    {{"-m"}, "option '--many' needs a value"},
 	    {{"--value="}, "option '--value' needs a value, not an empty one"},
@@ -106,8 +150,8 @@ Test(argtab, callback_stops)
 /* Several tables: each option's table index reaches the callback; a name in the second
  * table is found, and the duplicate check spans both. */
 static size_t last_table;
-static int cb_table(void *ctx, size_t table, const struct argtab_opt *o, const char *val,
-		    char *err, size_t errsz)
+static int cb_table(void *ctx, size_t table, const struct argtab_opt *o, const char *val, char *err,
+		    size_t errsz)
 {
 	(void)ctx;
 	(void)o;
@@ -121,7 +165,7 @@ static int cb_table(void *ctx, size_t table, const struct argtab_opt *o, const c
 Test(argtab, two_tables)
 {
 	static const struct argtab_opt own[] = {{"own", 'o', false, false, 1}};
-	const struct argtab tabs[] = {{opts, 4}, {own, 1}};
+	const struct argtab tabs[] = {{opts, 4, false}, {own, 1, false}};
 	char err[256];
 	char *argv[] = {"verb", "--own", NULL};
 	cr_assert_eq(argtab_parse(2, argv, tabs, 2, "STORE", cb_table, NULL, err, sizeof err),
