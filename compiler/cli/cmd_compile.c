@@ -1,6 +1,5 @@
 /* cmd_compile.c - `migc compile`: load, check, generate, verify, write atomically. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "plan_write.h"
 #include "policy_build.h"
 #include "sha256.h"
+#include "verbargs.h"
 #include "vars.h"
 #include "xml_load.h"
 
@@ -41,57 +41,79 @@ static int parse_format(const char *s, enum diag_format *f)
 	return 0;
 }
 
+/* compile's options: getopt_long's spellings, prefixes included (verbargs.h) */
+static const struct argtab_opt compile_opts[] = {
+    {"output", 'o', true, true, 'o'},	  {"config", 0, true, true, 'c'},
+    {"define", 0, true, true, 'D'},	  {"vars", 0, true, true, 'v'},
+    {"case-sensitive", 0, false, true, 's'}, {"format", 0, true, true, 'f'},
+    {"werror", 0, false, true, 'E'},	  {"error-limit", 0, true, true, 'L'},
+    {"help", 'h', false, true, 'h'},	  {NULL, 'W', true, true, 'W'},
+};
+
+struct compile_args {
+	const char *out, *config, *vars_path;
+	const char **defines;
+	size_t ndefines;
+	bool case_sensitive;
+	enum diag_format fmt;
+	struct diag_set *d;
+};
+
+static int compile_opt(void *ctx, int id, const char *val)
+{
+	struct compile_args *c = ctx;
+	switch (id) {
+	case 'o': c->out = val; break;
+	case 'c': c->config = val; break;
+	case 'D': c->defines[c->ndefines++] = val; break;
+	case 'v': c->vars_path = val; break;
+	case 's': c->case_sensitive = true; break;
+	case 'f':
+		if (parse_format(val, &c->fmt)) {
+			fprintf(stderr, "migc compile: --format must be text, json or sarif\n");
+			return -1;
+		}
+		break;
+	case 'E': diag_set_werror(c->d, true); break;
+	case 'L': diag_set_error_limit(c->d, (unsigned)strtoul(val, NULL, 10)); break;
+	case 'W':
+		if (strncmp(val, "no-", 3) || diag_disable(c->d, val + 3)) {
+			fprintf(stderr, "migc compile: unknown warning option -W%s\n", val);
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
 int cmd_compile(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"config", required_argument, NULL, 'c'},
-		{"define", required_argument, NULL, 'D'},
-		{"vars", required_argument, NULL, 'v'},
-		{"case-sensitive", no_argument, NULL, 's'},
-		{"format", required_argument, NULL, 'f'},
-		{"werror", no_argument, NULL, 'E'},
-		{"error-limit", required_argument, NULL, 'L'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	struct compile_args c = {
+	    .out = "migration.plan",
+	    .defines = (const char **)calloc((size_t)argc + 1, sizeof *c.defines),
+	    .fmt = DIAG_TEXT,
+	    .d = diag_new(),
 	};
-	const char *out = "migration.plan", *config = NULL, *vars_path = NULL;
-	const char **defines = (const char **)calloc((size_t)argc + 1, sizeof *defines);
-	size_t ndefines = 0;
-	bool case_sensitive = false;
-	enum diag_format fmt = DIAG_TEXT;
-	struct diag_set *d = diag_new();
+	struct diag_set *d = c.d;
 	struct arena *a = arena_new();
-	int rc = MIGC_EXIT_USAGE, c;
+	int rc = MIGC_EXIT_USAGE;
 	unsigned char *buf = NULL;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:W:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'c': config = optarg; break;
-		case 'D': defines[ndefines++] = optarg; break;
-		case 'v': vars_path = optarg; break;
-		case 's': case_sensitive = true; break;
-		case 'f':
-			if (parse_format(optarg, &fmt)) {
-				fprintf(stderr, "migc compile: --format must be text, json or sarif\n");
-				goto out;
-			}
-			break;
-		case 'E': diag_set_werror(d, true); break;
-		case 'L': diag_set_error_limit(d, (unsigned)strtoul(optarg, NULL, 10)); break;
-		case 'W':
-			if (strncmp(optarg, "no-", 3) || diag_disable(d, optarg + 3)) {
-				fprintf(stderr, "migc compile: unknown warning option -W%s\n", optarg);
-				goto out;
-			}
-			break;
-		case 'h': compile_usage(stdout); rc = MIGC_EXIT_OK; goto out;
-		default: compile_usage(stderr); goto out;
-		}
+	const char **files = NULL;
+	size_t nfiles = 0;
+	const struct verbargs va = {"compile", "FILE", compile_opts,
+				    sizeof compile_opts / sizeof compile_opts[0], true,
+				    compile_usage, compile_opt, &c};
+	int pr = c.defines ? verbargs_parse(&va, argc, argv, &files, &nfiles) : MIGC_EXIT_USAGE;
+	if (pr >= 0) {
+		rc = pr;
+		goto out;
 	}
-	if (optind >= argc) {
+	const char *out = c.out, *config = c.config, *vars_path = c.vars_path;
+	const char **defines = c.defines;
+	size_t ndefines = c.ndefines;
+	bool case_sensitive = c.case_sensitive;
+	enum diag_format fmt = c.fmt;
+	if (nfiles == 0) {
 		fprintf(stderr, "migc compile: no rule files given\n");
 		compile_usage(stderr);
 		goto out;
@@ -110,7 +132,7 @@ int cmd_compile(int argc, char **argv)
 		goto out;
 	}
 	struct m_policy pol = {0};
-	policy_load(a, d, &pol, (const char *const *)argv + optind, (size_t)(argc - optind), config);
+	policy_load(a, d, &pol, files, nfiles, config);
 	rc = MIGC_EXIT_ERRORS;
 	if (diag_errors(d) == 0) {
 		struct cg_options o = {case_sensitive, vars_path, vars_sha};
@@ -141,7 +163,8 @@ int cmd_compile(int argc, char **argv)
 		rc = MIGC_EXIT_ERRORS;
 out:
 	free(buf);
-	free(defines);
+	free(files);
+	free(c.defines);
 	diag_free(d);
 	arena_free(a);
 	return rc;

@@ -1,6 +1,5 @@
 /* cmd_explain.c - `migc explain PLAN PATH...`: bind the plan the way migstate does and
  * print, per path, the verdict, destination and deciding rule. Runs the runtime's VM. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "explain.h"
 #include "plan.h"
 #include "root_env.h"
+#include "verbargs.h"
 
 static void explain_usage(FILE *out)
 {
@@ -48,81 +48,78 @@ struct explain_opts {
 	size_t ndefs, ndrives;
 };
 
-/* Apply option C (from getopt_long); -1 on a bad value (message printed). */
-static int explain_opt(int c, struct explain_opts *o)
+/* Apply option ID with value VAL (verbargs.h); -1 on a bad value (message printed). */
+static int explain_opt(void *ctx, int id, const char *val)
 {
-	switch (c) {
-	case 'r': o->root = optarg; return 0;
-	case 'u': o->user = optarg; return 0;
-	case 'H': o->home = optarg; return 0;
+	struct explain_opts *o = ctx;
+	switch (id) {
+	case 'r': o->root = val; return 0;
+	case 'u': o->user = val; return 0;
+	case 'H': o->home = val; return 0;
 	case 't': o->trace = true; return 0;
 	case 'D':
-		if (split_define(optarg, &o->defs[o->ndefs])) {
+		if (split_define(val, &o->defs[o->ndefs])) {
 			fprintf(stderr, "migc explain: --define expects NAME=VALUE\n");
 			return -1;
 		}
 		o->ndefs++;
 		return 0;
 	case 'd':
-		if (split_drive(optarg, &o->drives[o->ndrives])) {
+		if (split_drive(val, &o->drives[o->ndrives])) {
 			fprintf(stderr, "migc explain: --drive expects X=/PATH\n");
 			return -1;
 		}
 		o->ndrives++;
 		return 0;
 	case 'f':
-		if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
+		if (strcmp(val, "json") && strcmp(val, "text")) {
 			fprintf(stderr, "migc explain: --format must be text or json\n");
 			return -1;
 		}
-		o->json = !strcmp(optarg, "json");
+		o->json = !strcmp(val, "json");
 		return 0;
 	}
-	explain_usage(stderr);
-	return -1;
+	return 0;
 }
+
+/* explain's options: getopt_long's spellings, prefixes included (verbargs.h) */
+static const struct argtab_opt explain_opts_tab[] = {
+    {"root", 0, true, true, 'r'},	{"user", 0, true, true, 'u'},
+    {"home", 0, true, true, 'H'},	{"define", 0, true, true, 'D'},
+    {"drive", 0, true, true, 'd'},	{"format", 0, true, true, 'f'},
+    {"trace", 0, false, true, 't'},	{"help", 'h', false, true, 'h'},
+};
 
 int cmd_explain(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"root", required_argument, NULL, 'r'},
-		{"user", required_argument, NULL, 'u'},
-		{"home", required_argument, NULL, 'H'},
-		{"define", required_argument, NULL, 'D'},
-		{"drive", required_argument, NULL, 'd'},
-		{"format", required_argument, NULL, 'f'},
-		{"trace", no_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	struct explain_opts o = {
 		.root = "/",
 		.defs = calloc((size_t)argc + 1, sizeof(struct rt_define)),
 		.drives = calloc((size_t)argc + 1, sizeof(struct rt_drive)),
 	};
-	int rc = MIGC_EXIT_USAGE, c;
+	int rc = MIGC_EXIT_USAGE;
 	struct plan p = {0};
 	struct root_env re;
 	bool have_env = false, bound = false;
 	struct rt_bound b;
 
-	/* GNU getopt permutes: options may stand anywhere; the first operand is PLAN */
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			explain_usage(stdout);
-			rc = MIGC_EXIT_OK;
-			goto out;
-		}
-		if (explain_opt(c, &o))
-			goto out;
+	/* options may stand anywhere; the first operand is PLAN, the rest PATHs */
+	const char **ops = NULL;
+	size_t nops = 0;
+	const struct verbargs va = {"explain", "PATH", explain_opts_tab,
+				    sizeof explain_opts_tab / sizeof explain_opts_tab[0], true,
+				    explain_usage, explain_opt, &o};
+	int pr = o.defs && o.drives ? verbargs_parse(&va, argc, argv, &ops, &nops) : MIGC_EXIT_USAGE;
+	if (pr >= 0) {
+		rc = pr;
+		goto out;
 	}
-	if (optind >= argc) {
+	if (nops == 0) {
 		explain_usage(stderr);
 		goto out;
 	}
-	const char *plan_path = argv[optind++];
-	if (optind >= argc) {
+	const char *plan_path = ops[0];
+	if (nops < 2) {
 		fprintf(stderr, "migc explain: no PATH given\n");
 		goto out;
 	}
@@ -144,16 +141,16 @@ int cmd_explain(int argc, char **argv)
 		goto out;
 	}
 	bound = true;
-	for (int i = optind; i < argc; i++) {
+	for (size_t i = 1; i < nops; i++) {
 		struct explain_result r;
-		if (rt_explain(&b, argv[i], o.trace ? stderr : NULL, &r) != 0) {
+		if (rt_explain(&b, ops[i], o.trace ? stderr : NULL, &r) != 0) {
 			fprintf(stderr, "migc explain: out of memory\n");
 			goto out;
 		}
 		if (o.json)
-			rt_explain_print_json(&b, argv[i], &r, stdout);
+			rt_explain_print_json(&b, ops[i], &r, stdout);
 		else
-			rt_explain_print_text(&b, argv[i], &r, stdout);
+			rt_explain_print_text(&b, ops[i], &r, stdout);
 		rt_explain_free(&r);
 	}
 	rc = MIGC_EXIT_OK;
@@ -167,5 +164,6 @@ out:
 		free((char *)o.defs[i].name);
 	free(o.defs);
 	free(o.drives);
+	free(ops);
 	return rc;
 }

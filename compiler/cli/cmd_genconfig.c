@@ -7,7 +7,6 @@
  * users) are listed, and the parents of those: the plan is built in memory and bound
  * to the root exactly as `migc explain --root` binds it. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include "plan_write.h"
 #include "policy_build.h"
 #include "root_env.h"
+#include "verbargs.h"
 #include "xml_load.h"
 
 static void genconfig_usage(FILE *out)
@@ -235,38 +235,54 @@ static int detect(const struct m_policy *pol, const struct var_table *vt, const 
 	return rc;
 }
 
+/* genconfig's options: getopt_long's spellings, prefixes included (verbargs.h) */
+static const struct argtab_opt genconfig_opts[] = {
+    {"output", 'o', true, true, 'o'}, {"root", 0, true, true, 'r'},
+    {"user", 0, true, true, 'u'},	{"define", 0, true, true, 'D'},
+    {"vars", 0, true, true, 'v'},	{"help", 'h', false, true, 'h'},
+};
+
+struct genconfig_args {
+	const char *out, *root, *user, *vars_path;
+	const char **defines;
+	size_t ndefines;
+};
+
+static int genconfig_opt(void *ctx, int id, const char *val)
+{
+	struct genconfig_args *g = ctx;
+	switch (id) {
+	case 'o': g->out = val; break;
+	case 'r': g->root = val; break;
+	case 'u': g->user = val; break;
+	case 'D': g->defines[g->ndefines++] = val; break;
+	case 'v': g->vars_path = val; break;
+	}
+	return 0;
+}
+
 int cmd_genconfig(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"root", required_argument, NULL, 'r'},
-		{"user", required_argument, NULL, 'u'},
-		{"define", required_argument, NULL, 'D'},
-		{"vars", required_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *out = NULL, *root = NULL, *user = NULL, *vars_path = NULL, *bad = NULL;
-	const char **defines = calloc((size_t)argc + 1, sizeof *defines);
-	size_t ndefines = 0;
+	struct genconfig_args ga = {.defines = calloc((size_t)argc + 1, sizeof *ga.defines)};
+	const char *bad = NULL;
 	struct diag_set *d = diag_new();
 	struct arena *a = arena_new();
 	unsigned char *on = NULL;
-	int rc = MIGC_EXIT_USAGE, c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'r': root = optarg; break;
-		case 'u': user = optarg; break;
-		case 'D': defines[ndefines++] = optarg; break;
-		case 'v': vars_path = optarg; break;
-		case 'h': genconfig_usage(stdout); rc = MIGC_EXIT_OK; goto done;
-		default: genconfig_usage(stderr); goto done;
-		}
+	int rc = MIGC_EXIT_USAGE;
+	const char **files = NULL;
+	size_t nfiles = 0;
+	const struct verbargs va = {"genconfig", "FILE", genconfig_opts,
+				    sizeof genconfig_opts / sizeof genconfig_opts[0], true,
+				    genconfig_usage, genconfig_opt, &ga};
+	int pr = ga.defines ? verbargs_parse(&va, argc, argv, &files, &nfiles) : MIGC_EXIT_USAGE;
+	if (pr >= 0) {
+		rc = pr;
+		goto done;
 	}
-	if (optind >= argc) {
+	const char *out = ga.out, *root = ga.root, *user = ga.user, *vars_path = ga.vars_path;
+	const char **defines = ga.defines;
+	size_t ndefines = ga.ndefines;
+	if (nfiles == 0) {
 		fprintf(stderr, "migc genconfig: no rule files given\n");
 		genconfig_usage(stderr);
 		goto done;
@@ -288,7 +304,7 @@ int cmd_genconfig(int argc, char **argv)
 		goto done;
 	}
 	struct m_policy pol = {0};
-	policy_load(a, d, &pol, (const char *const *)argv + optind, (size_t)(argc - optind), NULL);
+	policy_load(a, d, &pol, files, nfiles, NULL);
 	rc = MIGC_EXIT_ERRORS;
 	if (diag_errors(d) > 0)
 		goto report;
@@ -320,7 +336,8 @@ report:
 	diag_print(d, stderr, DIAG_TEXT, isatty(2));
 done:
 	free(on);
-	free(defines);
+	free(files);
+	free(ga.defines);
 	diag_free(d);
 	arena_free(a);
 	return rc;

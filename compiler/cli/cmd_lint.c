@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "commands.h"
 #include "lint.h"
+#include "verbargs.h"
 #include "xml_load.h"
 
 #define DEFAULT_TEXT_ERROR_LIMIT 50u
@@ -55,68 +57,79 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 	return 2;
 }
 
-/* "--opt VALUE" or "--opt=VALUE": the value, advancing *I; NULL if OPT does not match. */
-static const char *opt_value(int argc, char **argv, int *i, const char *opt, bool *missing)
+/* lint's options, matched exactly as they always were (verbargs.h); -W takes "error"
+ * (-Werror) and "no-NAME" (-Wno-NAME). */
+static const struct argtab_opt lint_opts[] = {
+    {"config", 0, true, true, 'c'},	{"vars", 0, true, true, 'v'},
+    {"define", 0, true, true, 'D'},	{"format", 0, true, true, 'f'},
+    {"error-limit", 0, true, true, 'L'}, {"werror", 0, false, true, 'E'},
+    {"help", 'h', false, true, 'h'},	{NULL, 'W', true, true, 'W'},
+};
+
+struct lint_ctx {
+	struct arena *a;
+	struct lint_args *o;
+};
+
+static int lint_opt(void *ctx, int id, const char *v)
 {
-	size_t n = strlen(opt);
-	const char *a = argv[*i];
-	if (strncmp(a, opt, n) != 0)
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = true;
-		return NULL;
+	struct lint_ctx *c = ctx;
+	struct lint_args *o = c->o;
+	switch (id) {
+	case 'c': o->config = v; break;
+	case 'v': o->vars = v; break;
+	case 'D': arena_push(c->a, (void ***)&o->defines, &o->ndefines, (void *)v); break;
+	case 'f':
+		if (strcmp(v, "text") == 0)
+			o->format = DIAG_TEXT;
+		else if (strcmp(v, "json") == 0)
+			o->format = DIAG_JSON;
+		else if (strcmp(v, "sarif") == 0)
+			o->format = DIAG_SARIF;
+		else {
+			usage_error("unknown format '%s' (text, json or sarif)", v);
+			return -1;
+		}
+		break;
+	case 'L': {
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(v, &end, 10);
+		if (!*v || *end || errno || n > UINT_MAX || v[0] == '-') {
+			usage_error("--error-limit wants a number, not '%s'", v);
+			return -1;
+		}
+		o->error_limit = (long)n;
+		break;
 	}
-	return argv[++*i];
+	case 'E': o->werror = true; break;
+	case 'W':
+		if (strcmp(v, "error") == 0)
+			o->werror = true;
+		else if (strncmp(v, "no-", 3) == 0)
+			arena_push(c->a, (void ***)&o->wno, &o->nwno, (void *)(v + 3));
+		else {
+			usage_error("unknown option '-W%s'", v);
+			return -1;
+		}
+		break;
+	}
+	return 0;
 }
 
 static int parse_args(struct arena *a, int argc, char **argv, struct lint_args *o)
 {
-	bool options = true;
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *v;
-		bool missing = false;
-		if (!options || arg[0] != '-' || strcmp(arg, "-") == 0) {
-			arena_push(a, (void ***)&o->files, &o->nfiles, (void *)arg);
-		} else if (strcmp(arg, "--") == 0) {
-			options = false;
-		} else if ((v = opt_value(argc, argv, &i, "--config", &missing))) {
-			o->config = v;
-		} else if ((v = opt_value(argc, argv, &i, "--vars", &missing))) {
-			o->vars = v;
-		} else if ((v = opt_value(argc, argv, &i, "--define", &missing))) {
-			arena_push(a, (void ***)&o->defines, &o->ndefines, (void *)v);
-		} else if ((v = opt_value(argc, argv, &i, "--format", &missing))) {
-			if (strcmp(v, "text") == 0)
-				o->format = DIAG_TEXT;
-			else if (strcmp(v, "json") == 0)
-				o->format = DIAG_JSON;
-			else if (strcmp(v, "sarif") == 0)
-				o->format = DIAG_SARIF;
-			else
-				return usage_error("unknown format '%s' (text, json or sarif)", v);
-		} else if ((v = opt_value(argc, argv, &i, "--error-limit", &missing))) {
-			char *end;
-			errno = 0;
-			unsigned long n = strtoul(v, &end, 10);
-			if (!*v || *end || errno || n > UINT_MAX || v[0] == '-')
-				return usage_error("--error-limit wants a number, not '%s'", v);
-			o->error_limit = (long)n;
-		} else if (missing) {
-			return usage_error("%s needs a value", arg);
-		} else if (strcmp(arg, "--werror") == 0 || strcmp(arg, "-Werror") == 0) {
-			o->werror = true;
-		} else if (strncmp(arg, "-Wno-", 5) == 0) {
-			arena_push(a, (void ***)&o->wno, &o->nwno, (void *)(arg + 5));
-		} else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			return -1;
-		} else {
-			return usage_error("unknown option '%s'", arg);
-		}
-	}
+	struct lint_ctx c = {a, o};
+	const char **files = NULL;
+	size_t nfiles = 0;
+	const struct verbargs va = {"lint", "FILE", lint_opts, sizeof lint_opts / sizeof lint_opts[0],
+				    false, print_usage, lint_opt, &c};
+	int pr = verbargs_parse(&va, argc, argv, &files, &nfiles);
+	if (pr >= 0)
+		return pr == MIGC_EXIT_OK ? -1 : pr; /* -1: help printed */
+	for (size_t i = 0; i < nfiles; i++)
+		arena_push(a, (void ***)&o->files, &o->nfiles, (void *)files[i]);
+	free(files);
 	if (o->nfiles == 0 && !o->config)
 		return usage_error("no file to lint");
 	return 0;
@@ -183,9 +196,7 @@ int cmd_lint(int argc, char **argv)
 	struct arena *a = arena_new();
 	struct lint_args o = {.format = DIAG_TEXT, .error_limit = -1};
 	int rc = parse_args(a, argc, argv, &o);
-	if (rc) {
-		if (rc < 0)
-			print_usage(stdout);
+	if (rc) { /* -1: --help, printed */
 		arena_free(a);
 		return rc < 0 ? 0 : rc;
 	}

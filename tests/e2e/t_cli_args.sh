@@ -71,3 +71,32 @@ assert_contains "$OUT" "expected the manifest directory, an absolute path" "firs
 expect_rc 0 "$MIGSTATE" rd -y --root="$R" -- "$S"
 assert_no_path "$S"
 note "one parser: unknown, abbreviated, bundled, valueless and repeated options refused alike"
+
+# migc reads its command lines through the same parser (compiler/cli/verbargs.c): compile,
+# explain and genconfig keep getopt_long's unique prefixes, lint and dump their exact names
+cd "$WORK"
+expect_rc 2 "$MIGC" compile --bogus "$WORK/p.xml"
+assert_contains "$OUT" "migc compile: unknown option '--bogus'" "compile: unknown option"
+assert_contains "$OUT" "usage: migc compile" "compile: usage after the message"
+expect_rc 2 "$MIGC" compile "$WORK/p.xml" -o
+assert_contains "$OUT" "migc compile: option '--output' needs a value" "compile: missing value"
+expect_rc 2 "$MIGC" compile --c x "$WORK/p.xml"
+assert_contains "$OUT" "migc compile: option '--c' is ambiguous" "compile: ambiguous prefix"
+expect_rc 0 "$MIGC" compile --out "$WORK/q1.plan" -o "$WORK/q2.plan" "$WORK/p.xml"
+assert_no_path "$WORK/q1.plan"
+cmp -s "$WORK/q2.plan" "$P" || fail "compile --out A -o B: B is not the plan"
+expect_rc 0 "$MIGC" compile -o"$WORK/q3.plan" -- "$WORK/p.xml"
+cmp -s "$WORK/q3.plan" "$P" || fail "compile -oFILE -- FILE.xml"
+expect_rc 2 "$MIGC" lint --conf x "$WORK/p.xml"
+assert_contains "$OUT" "migc lint: unknown option '--conf'" "lint: no prefixes"
+expect_rc 2 "$MIGC" lint "$WORK/p.xml" --config
+assert_contains "$OUT" "migc lint: option '--config' needs a value" "lint: missing value"
+expect_rc 2 "$MIGC" dump -h
+assert_contains "$OUT" "migc dump: unknown option '-h'" "dump has no -h"
+expect_rc 0 "$MIGC" dump --json --json "$P"
+assert_contains "$OUT" '"format"' "dump --json twice"
+expect_rc 2 "$MIGC" explain "$P" /home --form=json --format
+assert_contains "$OUT" "migc explain: option '--format' needs a value" "explain: missing value after a prefix"
+expect_rc 2 "$MIGC" genconfig --bogus "$WORK/p.xml"
+assert_contains "$OUT" "migc genconfig: unknown option '--bogus'" "genconfig: unknown option"
+note "one parser in both binaries"
