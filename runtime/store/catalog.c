@@ -25,11 +25,57 @@
 #define VOLUME_FIXED 32
 #define USER_FIXED 16
 #define RECORD_FIXED 96
-#define TRAILER_SIZE (8 + 8 + 32)
+#define TRAILER_SIZE (8 + 8 + 32) /* magic, then CAT_TRL_* */
 #define WBUF_SIZE (256u << 10)
 #define CAT_MAX_SIZE ((uint64_t)1 << 40)
 
 _Static_assert(HEADER_FIXED == 64, "catalog header size");
+_Static_assert(RECORD_FIXED == 96, "catalog record size");
+
+/* The fixed parts, as stored: the byte offset of each field (the writer and the reader
+ * below both go by these; docs/store-format.md section 3). */
+#define CAT_HDR_MAGIC 0u     /* magic[8] */
+#define CAT_HDR_MAJOR 8u     /* u16 */
+#define CAT_HDR_MINOR 10u    /* u16 */
+#define CAT_HDR_RESERVED 12u /* u32, 0 */
+#define CAT_HDR_RULESET 16u  /* u8 ruleset[32] */
+#define CAT_HDR_CREATED 48u  /* u64 unix time */
+#define CAT_HDR_NVOLS 56u    /* u32 */
+#define CAT_HDR_NUSERS 60u   /* u32 */
+
+#define CAT_VOL_DEV 0u	     /* u64 */
+#define CAT_VOL_MNT_ID 8u    /* u32 */
+#define CAT_VOL_FLAGS 12u    /* u32 CV_* */
+#define CAT_VOL_FS_MAGIC 16u /* u64 */
+#define CAT_VOL_RESERVED 24u /* u64 */
+
+#define CAT_USER_UID 0u	     /* u32 */
+#define CAT_USER_GID 4u	     /* u32 */
+#define CAT_USER_NSTRINGS 8u /* u32, then that many strings */
+
+#define CAT_REC_TYPE 0u	       /* u8 */
+#define CAT_REC_ACTION 1u      /* u8 */
+#define CAT_REC_FLAGS 2u       /* u16 CF_* */
+#define CAT_REC_VOLUME 4u      /* u32 */
+#define CAT_REC_SRC_VOLUME 8u  /* u32 */
+#define CAT_REC_USER 12u       /* u32 */
+#define CAT_REC_INO 16u	       /* u64 */
+#define CAT_REC_SIZE 24u       /* u64 */
+#define CAT_REC_MTIME 32u      /* i64 ns */
+#define CAT_REC_ATIME 40u      /* i64 ns */
+#define CAT_REC_CTIME 48u      /* i64 ns */
+#define CAT_REC_MODE 56u       /* u32 */
+#define CAT_REC_UID 60u	       /* u32 */
+#define CAT_REC_GID 64u	       /* u32 */
+#define CAT_REC_NLINK 68u      /* u32 */
+#define CAT_REC_RULE 72u       /* u32 */
+#define CAT_REC_PATH_LEN 76u   /* u32 */
+#define CAT_REC_RDEV 80u       /* u64 */
+#define CAT_REC_TARGET_LEN 88u /* u32 */
+#define CAT_REC_RESERVED 92u   /* u32; the path, then the target, follow */
+
+#define CAT_TRL_NRECORDS 8u /* u64, after the end magic */
+#define CAT_TRL_HASH 16u    /* u8 sha256[32] */
 
 /* --- writer ----------------------------------------------------------------------- */
 
@@ -101,29 +147,29 @@ static int write_header(struct cat_writer *w, const unsigned char ruleset[32],
 			const struct cat_user_info *users, size_t nusers)
 {
 	unsigned char h[HEADER_FIXED] = {0};
-	memcpy(h, CAT_MAGIC, MAGIC_LEN);
-	le_put16(h + 8, CAT_MAJOR);
-	le_put16(h + 10, CAT_MINOR);
-	memcpy(h + 16, ruleset, 32);
-	le_put64(h + 48, (uint64_t)(int64_t)time(NULL));
-	le_put32(h + 56, (uint32_t)nvols);
-	le_put32(h + 60, (uint32_t)nusers);
+	memcpy(h + CAT_HDR_MAGIC, CAT_MAGIC, MAGIC_LEN);
+	le_put16(h + CAT_HDR_MAJOR, CAT_MAJOR);
+	le_put16(h + CAT_HDR_MINOR, CAT_MINOR);
+	memcpy(h + CAT_HDR_RULESET, ruleset, 32);
+	le_put64(h + CAT_HDR_CREATED, (uint64_t)(int64_t)time(NULL));
+	le_put32(h + CAT_HDR_NVOLS, (uint32_t)nvols);
+	le_put32(h + CAT_HDR_NUSERS, (uint32_t)nusers);
 	if (wput(w, h, sizeof h))
 		return -1;
 	for (size_t i = 0; i < nvols; i++) {
 		unsigned char v[VOLUME_FIXED] = {0};
-		le_put64(v, vols[i].v.dev);
-		le_put32(v + 8, vols[i].v.mnt_id);
-		le_put32(v + 12, vols[i].v.flags);
-		le_put64(v + 16, vols[i].v.fs_magic);
+		le_put64(v + CAT_VOL_DEV, vols[i].v.dev);
+		le_put32(v + CAT_VOL_MNT_ID, vols[i].v.mnt_id);
+		le_put32(v + CAT_VOL_FLAGS, vols[i].v.flags);
+		le_put64(v + CAT_VOL_FS_MAGIC, vols[i].v.fs_magic);
 		if (wput(w, v, sizeof v) || wstr(w, vols[i].mount) || wstr(w, vols[i].store_dir))
 			return -1;
 	}
 	for (size_t i = 0; i < nusers; i++) {
 		unsigned char u[USER_FIXED] = {0};
-		le_put32(u, users[i].uid);
-		le_put32(u + 4, users[i].gid);
-		le_put32(u + 8, CAT_USER_STRINGS);
+		le_put32(u + CAT_USER_UID, users[i].uid);
+		le_put32(u + CAT_USER_GID, users[i].gid);
+		le_put32(u + CAT_USER_NSTRINGS, CAT_USER_STRINGS);
 		if (wput(w, u, sizeof u) || wstr(w, users[i].name) || wstr(w, users[i].home))
 			return -1;
 		for (int x = 0; x < CAT_XDG_N; x++)
@@ -182,25 +228,25 @@ int catw_add_ex(struct cat_writer *w, const struct cat_record *r, const char *pa
 		return -1;
 	}
 	unsigned char b[RECORD_FIXED] = {0};
-	b[0] = r->type;
-	b[1] = r->action;
-	le_put16(b + 2, r->flags);
-	le_put32(b + 4, r->volume);
-	le_put32(b + 8, r->src_volume);
-	le_put32(b + 12, r->user);
-	le_put64(b + 16, r->ino);
-	le_put64(b + 24, r->size);
-	le_put64(b + 32, (uint64_t)r->mtime_ns);
-	le_put64(b + 40, (uint64_t)r->atime_ns);
-	le_put64(b + 48, (uint64_t)r->ctime_ns);
-	le_put32(b + 56, r->mode);
-	le_put32(b + 60, r->uid);
-	le_put32(b + 64, r->gid);
-	le_put32(b + 68, r->nlink);
-	le_put32(b + 72, r->rule);
-	le_put32(b + 76, (uint32_t)plen);
-	le_put64(b + 80, r->rdev);
-	le_put32(b + 88, (uint32_t)tlen);
+	b[CAT_REC_TYPE] = r->type;
+	b[CAT_REC_ACTION] = r->action;
+	le_put16(b + CAT_REC_FLAGS, r->flags);
+	le_put32(b + CAT_REC_VOLUME, r->volume);
+	le_put32(b + CAT_REC_SRC_VOLUME, r->src_volume);
+	le_put32(b + CAT_REC_USER, r->user);
+	le_put64(b + CAT_REC_INO, r->ino);
+	le_put64(b + CAT_REC_SIZE, r->size);
+	le_put64(b + CAT_REC_MTIME, (uint64_t)r->mtime_ns);
+	le_put64(b + CAT_REC_ATIME, (uint64_t)r->atime_ns);
+	le_put64(b + CAT_REC_CTIME, (uint64_t)r->ctime_ns);
+	le_put32(b + CAT_REC_MODE, r->mode);
+	le_put32(b + CAT_REC_UID, r->uid);
+	le_put32(b + CAT_REC_GID, r->gid);
+	le_put32(b + CAT_REC_NLINK, r->nlink);
+	le_put32(b + CAT_REC_RULE, r->rule);
+	le_put32(b + CAT_REC_PATH_LEN, (uint32_t)plen);
+	le_put64(b + CAT_REC_RDEV, r->rdev);
+	le_put32(b + CAT_REC_TARGET_LEN, (uint32_t)tlen);
 	if (wput(w, b, sizeof b) || wput(w, path, plen) || (tlen && wput(w, target, tlen)))
 		return -1;
 	w->nrecords++;
@@ -243,9 +289,9 @@ static int fsync_nointr(int fd)
 
 int catw_commit(struct cat_writer *w)
 {
-	unsigned char t[16], digest[32];
+	unsigned char t[CAT_TRL_HASH], digest[32];
 	memcpy(t, CAT_END, MAGIC_LEN);
-	le_put64(t + 8, w->nrecords);
+	le_put64(t + CAT_TRL_NRECORDS, w->nrecords);
 	int rc = -1;
 	if (wput(w, t, sizeof t) == 0) {
 		sha256_final(&w->hash, digest);
@@ -254,7 +300,7 @@ int catw_commit(struct cat_writer *w)
 			w->len += 32;
 			if (wflush(w) == 0 && fsync_nointr(w->fd) == 0 &&
 			    fs_renameat(w->meta_fd, STORE_CATALOG_PARTIAL, w->meta_fd,
-				     STORE_CATALOG) == 0 &&
+					STORE_CATALOG) == 0 &&
 			    fsync_nointr(w->meta_fd) == 0)
 				rc = 0;
 		}
@@ -320,18 +366,18 @@ static void free_tables(struct cat_reader *r)
 static int parse_header(struct cat_reader *r, size_t end, char *err, size_t errsz)
 {
 	const unsigned char *b = r->base;
-	if (end < HEADER_FIXED || memcmp(b, CAT_MAGIC, MAGIC_LEN) != 0)
+	if (end < HEADER_FIXED || memcmp(b + CAT_HDR_MAGIC, CAT_MAGIC, MAGIC_LEN) != 0)
 		return rerr(err, errsz, "not a migstate catalog (magic)");
-	if (le_get16(b + 8) != CAT_MAJOR) {
-		snprintf(err, errsz, "catalog format %u.%u: this build reads %d.x", le_get16(b + 8),
-			 le_get16(b + 10), CAT_MAJOR);
+	if (le_get16(b + CAT_HDR_MAJOR) != CAT_MAJOR) {
+		snprintf(err, errsz, "catalog format %u.%u: this build reads %d.x",
+			 le_get16(b + CAT_HDR_MAJOR), le_get16(b + CAT_HDR_MINOR), CAT_MAJOR);
 		return -1;
 	}
-	if (le_get32(b + 12) != 0)
+	if (le_get32(b + CAT_HDR_RESERVED) != 0)
 		return rerr(err, errsz, "catalog header: reserved field not zero");
-	memcpy(r->ruleset, b + 16, 32);
-	r->created = (int64_t)le_get64(b + 48);
-	uint32_t nv = le_get32(b + 56), nu = le_get32(b + 60);
+	memcpy(r->ruleset, b + CAT_HDR_RULESET, 32);
+	r->created = (int64_t)le_get64(b + CAT_HDR_CREATED);
+	uint32_t nv = le_get32(b + CAT_HDR_NVOLS), nu = le_get32(b + CAT_HDR_NUSERS);
 	if (nv > (end - HEADER_FIXED) / (VOLUME_FIXED + 4) ||
 	    nu > (end - HEADER_FIXED) / (USER_FIXED + 4))
 		return rerr(err, errsz, "catalog header: table counts exceed the file");
@@ -345,11 +391,11 @@ static int parse_header(struct cat_reader *r, size_t end, char *err, size_t errs
 		r->nvols = i + 1;
 		if (off + VOLUME_FIXED > end)
 			return rerr(err, errsz, "catalog volume table truncated");
-		v->v.dev = le_get64(b + off);
-		v->v.mnt_id = le_get32(b + off + 8);
-		v->v.flags = le_get32(b + off + 12);
-		v->v.fs_magic = le_get64(b + off + 16);
-		v->v.reserved = le_get64(b + off + 24);
+		v->v.dev = le_get64(b + off + CAT_VOL_DEV);
+		v->v.mnt_id = le_get32(b + off + CAT_VOL_MNT_ID);
+		v->v.flags = le_get32(b + off + CAT_VOL_FLAGS);
+		v->v.fs_magic = le_get64(b + off + CAT_VOL_FS_MAGIC);
+		v->v.reserved = le_get64(b + off + CAT_VOL_RESERVED);
 		off += VOLUME_FIXED;
 		if (rstr(b, end, &off, &v->mount) || rstr(b, end, &off, &v->store_dir))
 			return rerr(err, errsz, "catalog volume table: bad string");
@@ -359,9 +405,9 @@ static int parse_header(struct cat_reader *r, size_t end, char *err, size_t errs
 		r->nusers = i + 1;
 		if (off + USER_FIXED > end)
 			return rerr(err, errsz, "catalog user table truncated");
-		u->uid = le_get32(b + off);
-		u->gid = le_get32(b + off + 4);
-		uint32_t ns = le_get32(b + off + 8);
+		u->uid = le_get32(b + off + CAT_USER_UID);
+		u->gid = le_get32(b + off + CAT_USER_GID);
+		uint32_t ns = le_get32(b + off + CAT_USER_NSTRINGS);
 		off += USER_FIXED;
 		if (ns < 2 || ns > 1024)
 			return rerr(err, errsz, "catalog user table: bad string count");
@@ -444,21 +490,23 @@ int catr_open(int meta_fd, const char *name, struct cat_reader *r, char *err, si
 	}
 	struct sha256_ctx hc;
 	sha256_init(&hc);
-	for (size_t at = 0; at < t + 16; at += CAT_DROP_STEP) {
-		size_t n = t + 16 - at < CAT_DROP_STEP ? t + 16 - at : CAT_DROP_STEP;
+	/* the hash covers everything before it */
+	for (size_t at = 0; at < t + CAT_TRL_HASH; at += CAT_DROP_STEP) {
+		size_t n =
+		    t + CAT_TRL_HASH - at < CAT_DROP_STEP ? t + CAT_TRL_HASH - at : CAT_DROP_STEP;
 		sha256_update(&hc, r->base + at, n);
 		drop_behind(r, at + n);
 	}
 	sha256_final(&hc, digest);
 	r->dropped = 0; /* the header is read next */
-	if (memcmp(digest, r->base + t + 16, 32) != 0) {
+	if (memcmp(digest, r->base + t + CAT_TRL_HASH, 32) != 0) {
 		rerr(err, errsz, "catalog checksum mismatch");
 		goto fail;
 	}
 	if (parse_header(r, t, err, errsz))
 		goto fail;
 	r->end = t;
-	r->nrecords = le_get64(r->base + t + 8);
+	r->nrecords = le_get64(r->base + t + CAT_TRL_NRECORDS);
 	/* count once so a record table that disagrees with the trailer is refused now */
 	uint64_t n = 0;
 	struct cat_record rec;
@@ -511,26 +559,26 @@ int catr_next(struct cat_reader *r, struct cat_record *rec, char *pathbuf, size_
 	if (r->off + RECORD_FIXED > r->end)
 		return -1;
 	memset(rec, 0, sizeof *rec);
-	rec->type = b[0];
-	rec->action = b[1];
-	rec->flags = le_get16(b + 2);
-	rec->volume = le_get32(b + 4);
-	rec->src_volume = le_get32(b + 8);
-	rec->user = le_get32(b + 12);
-	rec->ino = le_get64(b + 16);
-	rec->size = le_get64(b + 24);
-	rec->mtime_ns = (int64_t)le_get64(b + 32);
-	rec->atime_ns = (int64_t)le_get64(b + 40);
-	rec->ctime_ns = (int64_t)le_get64(b + 48);
-	rec->mode = le_get32(b + 56);
-	rec->uid = le_get32(b + 60);
-	rec->gid = le_get32(b + 64);
-	rec->nlink = le_get32(b + 68);
-	rec->rule = le_get32(b + 72);
-	rec->path_len = le_get32(b + 76);
-	rec->rdev = le_get64(b + 80);
-	rec->target_len = le_get32(b + 88);
-	rec->reserved = le_get32(b + 92);
+	rec->type = b[CAT_REC_TYPE];
+	rec->action = b[CAT_REC_ACTION];
+	rec->flags = le_get16(b + CAT_REC_FLAGS);
+	rec->volume = le_get32(b + CAT_REC_VOLUME);
+	rec->src_volume = le_get32(b + CAT_REC_SRC_VOLUME);
+	rec->user = le_get32(b + CAT_REC_USER);
+	rec->ino = le_get64(b + CAT_REC_INO);
+	rec->size = le_get64(b + CAT_REC_SIZE);
+	rec->mtime_ns = (int64_t)le_get64(b + CAT_REC_MTIME);
+	rec->atime_ns = (int64_t)le_get64(b + CAT_REC_ATIME);
+	rec->ctime_ns = (int64_t)le_get64(b + CAT_REC_CTIME);
+	rec->mode = le_get32(b + CAT_REC_MODE);
+	rec->uid = le_get32(b + CAT_REC_UID);
+	rec->gid = le_get32(b + CAT_REC_GID);
+	rec->nlink = le_get32(b + CAT_REC_NLINK);
+	rec->rule = le_get32(b + CAT_REC_RULE);
+	rec->path_len = le_get32(b + CAT_REC_PATH_LEN);
+	rec->rdev = le_get64(b + CAT_REC_RDEV);
+	rec->target_len = le_get32(b + CAT_REC_TARGET_LEN);
+	rec->reserved = le_get32(b + CAT_REC_RESERVED);
 	size_t need = (size_t)rec->path_len + rec->target_len;
 	if (rec->type > CT_BLK || rec->action > CA_RECORDED || rec->path_len == 0 ||
 	    rec->path_len > CAT_MAX_PATH || rec->target_len > CAT_MAX_PATH ||
@@ -555,7 +603,7 @@ size_t catr_target(const struct cat_reader *r, char *buf, size_t bufsz)
 	const unsigned char *b = r->base + r->last;
 	if (r->last < r->first || r->last + RECORD_FIXED > r->end || bufsz == 0)
 		return 0;
-	uint32_t plen = le_get32(b + 76), tlen = le_get32(b + 88);
+	uint32_t plen = le_get32(b + CAT_REC_PATH_LEN), tlen = le_get32(b + CAT_REC_TARGET_LEN);
 	size_t n = tlen < bufsz ? tlen : bufsz - 1;
 	memcpy(buf, b + RECORD_FIXED + plen, n);
 	buf[n] = 0;
