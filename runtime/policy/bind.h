@@ -104,6 +104,11 @@ int rt_bind(const struct plan *p, const struct rt_env *env, struct rt_bound *out
 	    size_t errsz);
 void rt_unbind(struct rt_bound *b);
 
+/* Pattern K of plan P has one set of globs for every context (no user part). */
+#define RT_PAT_SHARED(p, k) (!((p)->pats[k].flags & (PP_USER | PP_EACH_USER)))
+
+/* --- bound_query.c: what the bound plan answers ----------------------------------- */
+
 /* Globs of pattern K in context CTX (N set to their number; may be 0). */
 const struct rt_glob *rt_pattern_globs(const struct rt_bound *b, unsigned ctx, uint32_t k,
 				       size_t *n);
@@ -120,6 +125,8 @@ int rt_exists(const struct rt_bound *b, unsigned ctx, uint32_t pat);
 int rt_same_object(const struct rt_bound *b, unsigned ctx, uint32_t pat1, uint32_t pat2);
 int rt_os_compare(const struct rt_bound *b, unsigned cmp, const char *version);
 int rt_os_match(const struct rt_bound *b, const char *glob);
+
+/* --- bind.c ---------------------------------------------------------------------- */
 
 /* Expand one template (a variable value, a helper argument) in context CTX into a
  * single logical path (no wildcards expected): 0 with *OUT a malloc'd string, or NULL
