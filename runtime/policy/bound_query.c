@@ -42,7 +42,7 @@ bool rt_globs_match_dir(const struct rt_bound *b, const struct rt_glob *g, size_
 			const char *dir, size_t len)
 {
 	for (size_t i = 0; i < n; i++)
-		if (node_match(g[i].node, g[i].nodelen, dir, len, b->match_flags) &&
+		if (glob_node_match(g[i].node, g[i].nodelen, dir, len, b->match_flags) &&
 		    !(g[i].fixed_drive && rt_on_other_drive(b, dir, len)))
 			return true;
 	return false;
@@ -68,7 +68,7 @@ static bool leaf_hit(const struct finder *f, const char *name)
  * 1 found, 0 not, -1 out of memory (errno ENOMEM): an answer nobody knows is not "no". */
 static int find_below(struct finder *f, int dfd, char *path, size_t len)
 {
-	bool here = node_match(f->g->node, f->g->nodelen, path, len, f->b->match_flags);
+	bool here = glob_node_match(f->g->node, f->g->nodelen, path, len, f->b->match_flags);
 	DIR *d = fdopendir(dfd);
 	int hit = 0;
 	if (!d) {

@@ -8,7 +8,7 @@
 #include "match.h"
 #include "trie.h"
 
-const char *const verdict_names[4] = {"none", "include", "exclude", "unconditional-exclude"};
+const char *const rt_verdict_names[4] = {"none", "include", "exclude", "unconditional-exclude"};
 
 void rt_cands_free(struct rt_cands *c)
 {

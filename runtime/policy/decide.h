@@ -16,7 +16,7 @@
 #include "vm.h"
 
 enum verdict { V_NONE, V_INCLUDE, V_EXCLUDE, V_UNCOND_EXCLUDE };
-extern const char *const verdict_names[4];
+extern const char *const rt_verdict_names[4];
 
 #define DECIDE_MAX_DEST 8
 

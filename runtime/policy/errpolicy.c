@@ -23,7 +23,7 @@ static bool pattern_names(const struct rt_bound *b, uint32_t k, const char *dir,
 		size_t n;
 		const struct rt_glob *g = rt_pattern_globs(b, ctx, k, &n);
 		for (size_t i = 0; i < n; i++)
-			if (node_match(g[i].node, g[i].nodelen, dir, dlen, b->match_flags))
+			if (glob_node_match(g[i].node, g[i].nodelen, dir, dlen, b->match_flags))
 				return true;
 	}
 	return false;

@@ -128,7 +128,7 @@ static void rule_loc(const struct plan *p, uint32_t rule, FILE *out, bool json)
 void rt_explain_print_text(const struct rt_bound *b, const char *path, const struct explain_result *r,
 			   FILE *out)
 {
-	fprintf(out, "%s\t", verdict_names[r->d.verdict]);
+	fprintf(out, "%s\t", rt_verdict_names[r->d.verdict]);
 	text_str(out, path);
 	fputc('\t', out);
 	if (r->ndests == 0)
@@ -153,7 +153,7 @@ void rt_explain_print_json(const struct rt_bound *b, const char *path, const str
 	fputs("{\"path\":", out);
 	json_str(out, path);
 	fprintf(out, ",\"verdict\":\"%s\",\"object\":\"%s\",\"exists\":%s,\"destinations\":[",
-		verdict_names[r->d.verdict], r->is_dir ? "directory" : "file", r->exists ? "true" : "false");
+		rt_verdict_names[r->d.verdict], r->is_dir ? "directory" : "file", r->exists ? "true" : "false");
 	for (size_t i = 0; i < r->ndests; i++) {
 		if (i)
 			fputc(',', out);

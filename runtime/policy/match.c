@@ -43,7 +43,7 @@ bool glob_match(const char *pat, size_t plen, const char *s, size_t slen, unsign
 	return p == plen;
 }
 
-bool node_match(const char *glob, size_t glen, const char *dir, size_t dlen, unsigned flags)
+bool glob_node_match(const char *glob, size_t glen, const char *dir, size_t dlen, unsigned flags)
 {
 	if (glob_match(glob, glen, dir, dlen, flags))
 		return true;

@@ -16,7 +16,7 @@ bool glob_match(const char *pat, size_t plen, const char *s, size_t slen, unsign
 
 /* Node match: like glob_match, but a glob ending in "/ *" (recursive) also matches the
  * directory it starts from: "/data/ *" matches "/data" and everything below it. */
-bool node_match(const char *glob, size_t glen, const char *dir, size_t dlen, unsigned flags);
+bool glob_node_match(const char *glob, size_t glen, const char *dir, size_t dlen, unsigned flags);
 
 /* Length of the literal prefix of GLOB made of whole segments (up to and excluding the
  * last '/' before the first unescaped '*'); the whole glob when it has no '*'. */

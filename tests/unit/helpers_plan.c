@@ -210,7 +210,7 @@ const char *hp_verdict(struct hp *h, const char *path)
 {
 	struct explain_result r;
 	explain(h, path, &r);
-	const char *v = verdict_names[r.d.verdict];
+	const char *v = rt_verdict_names[r.d.verdict];
 	rt_explain_free(&r);
 	return v;
 }

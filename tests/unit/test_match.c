@@ -4,7 +4,7 @@
  *
  * Plan globs have one wildcard, '*', which crosses '/' (USMT's '*' crosses '\'); '\'
  * escapes the next byte; '?' and '[' are ordinary bytes; MATCH_FOLD folds ASCII case
- * and nothing else does. node_match() adds one rule: "/x/ *" also names /x itself. */
+ * and nothing else does. glob_node_match() adds one rule: "/x/ *" also names /x itself. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +43,7 @@ static const struct glob_row glob_rows[] = {
 	{"*", "a/b/c", 0, true},
 	{"/data/*", "/data/a/b/c", 0, true},
 	{"/data/*", "/data/", 0, true},
-	{"/data/*", "/data", 0, false}, /* glob_match: no special case (node_match has it) */
+	{"/data/*", "/data", 0, false}, /* glob_match: no special case (glob_node_match has it) */
 	{"/data/*", "/database", 0, false},
 	{"/*/Drafts/*", "/x/y/Drafts/z", 0, true},
 	{"/*/Drafts/*", "/Drafts/z", 0, false},
@@ -185,8 +185,8 @@ Test(match, node_table)
 {
 	for (size_t i = 0; i < sizeof node_rows / sizeof node_rows[0]; i++) {
 		const struct node_row *r = &node_rows[i];
-		bool got = node_match(r->glob, strlen(r->glob), r->dir, strlen(r->dir), r->flags);
-		cr_expect_eq(got, r->want, "row %zu: node_match(\"%s\", \"%s\", %u) = %d", i,
+		bool got = glob_node_match(r->glob, strlen(r->glob), r->dir, strlen(r->dir), r->flags);
+		cr_expect_eq(got, r->want, "row %zu: glob_node_match(\"%s\", \"%s\", %u) = %d", i,
 			     r->glob, r->dir, r->flags, got);
 	}
 }
@@ -312,7 +312,7 @@ Test(match, pathological_inputs_are_fast)
 	for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {
 		cr_expect(!glob_match(pats[i], strlen(pats[i]), s, N, 0), "%s", pats[i]);
 		cr_expect(!glob_match(pats[i], strlen(pats[i]), s, N, MATCH_FOLD), "%s", pats[i]);
-		cr_expect(!node_match(pats[i], strlen(pats[i]), s, N, 0), "%s", pats[i]);
+		cr_expect(!glob_node_match(pats[i], strlen(pats[i]), s, N, 0), "%s", pats[i]);
 	}
 	/* and the matching variants still match */
 	s[N - 1] = 'b';
@@ -332,8 +332,8 @@ Test(match, deep_paths)
 	for (int i = 0; i < 1000; i++)
 		n += (size_t)snprintf(dir + n, sizeof dir - n, "d%d/", i % 10);
 	dir[--n] = 0; /* no trailing '/' */
-	cr_expect(node_match("/d0/*", 5, dir, n, 0));
-	cr_expect(node_match("/*/d9/*", 7, dir, n, 0));
-	cr_expect(!node_match("/*/d10/*", 8, dir, n, 0));
+	cr_expect(glob_node_match("/d0/*", 5, dir, n, 0));
+	cr_expect(glob_node_match("/*/d9/*", 7, dir, n, 0));
+	cr_expect(!glob_node_match("/*/d10/*", 8, dir, n, 0));
 	cr_expect(glob_match("*d9", 3, dir, n, 0));
 }
