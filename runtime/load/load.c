@@ -242,7 +242,7 @@ int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
 	} else {
 		acls_fix_dirs(&L); /* --dry-run: said and counted */
 	}
-	if (L.journal && fsync(fileno(L.journal)) != 0)
+	if (L.journal && (fflush(L.journal) != 0 || fsync(fileno(L.journal)) != 0))
 		rlog_msg(log, RL_WARN, "restore journal: %s", strerror(errno));
 	if (L.stop)
 		rc = L.exit;
