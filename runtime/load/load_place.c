@@ -287,13 +287,14 @@ void load_placed(struct loader *L, const struct obj *ob, const char *dir, const 
 	if (!full)
 		return;
 	if (L->journal && sw_journal_add(L->journal, ob->r->r.volume, ob->r->path, full) != 0) {
-		/* stop at the first failure: later lines would follow a torn one. rd keeps
+		/* stop at the first failure: later lines would follow a torn one (and the
+		 * unwritten ones are dropped, not retried). rd keeps
 		 * what the journal does not show restored, so nothing is lost, only kept. */
 		rlog_msg(L->log, RL_WARN,
 			 "cannot write the restore journal in the store: %s (from %s on, rd will "
 			 "keep copied entries it cannot match)",
 			 strerror(errno ? errno : EIO), rlog_esc(L->log, full));
-		fclose(L->journal);
+		sw_journal_drop(L->journal);
 		L->journal = NULL;
 	}
 	touch_dirs(L, dir);

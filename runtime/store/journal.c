@@ -2,6 +2,8 @@
  * walk order (journal.h). */
 #include "journal.h"
 
+#include <stdio_ext.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -298,4 +300,10 @@ int sw_journal_add(FILE *f, uint32_t vol, const char *path, const char *dest)
 	 * crash loses the lines not written yet, and rd then keeps what they would have
 	 * shown restored (the safe side); load's next run records them again */
 	return !ferror(f) ? 0 : -1;
+}
+
+void sw_journal_drop(FILE *f)
+{
+	__fpurge(f);
+	fclose(f);
 }
