@@ -242,8 +242,17 @@ int load_run(const struct load_opts *o, struct rlog *log, struct load_stats *st)
 	} else {
 		acls_fix_dirs(&L); /* --dry-run: said and counted */
 	}
-	if (L.journal && fsync(fileno(L.journal)) != 0)
+	if (L.journal && fflush(L.journal) != 0) {
+		/* its last lines were buffered: the same warning as a failure on the way */
+		rlog_msg(log, RL_WARN,
+			 "cannot write the restore journal in the store: %s (rd will keep copied "
+			 "entries it cannot match)",
+			 strerror(errno));
+		sw_journal_drop(L.journal);
+		L.journal = NULL;
+	} else if (L.journal && fsync(fileno(L.journal)) != 0) {
 		rlog_msg(log, RL_WARN, "restore journal: %s", strerror(errno));
+	}
 	if (L.stop)
 		rc = L.exit;
 	else if (st->skipped || st->users_missing)

@@ -287,13 +287,14 @@ void load_placed(struct loader *L, const struct obj *ob, const char *dir, const 
 	if (!full)
 		return;
 	if (L->journal && sw_journal_add(L->journal, ob->r->r.volume, ob->r->path, full) != 0) {
-		/* stop at the first failure: later lines would follow a torn one. rd keeps
+		/* stop at the first failure: later lines would follow a torn one (and the
+		 * unwritten ones are dropped, not retried). rd keeps
 		 * what the journal does not show restored, so nothing is lost, only kept. */
 		rlog_msg(L->log, RL_WARN,
 			 "cannot write the restore journal in the store: %s (from %s on, rd will "
 			 "keep copied entries it cannot match)",
 			 strerror(errno ? errno : EIO), rlog_esc(L->log, full));
-		fclose(L->journal);
+		sw_journal_drop(L->journal);
 		L->journal = NULL;
 	}
 	touch_dirs(L, dir);
@@ -330,10 +331,14 @@ static int apply_at(struct obj *ob, const char *dest, uint32_t merge_rule, bool 
 		goto out;
 	const char *pattern;
 	enum merge_mode mm = merge_mode_of(&L->plan, merge_rule, &pattern);
+	/* a file linked from the store is tried first: its link fails with EEXIST when
+	 * something is there, so the usual case (nothing there) needs no look before */
+	bool blind = !L->o->dry_run && !L->o->copy_only && ob->r->r.type == CT_FILE &&
+		     ob->has_payload;
 	for (int attempt = 0; attempt < 3; attempt++) {
 		struct stat dst;
-		if (fstatat(dfd, name, &dst, AT_SYMLINK_NOFOLLOW) != 0) {
-			if (errno != ENOENT)
+		if ((blind && attempt == 0) || fstatat(dfd, name, &dst, AT_SYMLINK_NOFOLLOW) != 0) {
+			if (!(blind && attempt == 0) && errno != ENOENT)
 				goto out;
 			if (L->o->dry_run) {
 				load_out_line(L, how_name(L, ob), ob->r->path, dest);

@@ -18,6 +18,7 @@
 #include "logging.h"
 #include "sameobj.h"
 #include "pendrec.h"
+#include "rd_unlink.h"
 #include "spill.h"
 #include "testhooks.h"
 
@@ -36,7 +37,21 @@ struct rd_ctx {
 	bool pending_lost; /* one could not be kept: the record would be incomplete */
 	bool checking;	      /* rd_check: find what would be kept, remove nothing */
 	struct same_ctx same; /* the last-link test: "is this the captured file?" */
+	struct rdu pool;      /* the unlink workers (rd_unlink.h) */
+	bool par;	      /* they are running: reporting takes the pool's lock */
 };
+
+static void lock(struct rd_ctx *c)
+{
+	if (c->par)
+		rdu_lock(&c->pool);
+}
+
+static void unlock(struct rd_ctx *c)
+{
+	if (c->par)
+		rdu_unlock(&c->pool);
+}
 
 
 static void say(struct rd_ctx *c, const char *what, const char *rel, const char *why)
@@ -152,47 +167,112 @@ static const char *keep_reason(struct rd_ctx *c, const struct sw_visit *v)
 	return why;
 }
 
-static int visit(const struct sw_visit *v, void *ctx)
+/* The outcome ERR (0: removed) of removing entry REL, a directory when ISDIR, not
+ * entered when FOREIGN (another mount). Under the pool's lock while it runs. */
+static void unlinked(struct rd_ctx *c, const char *rel, bool isdir, bool foreign, int err)
+{
+	if (err == 0) {
+		if (isdir)
+			c->r->dirs++;
+		else
+			c->r->files++;
+		return;
+	}
+	if (err == ENOENT)
+		return;
+	if (isdir && (err == ENOTEMPTY || err == EEXIST))
+		return; /* something below was kept: already counted */
+	if (foreign && err != EBUSY && err != EROFS) {
+		c->left++;
+		c->r->errors++;
+		say(c, "kept", rel, "another filesystem is mounted here: not entered");
+		return;
+	}
+	refused(c, rel, err);
+}
+
+static void pool_done(void *ctx, const char *rel, bool isdir, int err)
 {
 	struct rd_ctx *c = ctx;
-	if (v->error) {
-		refused(c, v->rel, v->error);
+	unlinked(c, rel, isdir, false, err);
+}
+
+/* The workers are not available any more (no memory): what they have is finished and
+ * the walk goes on alone. */
+static void pool_stop(struct rd_ctx *c)
+{
+	if (c->par)
+		rdu_finish(&c->pool);
+	c->par = false;
+}
+
+/* A regular file another name of which is on its way out: its link count is read again
+ * once that name is gone (the last-link test must see it). 1 when it is gone now. */
+static int settle_inode(struct rd_ctx *c, const struct sw_visit *v, struct stat *st)
+{
+	if (!c->par || !rdu_busy_inode(&c->pool, v->st->st_dev, v->st->st_ino))
+		return 0;
+	rdu_wait_inode(&c->pool, v->st->st_dev, v->st->st_ino);
+	if (fstatat(v->dirfd, v->name, st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	int err = errno;
+	if (err == ENOENT)
+		return 1;
+	lock(c);
+	refused(c, v->rel, err);
+	unlock(c);
+	return 1;
+}
+
+static int visit(const struct sw_visit *v0, void *ctx)
+{
+	struct rd_ctx *c = ctx;
+	bool isdir = S_ISDIR(v0->st->st_mode);
+	if (v0->error) {
+		lock(c);
+		refused(c, v0->rel, v0->error);
+		unlock(c);
+		if (c->par && isdir && v0->post)
+			rdu_leave(&c->pool, v0->dirfd, v0->name, v0->rel, false);
 		return 0;
 	}
-	bool isdir = S_ISDIR(v->st->st_mode);
-	if (isdir && !v->post && !v->foreign)
+	if (isdir && !v0->post && !v0->foreign) {
+		if (c->par && rdu_enter(&c->pool, v0->rel) != 0)
+			pool_stop(c);
 		return 0;
-	if (!isdir && S_ISREG(v->st->st_mode)) {
+	}
+	if (isdir && !v0->foreign && c->par &&
+	    rdu_leave(&c->pool, v0->dirfd, v0->name, v0->rel, true) == 0)
+		return 0;
+	struct stat st = *v0->st;
+	struct sw_visit vv = *v0;
+	const struct sw_visit *v = &vv;
+	vv.st = &st;
+	if (!isdir && S_ISREG(st.st_mode)) {
+		if (settle_inode(c, v0, &st))
+			return 0;
 		const char *why = keep_reason(c, v);
 		if (why && !c->o->force) {
+			lock(c);
 			c->left++;
 			c->r->kept++;
 			say(c, "kept", v->rel, why);
+			unlock(c);
 			return 0;
 		}
 	}
 	if (c->checking)
 		return 0; /* rd_check: nothing is removed */
-	if (unlinkat(v->dirfd, v->name, isdir ? AT_REMOVEDIR : 0) == 0) {
-		if (isdir)
-			c->r->dirs++;
-		else
-			c->r->files++;
+	if (!isdir && c->par &&
+	    rdu_unlink(&c->pool, v->dirfd, v->name, v->rel, S_ISREG(st.st_mode), st.st_dev,
+		       st.st_ino) == 0)
+		return 0;
+	int err = unlinkat(v->dirfd, v->name, isdir ? AT_REMOVEDIR : 0) == 0 ? 0 : errno;
+	if (!err)
 		test_crash_point();
-		return 0;
-	}
-	int err = errno;
-	if (err == ENOENT)
-		return 0;
-	if (isdir && (err == ENOTEMPTY || err == EEXIST))
-		return 0; /* something below was kept: already counted */
-	if (v->foreign && err != EBUSY && err != EROFS) {
-		c->left++;
-		c->r->errors++;
-		say(c, "kept", v->rel, "another filesystem is mounted here: not entered");
-		return 0;
-	}
-	refused(c, v->rel, err);
+	lock(c);
+	unlinked(c, v->rel, isdir, v->foreign, err);
+	unlock(c);
 	return 0;
 }
 
@@ -212,9 +292,13 @@ static void walk_tree(struct rd_ctx *c, int dfd, const char *prefix, bool in_fil
 	}
 	if (in_file)
 		sw_journal_rewind(&c->journal);
+	c->par = !c->checking && rdu_start(&c->pool, rdu_workers(), pool_done, c) == 0;
 	errno = 0;
-	if (sw_walk(dfd, visit, c) != 0)
-		refused(c, "", errno ? errno : EIO); /* the walk itself failed: says why */
+	int rc = sw_walk(dfd, visit, c);
+	int err = errno;
+	pool_stop(c); /* everything handed over is done */
+	if (rc != 0)
+		refused(c, "", err ? err : EIO); /* the walk itself failed: says why */
 	if (in_file)
 		sw_cursor_close(&c->cur);
 	c->in_file = false;

@@ -54,6 +54,11 @@ size_t sw_journal_find(struct sw_journal *j, uint32_t vol, const char *path, siz
 void sw_journal_close(struct sw_journal *j);
 /* Open for appending (created 0600). NULL with errno. */
 FILE *sw_journal_append(int meta_fd);
+/* Add a line (buffered: the caller flushes, and a crash may lose the lines not written
+ * yet). 0, or -1 when the stream has failed. */
 int sw_journal_add(FILE *f, uint32_t vol, const char *path, const char *dest);
+/* Close a journal that failed, dropping the lines not written (never written after a
+ * torn one). */
+void sw_journal_drop(FILE *f);
 
 #endif
