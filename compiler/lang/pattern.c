@@ -192,19 +192,27 @@ struct pat *pat_parse_in(struct pat_parser *pp, struct arena *out, const char *t
 	return p ? cp_pat(&(struct copier){out}, p) : NULL;
 }
 
+/* Parse one pattern with PP, the tree malloc'd; see pattern.h. */
+struct pat *pat_parse_with(struct pat_parser *pp, const char *text, size_t len,
+			   enum pat_type type, struct pat_error *err)
+{
+	struct pat_error spare;
+	struct pat *p = parse_scratch(pp, text, len, type, err ? err : &spare);
+	return p ? cp_pat(&(struct copier){NULL}, p) : NULL;
+}
+
 /* Parse one pattern; see pattern.h. */
 struct pat *pat_parse(const char *text, size_t len, enum pat_type type, struct pat_error *err)
 {
-	struct pat_error spare;
-	if (!err)
-		err = &spare;
 	struct pat_parser *pp = pat_parser_new();
 	if (!pp) {
+		struct pat_error spare;
+		if (!err)
+			err = &spare;
 		memset(err, 0, sizeof(*err));
 		return fail(err, 0, "out of memory");
 	}
-	struct pat *p = parse_scratch(pp, text, len, type, err);
-	struct pat *q = p ? cp_pat(&(struct copier){NULL}, p) : NULL;
+	struct pat *q = pat_parse_with(pp, text, len, type, err);
 	pat_parser_free(pp);
 	return q;
 }
