@@ -2,9 +2,10 @@
  *
  * Tokens come from grammar/pattern.l; compiler/pattern.c drives both and owns the
  * public result type (struct pat). The parser builds the tree bottom-up from small
- * growable lists; every semantic value that owns memory has a %destructor so that
- * a syntax error anywhere frees what was built so far. Columns are 1-based byte
- * offsets into the caller's (untrimmed) text, carried in the locations. */
+ * growable lists, all in the scratch arena of the call (ctx->mem, reset by
+ * compiler/pattern.c before each parse), so no action frees anything and a syntax
+ * error anywhere leaves nothing to clean up. Columns are 1-based byte offsets into
+ * the caller's (untrimmed) text, carried in the locations. */
 
 %define api.pure full
 %define api.prefix {patyy}
@@ -19,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "arena.h"
 #include "pattern.h"
 
 /* A growable list of atoms (a node segment, a leaf, an Ini section or key). */
@@ -51,7 +53,8 @@ struct pat_lex {
 	int leaf_col;         /* column of the last '[' scanned */
 	int prev_leaf_col;    /* column of the '[' scanned before that one */
 	unsigned ntok;        /* tokens handed out, the start token excluded */
-	struct pat *result;   /* set by the parser on success */
+	struct arena *mem;    /* scratch: every token, list and the result live here */
+	struct pat *result;   /* set by the parser on success (in mem) */
 	bool failed;          /* err holds the first error */
 	bool oom;
 	struct pat_error *err;
@@ -75,26 +78,15 @@ char *pat_node_canonical(const struct pat *p);
 
 static void patyyerror(PATYYLTYPE *loc, void *scanner, struct pat_lex *ctx, const char *msg);
 
-static void atoms_free(struct pat_atoms *a);
-static struct pat_atoms *atoms_new(void);
-static bool atoms_push(struct pat_atoms *a, enum pat_atom_kind kind, char *text, int col);
-static void node_free(struct pat_node *n);
-static struct pat_node *node_new(bool lead_sep);
-static bool node_push(struct pat_node *n, struct pat_atoms *seg, int col);
+static struct pat_atoms *atoms_new(struct pat_lex *ctx);
+static void atoms_push(struct pat_lex *ctx, struct pat_atoms *a, enum pat_atom_kind kind,
+		       char *text, int col);
+static struct pat_node *node_new(struct pat_lex *ctx, bool lead_sep);
+static void node_push(struct pat_lex *ctx, struct pat_node *n, struct pat_atoms *seg, int col);
 static int path_finish(struct pat_lex *ctx, struct pat_node *node, struct pat_atoms *leaf,
 		       int leaf_col);
 static int ini_finish(struct pat_lex *ctx, struct pat_node *node, struct pat_atoms *sec,
 		      int sec_col, struct pat_atoms *key, int key_col);
-
-/* Allocation failures inside actions: the action frees its own right-hand side. */
-#define PUSH_OR_NOMEM(list, kind, text, col)                                                 \
-	do {                                                                                 \
-		if (!atoms_push((list), (kind), (text), (col))) {                            \
-			atoms_free(list);                                                    \
-			ctx->oom = true;                                                     \
-			YYNOMEM;                                                             \
-		}                                                                            \
-	} while (0)
 }
 
 %union {
@@ -117,27 +109,17 @@ static int ini_finish(struct pat_lex *ctx, struct pat_node *node, struct pat_ato
 %type <atoms> seg leaf_body opt_leaf
 %type <node> node segs
 
-%destructor { free($$); } <str>
-%destructor { atoms_free($$); } <atoms>
-%destructor { node_free($$); } <node>
-
 %%
 
 input
 	: START_PATH node opt_leaf
 		{
-			int r = path_finish(ctx, $2, $3, ctx->leaf_col);
-			if (r == -2)
-				YYNOMEM;
-			if (r < 0)
+			if (path_finish(ctx, $2, $3, ctx->leaf_col) < 0)
 				YYABORT;
 		}
 	| START_INI node PIPE seg LBRACK leaf_body RBRACK
 		{
-			int r = ini_finish(ctx, $2, $4, @4.first_column, $6, @5.first_column);
-			if (r == -2)
-				YYNOMEM;
-			if (r < 0)
+			if (ini_finish(ctx, $2, $4, @4.first_column, $6, @5.first_column) < 0)
 				YYABORT;
 		}
 	;
@@ -147,59 +129,35 @@ input
  * from the first segment, so it needs no tokens of its own. */
 node
 	: segs opt_sep		{ $$ = $1; }
-	| SEP			{ free($1); $$ = node_new(true); if (!$$) { ctx->oom = true; YYNOMEM; } }
-	| SEP segs opt_sep	{ free($1); $$ = $2; $$->lead_sep = true; }
+	| SEP			{ $$ = node_new(ctx, true); }
+	| SEP segs opt_sep	{ $$ = $2; $$->lead_sep = true; }
 	;
 
 segs
 	: seg
 		{
-			$$ = node_new(false); /* node_push consumes $1 even if this failed */
-			if (!node_push($$, $1, @1.first_column)) {
-				node_free($$);
-				ctx->oom = true;
-				YYNOMEM;
-			}
+			$$ = node_new(ctx, false);
+			node_push(ctx, $$, $1, @1.first_column);
 		}
 	| segs SEP seg
 		{
-			free($2);
 			$$ = $1;
-			if (!node_push($$, $3, @3.first_column)) {
-				node_free($$);
-				ctx->oom = true;
-				YYNOMEM;
-			}
+			node_push(ctx, $$, $3, @3.first_column);
 		}
 	;
 
 opt_sep
 	: %empty
-	| SEP			{ free($1); }
+	| SEP
 	;
 
 seg
-	: LIT
-		{
-			$$ = atoms_new();
-			if (!$$) { free($1); ctx->oom = true; YYNOMEM; }
-			PUSH_OR_NOMEM($$, PA_LIT, $1, @1.first_column);
-		}
-	| STAR
-		{
-			$$ = atoms_new();
-			if (!$$) { ctx->oom = true; YYNOMEM; }
-			PUSH_OR_NOMEM($$, PA_STAR, NULL, @1.first_column);
-		}
-	| VAR
-		{
-			$$ = atoms_new();
-			if (!$$) { free($1); ctx->oom = true; YYNOMEM; }
-			PUSH_OR_NOMEM($$, PA_VAR, $1, @1.first_column);
-		}
-	| seg LIT		{ $$ = $1; PUSH_OR_NOMEM($$, PA_LIT, $2, @2.first_column); }
-	| seg STAR		{ $$ = $1; PUSH_OR_NOMEM($$, PA_STAR, NULL, @2.first_column); }
-	| seg VAR		{ $$ = $1; PUSH_OR_NOMEM($$, PA_VAR, $2, @2.first_column); }
+	: LIT			{ $$ = atoms_new(ctx); atoms_push(ctx, $$, PA_LIT, $1, @1.first_column); }
+	| STAR			{ $$ = atoms_new(ctx); atoms_push(ctx, $$, PA_STAR, NULL, @1.first_column); }
+	| VAR			{ $$ = atoms_new(ctx); atoms_push(ctx, $$, PA_VAR, $1, @1.first_column); }
+	| seg LIT		{ $$ = $1; atoms_push(ctx, $$, PA_LIT, $2, @2.first_column); }
+	| seg STAR		{ $$ = $1; atoms_push(ctx, $$, PA_STAR, NULL, @2.first_column); }
+	| seg VAR		{ $$ = $1; atoms_push(ctx, $$, PA_VAR, $2, @2.first_column); }
 	;
 
 opt_leaf
@@ -210,14 +168,10 @@ opt_leaf
 /* A leaf is a single name: a separator inside it is literal text for Registry (value
  * names may contain '\') and an error for File (file names cannot). */
 leaf_body
-	: %empty
-		{
-			$$ = atoms_new();
-			if (!$$) { ctx->oom = true; YYNOMEM; }
-		}
-	| leaf_body LIT		{ $$ = $1; PUSH_OR_NOMEM($$, PA_LIT, $2, @2.first_column); }
-	| leaf_body STAR	{ $$ = $1; PUSH_OR_NOMEM($$, PA_STAR, NULL, @2.first_column); }
-	| leaf_body VAR		{ $$ = $1; PUSH_OR_NOMEM($$, PA_VAR, $2, @2.first_column); }
+	: %empty		{ $$ = atoms_new(ctx); }
+	| leaf_body LIT		{ $$ = $1; atoms_push(ctx, $$, PA_LIT, $2, @2.first_column); }
+	| leaf_body STAR	{ $$ = $1; atoms_push(ctx, $$, PA_STAR, NULL, @2.first_column); }
+	| leaf_body VAR		{ $$ = $1; atoms_push(ctx, $$, PA_VAR, $2, @2.first_column); }
 	| leaf_body SEP
 		{
 			$$ = $1;
@@ -225,11 +179,9 @@ leaf_body
 				pat_lex_fail(ctx, @2.first_column,
 					     "a separator cannot appear in the leaf: a leaf names one "
 					     "file (write the directory in the node)");
-				free($2);
-				atoms_free($1);
 				YYABORT;
 			}
-			PUSH_OR_NOMEM($$, PA_LIT, $2, @2.first_column);
+			atoms_push(ctx, $$, PA_LIT, $2, @2.first_column);
 		}
 	;
 
@@ -356,100 +308,55 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, void *scanner, struc
 	return 0;
 }
 
-static void atoms_free(struct pat_atoms *a)
+static struct pat_atoms *atoms_new(struct pat_lex *ctx)
 {
-	if (!a)
-		return;
-	for (size_t i = 0; i < a->n; i++)
-		free(a->v[i].text);
-	free(a->v);
-	free(a);
+	return arena_alloc(ctx->mem, sizeof(struct pat_atoms));
 }
 
-static struct pat_atoms *atoms_new(void)
-{
-	return calloc(1, sizeof(struct pat_atoms));
-}
-
-/* Append one atom, taking ownership of TEXT; adjacent literals are merged so a
+/* Append one atom (TEXT is in the scratch arena); adjacent literals are merged so a
  * segment is a minimal atom list whatever way the scanner split the text. */
-static bool atoms_push(struct pat_atoms *a, enum pat_atom_kind kind, char *text, int col)
+static void atoms_push(struct pat_lex *ctx, struct pat_atoms *a, enum pat_atom_kind kind,
+		       char *text, int col)
 {
 	if (kind == PA_LIT && a->n > 0 && a->v[a->n - 1].kind == PA_LIT) {
 		struct pat_atom *last = &a->v[a->n - 1];
 		size_t l1 = strlen(last->text), l2 = strlen(text);
-		char *s = realloc(last->text, l1 + l2 + 1);
-		if (!s) {
-			free(text);
-			return false;
-		}
+		char *s = arena_alloc(ctx->mem, l1 + l2 + 1);
+		memcpy(s, last->text, l1);
 		memcpy(s + l1, text, l2 + 1);
 		last->text = s;
-		free(text);
-		return true;
+		return;
 	}
 	if (a->n == a->cap) {
 		size_t cap = a->cap ? 2 * a->cap : 4;
-		struct pat_atom *v = realloc(a->v, cap * sizeof(*v));
-		if (!v) {
-			free(text);
-			return false;
-		}
+		struct pat_atom *v = arena_alloc(ctx->mem, cap * sizeof(*v));
+		if (a->n)
+			memcpy(v, a->v, a->n * sizeof(*v));
 		a->v = v;
 		a->cap = cap;
 	}
 	a->v[a->n++] = (struct pat_atom){ .kind = kind, .text = text, .col = col };
-	return true;
 }
 
-static void segs_clear(struct pat_segs *s)
+static struct pat_node *node_new(struct pat_lex *ctx, bool lead_sep)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		for (size_t j = 0; j < s->v[i].natoms; j++)
-			free(s->v[i].atoms[j].text);
-		free(s->v[i].atoms);
-	}
-	free(s->v);
-	s->v = NULL;
-	s->n = s->cap = 0;
-}
-
-static void node_free(struct pat_node *n)
-{
-	if (!n)
-		return;
-	segs_clear(&n->segs);
-	free(n);
-}
-
-static struct pat_node *node_new(bool lead_sep)
-{
-	struct pat_node *n = calloc(1, sizeof(*n));
-	if (n)
-		n->lead_sep = lead_sep;
+	struct pat_node *n = arena_alloc(ctx->mem, sizeof(*n));
+	n->lead_sep = lead_sep;
 	return n;
 }
 
-/* Append SEG (consumed whatever happens) as the next node segment. */
-static bool node_push(struct pat_node *n, struct pat_atoms *seg, int col)
+/* Append SEG as the next node segment. */
+static void node_push(struct pat_lex *ctx, struct pat_node *n, struct pat_atoms *seg, int col)
 {
-	if (!n) {
-		atoms_free(seg);
-		return false;
-	}
 	if (n->segs.n == n->segs.cap) {
 		size_t cap = n->segs.cap ? 2 * n->segs.cap : 4;
-		struct pat_seg *v = realloc(n->segs.v, cap * sizeof(*v));
-		if (!v) {
-			atoms_free(seg);
-			return false;
-		}
+		struct pat_seg *v = arena_alloc(ctx->mem, cap * sizeof(*v));
+		if (n->segs.n)
+			memcpy(v, n->segs.v, n->segs.n * sizeof(*v));
 		n->segs.v = v;
 		n->segs.cap = cap;
 	}
 	n->segs.v[n->segs.n++] = (struct pat_seg){ .atoms = seg->v, .natoms = seg->n, .col = col };
-	free(seg);
-	return true;
 }
 
 /* Registry hives: long and short spellings, canonical short name. */
@@ -477,8 +384,7 @@ static bool is_blank_text(const char *s)
 }
 
 /* Move the node into P: classify the root from the first segment, reject segments
- * that are only whitespace. Returns 0, -1 (error recorded) or -2 (out of memory).
- * NODE is consumed. */
+ * that are only whitespace. Returns 0 or -1 (error recorded). */
 static int node_finish(struct pat_lex *ctx, struct pat *p, struct pat_node *node)
 {
 	struct pat_segs *s = &node->segs;
@@ -486,7 +392,6 @@ static int node_finish(struct pat_lex *ctx, struct pat *p, struct pat_node *node
 		if (s->v[i].natoms == 1 && s->v[i].atoms[0].kind == PA_LIT &&
 		    is_blank_text(s->v[i].atoms[0].text)) {
 			pat_lex_fail(ctx, s->v[i].col, "a path segment cannot be only whitespace");
-			node_free(node);
 			return -1;
 		}
 	}
@@ -500,34 +405,20 @@ static int node_finish(struct pat_lex *ctx, struct pat *p, struct pat_node *node
 			p->drive = (char)(t[0] & ~0x20);
 			skip = 1;
 		} else if (ctx->type == PAT_REGISTRY && hive_name(t)) {
-			p->hive = strdup(hive_name(t));
-			if (!p->hive) {
-				node_free(node);
-				return -2;
-			}
+			p->hive = arena_strdup(ctx->mem, hive_name(t));
 			p->root = PR_HIVE;
 			skip = 1;
 		}
 	}
-	if (skip) {
-		free(s->v[0].atoms[0].text);
-		free(s->v[0].atoms);
-		memmove(s->v, s->v + 1, (s->n - 1) * sizeof(s->v[0]));
-		s->n--;
-	}
-	p->segs = s->v;
-	p->nsegs = s->n;
-	s->v = NULL;
-	s->n = 0;
-	node_free(node);
+	p->segs = s->v + skip;
+	p->nsegs = s->n - skip;
 	return 0;
 }
 
 static struct pat *pat_new(struct pat_lex *ctx)
 {
-	struct pat *p = calloc(1, sizeof(*p));
-	if (p)
-		p->type = ctx->type;
+	struct pat *p = arena_alloc(ctx->mem, sizeof(*p));
+	p->type = ctx->type;
 	return p;
 }
 
@@ -537,25 +428,15 @@ static void take_leaf(struct pat *p, struct pat_atoms *leaf, int col)
 	p->leaf = leaf->v;
 	p->nleaf = leaf->n;
 	p->leaf_col = col;
-	free(leaf);
 }
 
-/* Assemble a File/Registry pattern. Consumes NODE and LEAF (LEAF NULL: no brackets). */
+/* Assemble a File/Registry pattern (LEAF NULL: no brackets). */
 static int path_finish(struct pat_lex *ctx, struct pat_node *node, struct pat_atoms *leaf,
 		       int leaf_col)
 {
 	struct pat *p = pat_new(ctx);
-	if (!p) {
-		node_free(node);
-		atoms_free(leaf);
-		return -2;
-	}
-	int r = node_finish(ctx, p, node);
-	if (r < 0) {
-		atoms_free(leaf);
-		pat_free(p);
-		return r;
-	}
+	if (node_finish(ctx, p, node) < 0)
+		return -1;
 	if (leaf)
 		take_leaf(p, leaf, leaf_col);
 	ctx->result = p;
@@ -563,14 +444,12 @@ static int path_finish(struct pat_lex *ctx, struct pat_node *node, struct pat_at
 }
 
 /* The section and key as plain strings (escapes removed, '*' and %VAR% as written). */
-static char *atoms_text(const struct pat_atoms *a)
+static char *atoms_text(struct pat_lex *ctx, const struct pat_atoms *a)
 {
 	size_t n = 1;
 	for (size_t i = 0; i < a->n; i++)
 		n += a->v[i].text ? strlen(a->v[i].text) + 2 : 1;
-	char *s = malloc(n), *o = s;
-	if (!s)
-		return NULL;
+	char *s = arena_alloc(ctx->mem, n), *o = s;
 	for (size_t i = 0; i < a->n; i++) {
 		if (a->v[i].kind == PA_STAR)
 			*o++ = '*';
@@ -583,59 +462,41 @@ static char *atoms_text(const struct pat_atoms *a)
 	return s;
 }
 
-/* Assemble an Ini pattern file|section[key]. Consumes NODE, SEC and KEY. */
+/* Assemble an Ini pattern file|section[key]. */
 static int ini_finish(struct pat_lex *ctx, struct pat_node *node, struct pat_atoms *sec,
 		      int sec_col, struct pat_atoms *key, int key_col)
 {
-	struct pat *p = NULL;
-	int r = -1;
 	for (size_t i = 0; i < sec->n; i++) {
 		if (sec->v[i].kind == PA_STAR) {
 			pat_lex_fail(ctx, sec->v[i].col,
 				     "'*' is not allowed in an Ini section name (write '^*' for a "
 				     "literal '*')");
-			goto fail;
+			return -1;
 		}
 		if (sec->v[i].kind == PA_VAR) {
 			pat_lex_fail(ctx, sec->v[i].col,
 				     "variables are not allowed in an Ini section name");
-			goto fail;
+			return -1;
 		}
 	}
 	(void)sec_col;
 	if (key->n == 0) {
 		pat_lex_fail(ctx, key_col, "empty Ini key: write the key name between '[' and ']'");
-		goto fail;
+		return -1;
 	}
-	p = pat_new(ctx);
-	if (!p) {
-		r = -2;
-		goto fail;
-	}
-	r = node_finish(ctx, p, node);
-	node = NULL;
-	if (r < 0)
-		goto fail;
-	p->ini_section = atoms_text(sec);
-	p->ini_key = atoms_text(key);
-	if (!p->ini_section || !p->ini_key) {
-		r = -2;
-		goto fail;
-	}
+	struct pat *p = pat_new(ctx);
+	if (node_finish(ctx, p, node) < 0)
+		return -1;
+	p->ini_section = atoms_text(ctx, sec);
+	p->ini_key = atoms_text(ctx, key);
 	take_leaf(p, key, key_col);
-	key = NULL;
-	p->ini_file = pat_node_canonical(p);
-	if (!p->ini_file) {
-		r = -2;
-		goto fail;
+	char *file = pat_node_canonical(p);
+	if (!file) {
+		ctx->oom = true;
+		return -1;
 	}
-	atoms_free(sec);
+	p->ini_file = arena_strdup(ctx->mem, file);
+	free(file);
 	ctx->result = p;
 	return 0;
-fail:
-	node_free(node);
-	atoms_free(sec);
-	atoms_free(key);
-	pat_free(p);
-	return r;
 }

@@ -19,6 +19,7 @@ struct cg {
 	uint32_t comp;               /* plan component being compiled */
 	const struct m_component *mcomp;
 	struct cg_scope *scope;
+	struct pat_parser *pats;     /* for the patterns written in helper arguments */
 };
 
 #define CG_MAX_CONDS 16

@@ -24,7 +24,7 @@ static uint32_t loc_pattern(struct cg *g, const char *text, const struct src_loc
 	struct pat_error pe;
 	if (!text)
 		return PLAN_NONE;
-	struct pat *p = pat_parse(text, strlen(text), PAT_FILE, &pe);
+	struct pat *p = pat_parse_with(g->pats, text, strlen(text), PAT_FILE, &pe);
 	if (!p) {
 		diag_report(g->d, DIAG_ERROR, loc, NULL, "bad location \"%s\": %s", text, pe.message);
 		return PLAN_NONE;

@@ -183,7 +183,7 @@ char *cg_location_template(struct cg *g, const char *text, const struct src_loc 
 			   unsigned *flags)
 {
 	struct pat_error pe;
-	struct pat *p = pat_parse(text, strlen(text), PAT_FILE, &pe);
+	struct pat *p = pat_parse_with(g->pats, text, strlen(text), PAT_FILE, &pe);
 	if (!p) {
 		diag_report(g->d, DIAG_ERROR, loc, NULL, "bad location \"%s\": %s", text, pe.message);
 		return NULL;

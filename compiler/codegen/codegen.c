@@ -158,7 +158,8 @@ static bool rule_helper(struct cg *g, const struct m_rule *mr, struct plan_rule 
 		bool location = mr->kind == MR_LOCATION_MODIFY;
 		if (location && r->helper == PLAN_HELPER_EXACT_MOVE) {
 			struct pat_error pe;
-			struct pat *tp = pat_parse(s->args[i].str, strlen(s->args[i].str), PAT_FILE, &pe);
+			struct pat *tp = pat_parse_with(g->pats, s->args[i].str, strlen(s->args[i].str),
+						       PAT_FILE, &pe);
 			if (tp && tp->has_leaf)
 				r->aux |= RULE_AUX_TARGET_IS_FILE;
 			pat_free(tp);
@@ -215,7 +216,7 @@ static struct pat *arg_pattern(struct cg *g, const char *text, const struct src_
 		diag_report(g->d, DIAG_ERROR, loc, NULL, "missing pattern argument");
 		return NULL;
 	}
-	struct pat *p = pat_parse(text, strlen(text), PAT_FILE, &pe);
+	struct pat *p = pat_parse_with(g->pats, text, strlen(text), PAT_FILE, &pe);
 	if (!p)
 		diag_report(g->d, DIAG_ERROR, loc, NULL, "bad pattern argument \"%s\": %s", text, pe.message);
 	return p;
@@ -521,7 +522,7 @@ int codegen(struct plan_builder *b, const struct m_policy *pol, const struct var
 	    const struct cg_options *opt, struct diag_set *d, unsigned char ruleset[32],
 	    struct cg_stats *stats)
 {
-	struct cg g = {b, pol, vars, opt, d, stats, NULL, NULL, 0, 0, NULL, NULL};
+	struct cg g = {b, pol, vars, opt, d, stats, NULL, NULL, 0, 0, NULL, NULL, pat_parser_new()};
 	struct sha256_ctx h;
 	unsigned before = diag_errors(d);
 
@@ -530,7 +531,7 @@ int codegen(struct plan_builder *b, const struct m_policy *pol, const struct var
 	sha256_update(&h, "migstate-ruleset-1", 19);
 	/* sources first so their indices are stable: rule files, config, variable map */
 	g.file_src = calloc(pol->nfiles + 1, sizeof *g.file_src);
-	if (!g.file_src)
+	if (!g.file_src || !g.pats)
 		abort();
 	for (size_t i = 0; i < pol->nfiles; i++) {
 		const struct m_file *f = pol->files[i];
@@ -583,5 +584,6 @@ int codegen(struct plan_builder *b, const struct m_policy *pol, const struct var
 		}
 	sha256_final(&h, ruleset);
 	free(g.file_src);
+	pat_parser_free(g.pats);
 	return (int)(diag_errors(d) - before);
 }

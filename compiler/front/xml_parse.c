@@ -17,39 +17,6 @@ static char *dup_opt(struct arena *a, const char *s)
 	return s ? arena_strdup(a, s) : NULL;
 }
 
-static struct pat_atom *atoms_copy(struct arena *a, const struct pat_atom *src, size_t n)
-{
-	if (!n)
-		return NULL;
-	struct pat_atom *dst = arena_alloc(a, n * sizeof(*dst));
-	for (size_t i = 0; i < n; i++) {
-		dst[i] = src[i];
-		dst[i].text = dup_opt(a, src[i].text);
-	}
-	return dst;
-}
-
-static struct pat *pat_copy(struct arena *a, const struct pat *p)
-{
-	struct pat *q = arena_alloc(a, sizeof(*q));
-	*q = *p;
-	q->hive = dup_opt(a, p->hive);
-	q->ini_file = dup_opt(a, p->ini_file);
-	q->ini_section = dup_opt(a, p->ini_section);
-	q->ini_key = dup_opt(a, p->ini_key);
-	q->text = dup_opt(a, p->text);
-	q->leaf = atoms_copy(a, p->leaf, p->nleaf);
-	q->segs = NULL;
-	if (p->nsegs) {
-		q->segs = arena_alloc(a, p->nsegs * sizeof(*q->segs));
-		for (size_t i = 0; i < p->nsegs; i++) {
-			q->segs[i] = p->segs[i];
-			q->segs[i].atoms = atoms_copy(a, p->segs[i].atoms, p->segs[i].natoms);
-		}
-	}
-	return q;
-}
-
 static struct script_call *call_copy(struct arena *a, const struct script_call *c)
 {
 	struct script_call *q = arena_alloc(a, sizeof(*q));
@@ -82,16 +49,16 @@ struct pat *xp_pattern(struct xdoc *x, const xmlNode *n, const char *text, enum 
 			  "pattern is %zu bytes long; the limit is %u", len, PATTERN_MAX_BYTES);
 		return NULL;
 	}
+	if (!x->pats && !(x->pats = pat_parser_new())) {
+		fprintf(stderr, "migc: out of memory\n");
+		abort();
+	}
 	struct pat_error err = {0, ""};
-	struct pat *p = pat_parse(text, len, type, &err);
-	if (!p) {
+	struct pat *p = pat_parse_in(x->pats, x->a, text, len, type, &err);
+	if (!p)
 		xd_report(x, DIAG_ERROR, xdoc_text_loc(x, n, err.col > 0 ? err.col : 1), NULL, "%s",
 			  err.message[0] ? err.message : "invalid pattern");
-		return NULL;
-	}
-	struct pat *q = pat_copy(x->a, p);
-	pat_free(p);
-	return q;
+	return p;
 }
 
 /* Parse TEXT (N's text, or its attribute ATTR) as a helper call allowed at PLACE. */

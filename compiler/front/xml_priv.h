@@ -36,6 +36,7 @@ struct xdoc {
 	bool lex_lost;	 /* scanner and tree disagreed: no more columns */
 	unsigned errors; /* errors reported for this file */
 	unsigned char sha256[32];
+	struct pat_parser *pats; /* made by the first pattern parsed (xml_parse.c) */
 };
 
 /* --- xml_safe.c ------------------------------------------------------------ */

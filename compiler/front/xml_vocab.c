@@ -192,13 +192,15 @@ static void check_attrs_tree(struct xdoc *x, const xmlNode *n, const struct elem
 		if (n->ns && n->ns->prefix)
 			continue;
 		const char *name = (const char *)n->name;
-		if (has_word(internal_names, name))
+		/* The tables and internal_names share no name: look in the table first,
+		 * the internal names only for an element the table does not know. */
+		const struct elem_attrs *e = table;
+		while (e->elem && (e->elem[0] != name[0] || strcmp(e->elem, name) != 0))
+			e++;
+		if (e->elem)
+			check_attrs(x, n, e->attrs, config);
+		else if (has_word(internal_names, name))
 			continue; /* not ours to judge */
-		for (const struct elem_attrs *e = table; e->elem; e++)
-			if (strcmp(e->elem, name) == 0) {
-				check_attrs(x, n, e->attrs, config);
-				break;
-			}
 		check_attrs_tree(x, xn_first(n), table, config);
 	}
 }

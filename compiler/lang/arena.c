@@ -72,6 +72,19 @@ void arena_free(struct arena *a)
 	free(a);
 }
 
+/* Forget every allocation made from A but keep its newest block for reuse: a scratch
+ * arena reset before each small job allocates from the same memory every time. */
+void arena_reset(struct arena *a)
+{
+	chain_free(a->big);
+	a->big = NULL;
+	if (a->head) {
+		chain_free(a->head->next);
+		a->head->next = NULL;
+		a->head->used = 0;
+	}
+}
+
 /* Zeroed, 16-byte aligned memory from A. */
 void *arena_alloc(struct arena *a, size_t size)
 {

@@ -9,6 +9,8 @@ struct arena;
 
 struct arena *arena_new(void);
 void arena_free(struct arena *a);
+/* Release every allocation but keep one block: for a scratch arena reused per job. */
+void arena_reset(struct arena *a);
 /* Zeroed, 16-byte aligned memory; aborts with a message on out-of-memory. */
 void *arena_alloc(struct arena *a, size_t size);
 char *arena_strdup(struct arena *a, const char *s);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "pattern.h"
 #include "pattern.tab.h"
 
@@ -17,8 +18,39 @@
  * the types match flex's: yyscan_t is void *). */
 struct yy_buffer_state;
 int patyylex_init_extra(struct pat_lex *extra, void **scanner);
-struct yy_buffer_state *patyy_scan_bytes(const char *bytes, int len, void *scanner);
+void patyyset_extra(struct pat_lex *extra, void *scanner);
+struct yy_buffer_state *patyy_scan_buffer(char *base, size_t size, void *scanner);
+void patyy_delete_buffer(struct yy_buffer_state *b, void *scanner);
 int patyylex_destroy(void *scanner);
+
+/* One scanner and one scratch arena, reused by every parse: a parse then costs no
+ * scanner setup and no malloc/free per token, list or node. */
+struct pat_parser {
+	void *scanner;
+	struct arena *scratch;
+};
+
+struct pat_parser *pat_parser_new(void)
+{
+	struct pat_parser *pp = calloc(1, sizeof(*pp));
+	if (!pp)
+		return NULL;
+	if (patyylex_init_extra(NULL, &pp->scanner) != 0) {
+		free(pp);
+		return NULL;
+	}
+	pp->scratch = arena_new();
+	return pp;
+}
+
+void pat_parser_free(struct pat_parser *pp)
+{
+	if (!pp)
+		return;
+	patyylex_destroy(pp->scanner);
+	arena_free(pp->scratch);
+	free(pp);
+}
 
 static bool is_trim_space(char c)
 {
@@ -32,12 +64,10 @@ static struct pat *fail(struct pat_error *err, int col, const char *msg)
 	return NULL;
 }
 
-/* Parse one pattern; see pattern.h. */
-struct pat *pat_parse(const char *text, size_t len, enum pat_type type, struct pat_error *err)
+/* Parse into PP's scratch arena (valid until the next parse). */
+static struct pat *parse_scratch(struct pat_parser *pp, const char *text, size_t len,
+				 enum pat_type type, struct pat_error *err)
 {
-	struct pat_error spare;
-	if (!err)
-		err = &spare;
 	memset(err, 0, sizeof(*err));
 	if (!text)
 		len = 0;
@@ -57,30 +87,34 @@ struct pat *pat_parse(const char *text, size_t len, enum pat_type type, struct p
 	if (b == e)
 		return fail(err, 1, "empty pattern");
 
+	arena_reset(pp->scratch);
 	struct pat_lex ctx = {
 		.src = text + b,
 		.len = e - b,
 		.base = (int)b,
 		.type = type,
 		.start_tok = type == PAT_INI ? START_INI : START_PATH,
+		.mem = pp->scratch,
 		.err = err,
 	};
-	void *scanner = NULL;
-	if (patyylex_init_extra(&ctx, &scanner) != 0)
-		return fail(err, 0, "out of memory");
+	/* flex scans in place a buffer that ends in two NULs (the arena zeroes it). */
+	char *buf = arena_alloc(pp->scratch, ctx.len + 2);
+	memcpy(buf, ctx.src, ctx.len);
+	patyyset_extra(&ctx, pp->scanner);
+	struct yy_buffer_state *yb = patyy_scan_buffer(buf, ctx.len + 2, pp->scanner);
 	int r = 1;
-	if (patyy_scan_bytes(ctx.src, (int)ctx.len, scanner))
-		r = patyyparse(scanner, &ctx);
-	patyylex_destroy(scanner);
+	if (yb) {
+		r = patyyparse(pp->scanner, &ctx);
+		patyy_delete_buffer(yb, pp->scanner);
+	} else
+		ctx.oom = true;
+	patyyset_extra(NULL, pp->scanner);
 
 	struct pat *p = ctx.result;
 	if (r == 0 && p) {
-		p->text = strndup(ctx.src, ctx.len);
-		if (p->text)
-			return p;
-		ctx.oom = true;
+		p->text = arena_strndup(pp->scratch, ctx.src, ctx.len);
+		return p;
 	}
-	pat_free(p);
 	if (ctx.oom || r == 2) {
 		memset(err, 0, sizeof(*err));
 		return fail(err, 0, "out of memory");
@@ -88,6 +122,99 @@ struct pat *pat_parse(const char *text, size_t len, enum pat_type type, struct p
 	if (!ctx.failed)
 		return fail(err, 0, "invalid pattern");
 	return NULL;
+}
+
+/* Copies of a tree: into an arena, or (no arena) as the separately malloc'd blocks
+ * pat_free expects. */
+struct copier {
+	struct arena *a; /* NULL: malloc */
+};
+
+static void *cp_alloc(const struct copier *c, size_t n)
+{
+	if (c->a)
+		return arena_alloc(c->a, n);
+	void *p = calloc(1, n ? n : 1);
+	if (!p) {
+		fprintf(stderr, "migc: out of memory\n");
+		abort();
+	}
+	return p;
+}
+
+static char *cp_str(const struct copier *c, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	return memcpy(cp_alloc(c, n), s, n);
+}
+
+static struct pat_atom *cp_atoms(const struct copier *c, const struct pat_atom *src, size_t n)
+{
+	if (!n)
+		return NULL;
+	struct pat_atom *dst = cp_alloc(c, n * sizeof(*dst));
+	for (size_t i = 0; i < n; i++) {
+		dst[i] = src[i];
+		dst[i].text = cp_str(c, src[i].text);
+	}
+	return dst;
+}
+
+static struct pat *cp_pat(const struct copier *c, const struct pat *p)
+{
+	struct pat *q = cp_alloc(c, sizeof(*q));
+	*q = *p;
+	q->hive = cp_str(c, p->hive);
+	q->ini_file = cp_str(c, p->ini_file);
+	q->ini_section = cp_str(c, p->ini_section);
+	q->ini_key = cp_str(c, p->ini_key);
+	q->text = cp_str(c, p->text);
+	q->leaf = cp_atoms(c, p->leaf, p->nleaf);
+	q->segs = NULL;
+	if (p->nsegs) {
+		q->segs = cp_alloc(c, p->nsegs * sizeof(*q->segs));
+		for (size_t i = 0; i < p->nsegs; i++) {
+			q->segs[i] = p->segs[i];
+			q->segs[i].atoms = cp_atoms(c, p->segs[i].atoms, p->segs[i].natoms);
+		}
+	}
+	return q;
+}
+
+/* Parse one pattern into arena OUT; see pattern.h. */
+struct pat *pat_parse_in(struct pat_parser *pp, struct arena *out, const char *text, size_t len,
+			 enum pat_type type, struct pat_error *err)
+{
+	struct pat_error spare;
+	struct pat *p = parse_scratch(pp, text, len, type, err ? err : &spare);
+	return p ? cp_pat(&(struct copier){out}, p) : NULL;
+}
+
+/* Parse one pattern with PP, the tree malloc'd; see pattern.h. */
+struct pat *pat_parse_with(struct pat_parser *pp, const char *text, size_t len,
+			   enum pat_type type, struct pat_error *err)
+{
+	struct pat_error spare;
+	struct pat *p = parse_scratch(pp, text, len, type, err ? err : &spare);
+	return p ? cp_pat(&(struct copier){NULL}, p) : NULL;
+}
+
+/* Parse one pattern; see pattern.h. */
+struct pat *pat_parse(const char *text, size_t len, enum pat_type type, struct pat_error *err)
+{
+	struct pat_parser *pp = pat_parser_new();
+	if (!pp) {
+		struct pat_error spare;
+		if (!err)
+			err = &spare;
+		memset(err, 0, sizeof(*err));
+		return fail(err, 0, "out of memory");
+	}
+	struct pat *q = pat_parse_with(pp, text, len, type, err);
+	pat_parser_free(pp);
+	return q;
 }
 
 static void atoms_free(struct pat_atom *a, size_t n)

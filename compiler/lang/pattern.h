@@ -66,6 +66,18 @@ struct pat_error {
 struct pat *pat_parse(const char *text, size_t len, enum pat_type type, struct pat_error *err);
 void pat_free(struct pat *p);
 
+/* A reusable parser (one scanner, one scratch arena) for parsing many patterns: the
+ * tree of pat_parse_with is malloc'd (pat_free), that of pat_parse_in lives in the
+ * caller's arena OUT; errors as pat_parse. */
+struct arena;
+struct pat_parser;
+struct pat_parser *pat_parser_new(void);
+void pat_parser_free(struct pat_parser *pp);
+struct pat *pat_parse_with(struct pat_parser *pp, const char *text, size_t len,
+			   enum pat_type type, struct pat_error *err);
+struct pat *pat_parse_in(struct pat_parser *pp, struct arena *out, const char *text, size_t len,
+			 enum pat_type type, struct pat_error *err);
+
 /* Print the pattern back in canonical MigXML form: `C:\Dir\* [*.doc]` (drive upper-cased,
  * trailing separator dropped, exactly one space before '[', escapes re-applied).
  * Returns a malloc'd string. Two spellings of one pattern give the same string. */

@@ -3,10 +3,24 @@
 #include "le.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
+#include <unistd.h>
+
+#ifndef SYS_getxattrat
+#define SYS_getxattrat 464 /* Linux 6.13; the same number on every architecture */
+#endif
+
+/* getxattrat(2)'s argument block (linux/xattr.h; not in older headers). */
+struct xattr_args_v0 {
+	uint64_t value;
+	uint32_t size;
+	uint32_t flags;
+};
 
 #define XA_ACCESS DIRACL_XA_ACCESS
 #define XA_DEFAULT DIRACL_XA_DEFAULT
@@ -31,7 +45,30 @@ static void put_ent(unsigned char *p, unsigned tag, unsigned perm)
 	p[4] = p[5] = p[6] = p[7] = 0xff; /* ACL_UNDEFINED_ID: base entries have no id */
 }
 
-static unsigned char *get_acl(int fd, const char *name, size_t *n);
+static unsigned char *get_acl(int fd, const char *at, const char *name, size_t *n);
+
+/* Read xattr NAME of FD (AT NULL: fgetxattr), or of entry AT of directory FD, not
+ * followed if a symlink (getxattrat: no open of the object). */
+static ssize_t xattr_read(int fd, const char *at, const char *name, void *buf, size_t size)
+{
+	if (!at)
+		return fgetxattr(fd, name, buf, size);
+	struct xattr_args_v0 args = {(uint64_t)(uintptr_t)buf, (uint32_t)size, 0};
+	return (ssize_t)syscall(SYS_getxattrat, fd, at, AT_SYMLINK_NOFOLLOW, name, &args,
+				sizeof args);
+}
+
+/* Does the kernel have getxattrat (Linux 6.13)? Asked once. */
+bool diracl_at_ok(void)
+{
+	static int ok = -1;
+	if (ok < 0) {
+		errno = 0;
+		ok = xattr_read(AT_FDCWD, "/", XA_ACCESS, NULL, 0) >= 0 || errno == ENODATA ||
+		     errno == EOPNOTSUPP;
+	}
+	return ok == 1;
+}
 
 static bool well_formed(const unsigned char *buf, size_t n)
 {
@@ -189,17 +226,22 @@ bool diracl_same(const unsigned char *a, size_t an, const unsigned char *b, size
 
 unsigned char *diracl_get(int fd, const char *name, size_t *n)
 {
-	return get_acl(fd, name, n);
+	return get_acl(fd, NULL, name, n);
+}
+
+unsigned char *diracl_get_at(int dirfd, const char *at, const char *name, size_t *n)
+{
+	return get_acl(dirfd, at, name, n);
 }
 
 /* The ACL NAME of FD into a new buffer (*N bytes). NULL with *N 0: there is none;
  * NULL with *N SIZE_MAX: there is one that cannot be read (larger than any valid
  * one, or it kept changing size), which the callers treat as granting too much. */
-static unsigned char *get_acl(int fd, const char *name, size_t *n)
+static unsigned char *get_acl(int fd, const char *at, const char *name, size_t *n)
 {
 	*n = 0;
 	for (int tries = 0; tries < 4; tries++) {
-		ssize_t len = fgetxattr(fd, name, NULL, 0);
+		ssize_t len = xattr_read(fd, at, name, NULL, 0);
 		if (len < 0 && (errno == ENODATA || errno == EOPNOTSUPP || errno == ENOTSUP))
 			return NULL;
 		if (len == 0)
@@ -209,7 +251,7 @@ static unsigned char *get_acl(int fd, const char *name, size_t *n)
 		unsigned char *buf = malloc((size_t)len);
 		if (!buf)
 			break;
-		ssize_t got = fgetxattr(fd, name, buf, (size_t)len);
+		ssize_t got = xattr_read(fd, at, name, buf, (size_t)len);
 		if (got > 0) {
 			*n = (size_t)got;
 			return buf;
@@ -226,11 +268,11 @@ unsigned diracl_check(int fd, mode_t captured)
 {
 	unsigned r = 0;
 	size_t n;
-	unsigned char *a = get_acl(fd, XA_ACCESS, &n);
+	unsigned char *a = get_acl(fd, NULL, XA_ACCESS, &n);
 	if (a ? diracl_access_beyond(a, n, captured) : n == SIZE_MAX)
 		r |= DIRACL_ACCESS;
 	free(a);
-	unsigned char *d = get_acl(fd, XA_DEFAULT, &n);
+	unsigned char *d = get_acl(fd, NULL, XA_DEFAULT, &n);
 	if (d ? diracl_default_named(d, n) : n == SIZE_MAX)
 		r |= DIRACL_DEFAULT;
 	free(d);
@@ -241,7 +283,7 @@ int diracl_narrow(int fd, unsigned which)
 {
 	if (which & DIRACL_ACCESS) {
 		size_t n;
-		unsigned char *a = get_acl(fd, XA_ACCESS, &n), base[28];
+		unsigned char *a = get_acl(fd, NULL, XA_ACCESS, &n), base[28];
 		size_t bn = a ? diracl_base(a, n, base) : 0;
 		free(a);
 		/* base entries only: the kernel keeps them as the mode and drops the xattr */

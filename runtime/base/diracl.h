@@ -66,6 +66,10 @@ bool diracl_has_named(const unsigned char *buf, size_t n);
  * is none (or the filesystem has no ACLs); NULL with *N SIZE_MAX: there is one that
  * cannot be read (larger than any valid one, or it kept changing size). */
 unsigned char *diracl_get(int fd, const char *name, size_t *n);
+/* The same for entry AT of directory DIRFD, not followed if a symlink, without opening
+ * it (getxattrat(2)), when diracl_at_ok() says the kernel has that call (Linux 6.13). */
+unsigned char *diracl_get_at(int dirfd, const char *at, const char *name, size_t *n);
+bool diracl_at_ok(void);
 
 /* Which of directory FD's ACLs grant beyond CAPTURED (DIRACL_* bits; 0 without ACLs or
  * on a filesystem without them). */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "copyfile.h"
+#include "diracl.h"
 #include "exitcodes.h"
 #include "fsutil.h"
 
@@ -284,13 +285,22 @@ static const char *rule_where(const struct scan *s, uint32_t rule, char *buf, si
 	return buf;
 }
 
+static int note_acl_id(void *ctx, bool group, uint32_t id)
+{
+	struct scan *s = ctx;
+	return idset_add(group ? &s->own_gids : &s->own_uids, id);
+}
+
 /* The quick way to capture a file planned as a link: open it as a path (O_PATH: no
  * permission check, no open file), check by that fd that it is still the inode pass 1
  * examined, and link that fd. Nothing swapped in under the name after the check can be
  * linked, not even for a moment (the identity check comes before the link, on the very
- * inode linked). 1 captured (R filled), 0 take the general path (which examines the file
- * afresh and handles every refusal of the link), -1 stop. */
-static int link_first(struct scan *s, struct item *it, int sfd, struct cat_record *r)
+ * inode linked). Its ACLs are then read from the name just linked in the store (only
+ * migstate writes there, so that name is the inode linked), without opening the file,
+ * when the kernel can (*ACLS set). 1 captured (R filled), 0 take the general path (which
+ * examines the file afresh and handles every refusal of the link), -1 stop. */
+static int link_first(struct scan *s, struct item *it, int sfd, struct cat_record *r,
+		      bool *acls)
 {
 	struct svol *v = &s->sv[it->vol];
 	if (it->act != A_LINK || it->copyup || (it->flags & CF_LOCKED) || !v->has_store ||
@@ -318,6 +328,11 @@ static int link_first(struct scan *s, struct item *it, int sfd, struct cat_recor
 	close(ofd);
 	if (lrc != 0)
 		return 0;
+	if (diracl_at_ok()) {
+		*acls = true;
+		if (aclrec_capture(&s->acls, dfd, name, false, it->path, note_acl_id, s) != 0)
+			return store_failure(s, "recording the owner of", it->path, ENOMEM);
+	}
 	fill_record(r, it, &x);
 	r->src_volume = v->cat;
 	r->action = CA_LINKED;
@@ -325,12 +340,6 @@ static int link_first(struct scan *s, struct item *it, int sfd, struct cat_recor
 	v->did_link++;
 	s->c.linked++;
 	return 1;
-}
-
-static int note_acl_id(void *ctx, bool group, uint32_t id)
-{
-	struct scan *s = ctx;
-	return idset_add(group ? &s->own_gids : &s->own_uids, id);
 }
 
 /* The ACLs of the file or directory just recorded as R (DIR/NAME), when they have named
@@ -351,7 +360,7 @@ static int capture_acls(struct scan *s, int sfd, const char *name, const struct 
 	struct stat st;
 	int rc = 0;
 	if (fstat(fd, &st) == 0 && (uint64_t)st.st_ino == r->ino)
-		rc = aclrec_capture(&s->acls, fd, r->type == CT_DIR, path, note_acl_id, s);
+		rc = aclrec_capture(&s->acls, fd, NULL, r->type == CT_DIR, path, note_acl_id, s);
 	close(fd);
 	return rc;
 }
@@ -363,6 +372,7 @@ static int capture(struct scan *s, struct item *it)
 	const char *name = item_name(it);
 	char *target = NULL;
 	struct cat_record r;
+	bool acls = false; /* its ACLs are recorded already */
 	int rc = 0;
 	if (!dir)
 		return store_failure(s, "capturing", it->path, ENOMEM);
@@ -383,7 +393,7 @@ static int capture(struct scan *s, struct item *it)
 		rc = scan_error(s, dir, NULL, e, "opening the directory");
 		goto out;
 	}
-	if (it->type == CT_FILE && (rc = link_first(s, it, sfd, &r)) != 0) {
+	if (it->type == CT_FILE && (rc = link_first(s, it, sfd, &r, &acls)) != 0) {
 		if (rc < 0)
 			goto out;
 		rc = 0;
@@ -449,7 +459,7 @@ record:
 	}
 	free(target);
 	if (idset_add(&s->own_uids, r.uid) != 0 || idset_add(&s->own_gids, r.gid) != 0 ||
-	    capture_acls(s, sfd, name, &r, it->path) != 0) {
+	    (!acls && capture_acls(s, sfd, name, &r, it->path) != 0)) {
 		rc = store_failure(s, "recording the owner of", it->path, ENOMEM);
 		goto out;
 	}

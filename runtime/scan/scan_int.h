@@ -320,6 +320,16 @@ int scan_open_catalog(struct scan *s);
 /* Flush every store, commit the catalog, then mark the stores complete (master last). */
 int scan_commit(struct scan *s);
 
+/* --- scan_recount.c -------------------------------------------------------------- */
+
+/* What a payload tree holds: regular files, and everything else (other types, mounts
+ * inside it, entries or directories that cannot be read). */
+struct payload_tally {
+	uint64_t files, other;
+};
+/* Add what the tree below directory TOP holds to *T. 0, or -1 with errno. */
+int scan_count_payload(int top, struct payload_tally *t);
+
 /* --- scan_capture.c -------------------------------------------------------------- */
 
 /* Pass 2: capture every item in walk order, streaming the catalog. 0, or -1. */

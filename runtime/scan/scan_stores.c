@@ -318,30 +318,14 @@ int scan_open_catalog(struct scan *s)
 	return s->cw ? 0 : -1;
 }
 
-struct payload_count {
-	uint64_t files, other;
-};
-
-static int count_visit(const struct sw_visit *v, void *ctx)
-{
-	struct payload_count *n = ctx;
-	if (v->error || v->foreign)
-		n->other++;
-	else if (S_ISREG(v->st->st_mode))
-		n->files++;
-	else if (!S_ISDIR(v->st->st_mode))
-		n->other++;
-	return 0;
-}
-
 /* Before the store is called complete: does it hold exactly the payload this scan put
  * there? The store lock keeps other migstate commands out; this catches anything else
  * that removed or added entries meanwhile (a store is never "complete" short). */
 static int recount_payload(struct scan *s)
 {
-	struct payload_count n = {0, 0};
+	struct payload_tally n = {0, 0};
 	for (size_t i = 0; i < s->nsv; i++)
-		if (s->sv[i].file_fd >= 0 && sw_walk(s->sv[i].file_fd, count_visit, &n) != 0)
+		if (s->sv[i].file_fd >= 0 && scan_count_payload(s->sv[i].file_fd, &n) != 0)
 			return store_failure(s, "counting the payload of", s->store_real, errno);
 	uint64_t want = s->c.linked + s->c.copied + s->c.reflinked;
 	if (n.files == want && n.other == 0)

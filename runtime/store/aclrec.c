@@ -42,13 +42,13 @@ nomem:
 	return -1;
 }
 
-int aclrec_capture(struct aclrec *a, int fd, bool is_dir, const char *path,
+int aclrec_capture(struct aclrec *a, int fd, const char *at, bool is_dir, const char *path,
 		   int (*add_id)(void *ctx, bool group, uint32_t id), void *ctx)
 {
 	for (int w = ACLREC_ACCESS; w <= (is_dir ? ACLREC_DEFAULT : ACLREC_ACCESS); w++) {
 		size_t n;
-		unsigned char *v =
-		    diracl_get(fd, w == ACLREC_ACCESS ? DIRACL_XA_ACCESS : DIRACL_XA_DEFAULT, &n);
+		const char *xa = w == ACLREC_ACCESS ? DIRACL_XA_ACCESS : DIRACL_XA_DEFAULT;
+		unsigned char *v = at ? diracl_get_at(fd, at, xa, &n) : diracl_get(fd, xa, &n);
 		struct diracl_ent *e;
 		size_t ne;
 		/* one the kernel would not give (unreadable, malformed) is not recorded:

@@ -37,10 +37,11 @@ struct aclrec {
 /* Keep PATH's captured ACL (a copy of VAL). 0, or -1 (ENOMEM). */
 int aclrec_add(struct aclrec *a, const char *path, enum aclrec_which which,
 	       const unsigned char *val, size_t len);
-/* The access (and, for a directory, default) ACL of the object open at FD: recorded
- * under PATH when it has named entries; each named id is passed to ADD_ID (scan
- * records their identities, as for owners). 0, or -1 (ENOMEM). */
-int aclrec_capture(struct aclrec *a, int fd, bool is_dir, const char *path,
+/* The access (and, for a directory, default) ACL of the object open at FD (AT NULL), or
+ * of entry AT of directory FD (diracl_get_at): recorded under PATH when it has named
+ * entries; each named id is passed to ADD_ID (scan records their identities, as for
+ * owners). 0, or -1 (ENOMEM). */
+int aclrec_capture(struct aclrec *a, int fd, const char *at, bool is_dir, const char *path,
 		   int (*add_id)(void *ctx, bool group, uint32_t id), void *ctx);
 /* Write them to META_FD/acls atomically (sumfile.h). 0, or -1 with errno. */
 int aclrec_write(int meta_fd, struct aclrec *a);
