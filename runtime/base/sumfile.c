@@ -116,3 +116,25 @@ char *sumfile_read(int meta_fd, const char *name, const char *magic, size_t max,
 	last[1] = 0;
 	return buf;
 }
+
+int sumfile_lines(int meta_fd, const char *name, const char *magic, size_t max,
+		  int (*each)(void *ctx, char *line), void *ctx, char *err, size_t errsz)
+{
+	char *buf = sumfile_read(meta_fd, name, magic, max, err, errsz);
+	if (!buf)
+		return -1;
+	size_t lineno = 1;
+	char *save = NULL;
+	strtok_r(buf, "\n", &save); /* the magic */
+	for (char *l; (l = strtok_r(NULL, "\n", &save));) {
+		lineno++;
+		if (each(ctx, l) < 0) {
+			snprintf(err, errsz, "MIGSTATE/%s: line %zu is malformed", name, lineno);
+			free(buf);
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	free(buf);
+	return 0;
+}

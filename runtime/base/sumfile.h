@@ -16,5 +16,11 @@ int sumfile_write(int meta_fd, const char *name, const char *body, size_t len);
  * too large, not a regular file) and a message in ERR. */
 char *sumfile_read(int meta_fd, const char *name, const char *magic, size_t max, char *err,
 		   size_t errsz);
+/* Read META_FD/NAME as sumfile_read does and hand each line after the magic to EACH
+ * (NUL-ended, writable). EACH returns < 0 for a malformed line: then "line N is
+ * malformed" in ERR, errno EINVAL. 0, or -1 (EACH's partial work is the caller's to
+ * free). */
+int sumfile_lines(int meta_fd, const char *name, const char *magic, size_t max,
+		  int (*each)(void *ctx, char *line), void *ctx, char *err, size_t errsz);
 
 #endif

@@ -126,7 +126,7 @@ static int by_key(const void *x, const void *y)
 /* One "acl" line (tab-split in place). 0, 1 (a line of a later minor version), -1. */
 static int parse_line(struct aclrec *a, char *line)
 {
-	char *f[5];
+	char *f[5] = {0};
 	int n = 0;
 	for (char *p = line; p && n < 5; n++) {
 		f[n] = p;
@@ -170,25 +170,21 @@ static int parse_line(struct aclrec *a, char *line)
 	return rc;
 }
 
+static int each_line(void *ctx, char *line)
+{
+	return parse_line(ctx, line);
+}
+
 int aclrec_read(int meta_fd, struct aclrec *a, char *err, size_t errsz)
 {
 	memset(a, 0, sizeof *a);
-	char *buf = sumfile_read(meta_fd, ACLREC_FILE, ACLREC_MAGIC, ACLREC_MAX, err, errsz);
-	if (!buf)
+	if (sumfile_lines(meta_fd, ACLREC_FILE, ACLREC_MAGIC, ACLREC_MAX, each_line, a, err,
+			  errsz) != 0) {
+		int e = errno;
+		aclrec_free(a);
+		errno = e;
 		return -1;
-	size_t lineno = 1;
-	char *save = NULL;
-	strtok_r(buf, "\n", &save); /* the magic */
-	for (char *l; (l = strtok_r(NULL, "\n", &save));) {
-		lineno++;
-		if (parse_line(a, l) < 0) {
-			snprintf(err, errsz, "MIGSTATE/%s: line %zu is malformed", ACLREC_FILE,
-				 lineno);
-			goto bad;
-		}
 	}
-	free(buf);
-	buf = NULL;
 	if (a->n)
 		qsort(a->e, a->n, sizeof *a->e, by_key);
 	for (size_t i = 1; i < a->n; i++)
@@ -200,7 +196,6 @@ int aclrec_read(int meta_fd, struct aclrec *a, char *err, size_t errsz)
 	a->sorted = true;
 	return 0;
 bad:
-	free(buf);
 	aclrec_free(a);
 	errno = EINVAL;
 	return -1;

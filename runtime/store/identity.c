@@ -289,26 +289,21 @@ static int parse_line(struct identities *id, char *line)
 	return 0; /* a line of a later minor version: ignored */
 }
 
+static int each_line(void *ctx, char *line)
+{
+	return parse_line(ctx, line);
+}
+
 int ident_read(int meta_fd, struct identities *id, char *err, size_t errsz)
 {
 	memset(id, 0, sizeof *id);
-	char *buf = sumfile_read(meta_fd, IDENT_FILE, IDENT_MAGIC, IDENT_MAX, err, errsz);
-	if (!buf)
+	if (sumfile_lines(meta_fd, IDENT_FILE, IDENT_MAGIC, IDENT_MAX, each_line, id, err,
+			  errsz) != 0) {
+		int e = errno;
+		ident_free(id);
+		errno = e;
 		return -1;
-	size_t lineno = 1;
-	char *save = NULL;
-	strtok_r(buf, "\n", &save); /* the magic */
-	for (char *l; (l = strtok_r(NULL, "\n", &save));) {
-		lineno++;
-		if (parse_line(id, l) != 0) {
-			snprintf(err, errsz, "MIGSTATE/%s: line %zu is malformed", IDENT_FILE, lineno);
-			free(buf);
-			ident_free(id);
-			errno = EINVAL;
-			return -1;
-		}
 	}
-	free(buf);
 	return 0;
 }
 
