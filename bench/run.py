@@ -232,6 +232,32 @@ def scan_argv(store, plan, src, extra=()):
             "--min-free", "1", "--log", "/dev/null", "--json", *extra]
 
 
+def load_cmd(name, work, src, store, plan):
+    """A load of one scan's store (made now, untimed, then renamed into a fresh root on the
+    same file system that holds only etc/passwd) into that root: (the Cmd, the root).
+    Each run starts from that root with nothing restored yet."""
+    lroot = os.path.join(work, "loadroot")
+    rmtree(lroot)
+    os.makedirs(os.path.join(lroot, "etc"))
+    shutil.copy(os.path.join(src, "etc", "passwd"), os.path.join(lroot, "etc", "passwd"))
+    rmtree(store)
+    w, c, rss, rc, tail, u = spawn(scan_argv(store, plan, src))
+    if rc != 0:
+        raise RuntimeError(f"scan for the load benchmark exited {rc}: {tail}")
+    os.rename(store, os.path.join(lroot, "store"))
+
+    def clean_load():
+        for d in os.listdir(lroot):
+            if d not in ("etc", "store"):
+                rmtree(os.path.join(lroot, d))
+        j = os.path.join(lroot, "store", "MIGSTATE", "restored")
+        if os.path.exists(j):
+            os.unlink(j)
+
+    return Cmd(name, [MIGSTATE, "load", os.path.join(lroot, "store"), "--plan", plan, "--hardlink",
+                      "--nocompress", "--root", lroot, "--log", "/dev/null"], clean_load, clean_load), lroot
+
+
 def bench_size(n, work, plans, floor, md):
     large = n >= LARGE
     runs = RUNS_LARGE if large else RUNS
@@ -264,26 +290,7 @@ def bench_size(n, work, plans, floor, md):
                clean_store, stdout=jout)
     cmds = base + [scan]
     # load: the store of one scan, moved (renamed) into a fresh root on the same file system
-    lroot = os.path.join(work, "loadroot")
-    rmtree(lroot)
-    os.makedirs(os.path.join(lroot, "etc"))
-    shutil.copy(os.path.join(src, "etc", "passwd"), os.path.join(lroot, "etc", "passwd"))
-    w, c, rss, rc, tail, u = spawn(scan_argv(store, plans["miguser"], src))
-    if rc != 0:
-        raise RuntimeError(f"scan for the load benchmark exited {rc}: {tail}")
-    os.rename(store, os.path.join(lroot, "store"))
-
-    def clean_load():
-        for d in os.listdir(lroot):
-            if d not in ("etc", "store"):
-                rmtree(os.path.join(lroot, d))
-        j = os.path.join(lroot, "store", "MIGSTATE", "restored")
-        if os.path.exists(j):
-            os.unlink(j)
-
-    load = Cmd("migstate load (same store, fresh root)",
-               [MIGSTATE, "load", os.path.join(lroot, "store"), "--plan", plans["miguser"], "--hardlink",
-                "--nocompress", "--root", lroot, "--log", "/dev/null"], clean_load, clean_load)
+    load, lroot = load_cmd("migstate load (same store, fresh root)", work, src, store, plans["miguser"])
     cmds.append(load)
     extra = []
     if not large:
@@ -381,24 +388,7 @@ def bench_like_for_like(n, work, plans, floor, md):
     fl = Cmd("floor -s of the homes", [floor, "-s", homes, os.path.join(dst, "home")], mk_dst, clean_dst)
     scan = Cmd("migstate scan (whole homes)", scan_argv(store, plan, src), clean_store, clean_store,
                stdout=jout)
-    lroot = os.path.join(work, "loadroot")
-    rmtree(lroot)
-    os.makedirs(os.path.join(lroot, "etc"))
-    shutil.copy(os.path.join(src, "etc", "passwd"), os.path.join(lroot, "etc", "passwd"))
-    fresh_store()
-    os.rename(store, os.path.join(lroot, "store"))
-
-    def clean_load():
-        for d in os.listdir(lroot):
-            if d not in ("etc", "store"):
-                rmtree(os.path.join(lroot, d))
-        j = os.path.join(lroot, "store", "MIGSTATE", "restored")
-        if os.path.exists(j):
-            os.unlink(j)
-
-    load = Cmd("migstate load (that store, fresh root)",
-               [MIGSTATE, "load", os.path.join(lroot, "store"), "--plan", plan, "--hardlink",
-                "--nocompress", "--root", lroot, "--log", "/dev/null"], clean_load, clean_load)
+    load, lroot = load_cmd("migstate load (that store, fresh root)", work, src, store, plan)
     rd = Cmd("migstate rd (that store)", [MIGSTATE, "rd", store, "-y"], fresh_store, clean_store)
     rm = Cmd("rm -rf (an identical store)", ["rm", "-rf", store], fresh_store, clean_store)
     cmds = [cp, fl, scan, load, rd, rm]
