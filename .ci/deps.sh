@@ -10,7 +10,7 @@ PKGS=(
 	groff-base musl-tools
 	xfsprogs btrfs-progs squashfs-tools erofs-utils
 	mmdebstrap libcap2-bin openssh-client procps passwd
-	ansible-core systemd debconf python3-yaml
+	ansible-core systemd debconf python3-yaml strace
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -26,6 +26,7 @@ Knobs (environment):
   BENCH_DIR         where the work directory is made (a file system with hard links)
   BENCH_TREES       keep generated trees here and reuse them across bench runs
   BENCH_OUT         results file (default bench/results.md)
+  BENCH_ONLY        "like": only the compile and like-for-like rows (for quick iteration)
   BENCH_COUNT       1 (default): also count the instructions of the extra-rules scans on the
                     smallest tree with callgrind (when valgrind is installed)
   BUILD             build directory holding migc and migstate (default build)
@@ -52,6 +53,7 @@ LARGE = int(os.environ.get("BENCH_LARGE", "1000000"))
 LARGE_ALL = os.environ.get("BENCH_LARGE_ALL") == "1"
 SIZES = [int(x) for x in os.environ.get("BENCH_SIZES", "50000 200000").split()]
 VARS = os.path.join(REPO, "policies", "variables.map")
+ONLY = os.environ.get("BENCH_ONLY", "")
 OUT = os.environ.get("BENCH_OUT", os.path.join(REPO, "bench", "results.md"))
 NUSERS = 4
 EXTRA_RULES = 1000
@@ -553,9 +555,10 @@ def main():
         bench_compile(work, md)
         counted = min(SIZES) if SIZES else None
         for n in SIZES:
-            bench_size(n, work, plans, floor, md)
+            if ONLY != "like":
+                bench_size(n, work, plans, floor, md)
             bench_like_for_like(n, work, plans, floor, md)
-            if n == counted and os.environ.get("BENCH_COUNT", "1") == "1":
+            if n == counted and ONLY != "like" and os.environ.get("BENCH_COUNT", "1") == "1":
                 bench_rules_instructions(n, work, plans, md)
             if not os.environ.get("BENCH_TREES"):
                 rmtree(os.path.join(work, f"tree{n}"))
@@ -563,7 +566,7 @@ def main():
         rmtree(work)
     elapsed = time.perf_counter() - T0
     knobs = " ".join(f"{k}={os.environ[k]!r}" for k in ("BENCH_SIZES", "BENCH_RUNS", "BENCH_RUNS_LARGE",
-                                                        "BENCH_TREES") if k in os.environ)
+                                                        "BENCH_TREES", "BENCH_ONLY") if k in os.environ)
     head = (f"# Benchmark results\n\nMachine: {os.cpu_count()} cores ({os.uname().machine}, Linux "
             f"{os.uname().release}), shared with other builds; warm page cache, file system synced "
             f"(untimed) before every run, the runs of one size interleaved (each round in "

@@ -65,7 +65,9 @@ static void fill_record(struct cat_record *r, const struct item *it, const struc
 	r->mode = x->stx_mode;
 	r->uid = x->stx_uid;
 	r->gid = x->stx_gid;
-	r->nlink = x->stx_nlink;
+	/* a file's names as pass 1 counted them, before the store added its own: the same
+	 * whichever name of it is linked first, and by which thread (scan_helper.c) */
+	r->nlink = it->type == CT_FILE && it->nlink ? it->nlink : x->stx_nlink;
 	r->rule = it->rule;
 	r->rdev = makedev(x->stx_rdev_major, x->stx_rdev_minor);
 	r->flags = it->flags;
@@ -295,14 +297,15 @@ static int note_acl_id(void *ctx, bool group, uint32_t id)
  * permission check, no open file), check by that fd that it is still the inode pass 1
  * examined, and link that fd. Nothing swapped in under the name after the check can be
  * linked, not even for a moment (the identity check comes before the link, on the very
- * inode linked). Its ACLs are then read from the name just linked in the store (only
- * migstate writes there, so that name is the inode linked), without opening the file,
- * when the kernel can (*ACLS set). 1 captured (R filled), 0 take the general path (which
- * examines the file afresh and handles every refusal of the link), -1 stop. */
-static int link_first(struct scan *s, struct item *it, int sfd, struct cat_record *r,
-		      bool *acls)
+ * inode linked). PD: the payload directory stack of IT's volume (each thread has its
+ * own); *DFD: the payload directory linked into. 1 linked (X: what was linked), 0 take
+ * the general path (which examines the file afresh and handles every refusal of the
+ * link), -1 the payload directory cannot be made (errno). Touches nothing of S but its
+ * volumes (read only): pass 2's helper thread calls it too (scan_helper.c). */
+int scan_link_fast(const struct scan *s, struct dstack *pd, const struct item *it, int sfd,
+		   struct statx *x, int *dfd)
 {
-	struct svol *v = &s->sv[it->vol];
+	const struct svol *v = &s->sv[it->vol];
 	if (it->act != A_LINK || it->copyup || (it->flags & CF_LOCKED) || !v->has_store ||
 	    v->overlay || v->file_fd < 0)
 		return 0;
@@ -310,35 +313,58 @@ static int link_first(struct scan *s, struct item *it, int sfd, struct cat_recor
 	int ofd = openat(sfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (ofd < 0)
 		return 0;
-	struct statx x;
-	if (statx(ofd, "", AT_EMPTY_PATH | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &x) != 0 ||
-	    !S_ISREG(x.stx_mode) || x.stx_ino != it->ino ||
-	    makedev(x.stx_dev_major, x.stx_dev_minor) != it->dev || x.stx_nlink == 0) {
+	if (statx(ofd, "", AT_EMPTY_PATH | AT_NO_AUTOMOUNT, STATX_BASIC_STATS, x) != 0 ||
+	    !S_ISREG(x->stx_mode) || x->stx_ino != it->ino ||
+	    makedev(x->stx_dev_major, x->stx_dev_minor) != it->dev || x->stx_nlink == 0) {
 		close(ofd); /* replaced or removed since pass 1: examined afresh */
 		return 0;
 	}
-	struct dstack *d = payload_stack(s, v);
-	int dfd = d ? ds_open(d, v->file_fd, it->path, it->dirlen, true) : -1;
-	if (dfd < 0) {
-		int e = d ? errno : ENOMEM;
+	*dfd = ds_open(pd, v->file_fd, it->path, it->dirlen, true);
+	if (*dfd < 0) {
+		int e = errno;
 		close(ofd);
-		return store_failure(s, "creating the payload directory for", it->path, e);
+		errno = e;
+		return -1;
 	}
-	int lrc = fs_link_fd(ofd, dfd, name);
+	int lrc = fs_link_fd(ofd, *dfd, name);
 	close(ofd);
-	if (lrc != 0)
-		return 0;
-	if (diracl_at_ok()) {
-		*acls = true;
-		if (aclrec_capture(&s->acls, dfd, name, false, it->path, note_acl_id, s) != 0)
-			return store_failure(s, "recording the owner of", it->path, ENOMEM);
-	}
-	fill_record(r, it, &x);
+	return lrc == 0 ? 1 : 0;
+}
+
+/* The catalog record of IT, linked by scan_link_fast (X), and the counts. */
+void scan_linked_record(struct scan *s, const struct item *it, const struct statx *x,
+			struct cat_record *r)
+{
+	struct svol *v = &s->sv[it->vol];
+	fill_record(r, it, x);
 	r->src_volume = v->cat;
 	r->action = CA_LINKED;
 	r->volume = v->cat;
 	v->did_link++;
 	s->c.linked++;
+}
+
+/* scan_link_fast by this thread, then the file's ACLs, read from the name just linked
+ * in the store (only migstate writes there, so that name is the inode linked) without
+ * opening the file, when the kernel can (*ACLS set). 1 captured (R filled), 0 take the
+ * general path, -1 stop. */
+static int link_first(struct scan *s, struct item *it, int sfd, struct cat_record *r,
+		      bool *acls)
+{
+	struct dstack *d = payload_stack(s, &s->sv[it->vol]);
+	struct statx x;
+	int dfd;
+	int rc = d ? scan_link_fast(s, d, it, sfd, &x, &dfd) : (errno = ENOMEM, -1);
+	if (rc < 0)
+		return store_failure(s, "creating the payload directory for", it->path, errno);
+	if (rc == 0)
+		return 0;
+	if (diracl_at_ok()) {
+		*acls = true;
+		if (aclrec_capture(&s->acls, dfd, item_name(it), false, it->path, note_acl_id, s) != 0)
+			return store_failure(s, "recording the owner of", it->path, ENOMEM);
+	}
+	scan_linked_record(s, it, &x, r);
 	return 1;
 }
 
@@ -365,8 +391,9 @@ static int capture_acls(struct scan *s, int sfd, const char *name, const struct 
 	return rc;
 }
 
-/* Capture one item. 0 go on, -1 stop. */
-static int capture(struct scan *s, struct item *it)
+/* Capture one item; PRE: what pass 2's helper did with it (NULL: nothing, or no helper).
+ * 0 go on, -1 stop. */
+static int capture(struct scan *s, struct item *it, const struct prelinked *pre)
 {
 	const char *dir = item_dir(s, it);
 	const char *name = item_name(it);
@@ -392,6 +419,16 @@ static int capture(struct scan *s, struct item *it)
 		}
 		rc = scan_error(s, dir, NULL, e, "opening the directory");
 		goto out;
+	}
+	if (pre && pre->linked) { /* the helper linked it: its record, and its ACL */
+		scan_linked_record(s, it, &pre->x, &r);
+		acls = pre->acl_read;
+		if (pre->acl && aclrec_capture_value(&s->acls, ACLREC_ACCESS, pre->acl, pre->acllen,
+						     it->path, note_acl_id, s) != 0) {
+			rc = store_failure(s, "recording the owner of", it->path, ENOMEM);
+			goto out;
+		}
+		goto record;
 	}
 	if (it->type == CT_FILE && (rc = link_first(s, it, sfd, &r, &acls)) != 0) {
 		if (rc < 0)
@@ -480,19 +517,16 @@ int scan_pass2(struct scan *s)
 	int rc = 0;
 	rlog_progress(&s->log, "PHASE", "Collecting", NULL);
 	struct icur cur;
-	struct ahead ah;
+	struct helper *h = scan_helper_start(s);
 	size_t i = 0;
-	struct item *it = ic_first(&s->items, &cur, false);
-	scan_ahead_start(s, &ah);
-	for (; it; it = ic_next(&cur), i++) {
-		atomic_store_explicit(&ah.done, i, memory_order_relaxed);
+	for (struct item *it = ic_first(&s->items, &cur, false); it; it = ic_next(&cur), i++) {
 		if (s->stop && *s->stop) {
 			s->exit = EXIT_CANCELED;
 			rlog_msg(&s->log, RL_ERROR, "interrupted: the store is left incomplete");
 			rc = -1;
 			break;
 		}
-		if (capture(s, it) < 0) {
+		if (capture(s, it, scan_helper_at(h, i)) < 0) {
 			rc = -1;
 			break;
 		}
@@ -511,7 +545,7 @@ int scan_pass2(struct scan *s)
 			last_pct = pct;
 		}
 	}
-	scan_ahead_stop(&ah);
+	scan_helper_stop(h);
 	ic_end(&cur);
 	if (rc < 0)
 		return rc;

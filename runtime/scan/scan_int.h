@@ -3,7 +3,7 @@
  *
  * scan.c runs the capture: set-up, pass 1 (scan_walk.c: walk, decide, classify into the
  * item list, scan_items.c), where each payload goes (scan_payloads.c), the stores
- * (scan_stores.c), pass 2 (scan_capture.c, helped by scan_ahead.c), commit, the report
+ * (scan_stores.c), pass 2 (scan_capture.c, helped by scan_helper.c), commit, the report
  * (scan_report.c). The volumes are in scan_volumes.c, the open directory stacks in
  * scan_dirstack.c, inodes already copied in scan_copies.c, failures in scan_errors.c. */
 #ifndef MIGRT_SCAN_INT_H
@@ -195,16 +195,15 @@ struct icur {
 	struct item it, orig;
 };
 
-/* The payload-directory helper of pass 2 (scan_ahead.c). */
-struct ahead {
-	struct scan *s;
-	struct items list; /* its own view of the list (its own error state) */
-	pthread_t th;
-	atomic_size_t done; /* items pass 2 has reached: nothing to make there any more */
-	atomic_int quit;
-	bool running;
+/* What pass 2's helper thread did with one item (scan_helper.c). */
+struct prelinked {
+	bool linked;	   /* linked into its payload directory: X is what was linked */
+	bool acl_read;	   /* its access ACL was read from the store name: ACL (NULL: none) */
+	struct statx x;
+	unsigned char *acl;
+	size_t acllen;
 };
-
+struct helper;
 static inline const char *item_name(const struct item *it)
 {
 	return it->path + it->dirlen + (it->dirlen > 1 ? 1 : 0);
@@ -330,11 +329,6 @@ struct payload_tally {
 /* Add what the tree below directory TOP holds to *T. 0, or -1 with errno. */
 int scan_count_payload(int top, struct payload_tally *t);
 
-/* --- scan_capture.c -------------------------------------------------------------- */
-
-/* Pass 2: capture every item in walk order, streaming the catalog. 0, or -1. */
-int scan_pass2(struct scan *s);
-
 /* --- scan_mountflags.c ---------------------------------------------------------- */
 
 /* copy_file() flags for a copy of IT (COPY_NOSUID off a nosuid mount). */
@@ -344,12 +338,30 @@ unsigned scan_copy_flags(const struct scan *s, const struct item *it);
  * each file stripped and each such device is counted and logged. */
 void scan_mount_flags(struct scan *s, const struct item *it, int sfd, struct cat_record *r);
 
-/* --- scan_ahead.c ---------------------------------------------------------------- */
+/* --- scan_helper.c: pass 2 on two cores ------------------------------------------ */
 
-/* Start the helper (after pass 2's reader flushed the list to its file, if it has one);
- * stop it (joined). */
-void scan_ahead_start(struct scan *s, struct ahead *a);
-void scan_ahead_stop(struct ahead *a);
+/* Start the helper when the capture is large enough and a second CPU is there (NULL:
+ * none, the main thread does everything). */
+struct helper *scan_helper_start(struct scan *s);
+/* Called by the main thread for every item I of the list, in order: what the helper did
+ * with it, NULL when it is the main thread's to capture (waits for the helper's chunk). */
+const struct prelinked *scan_helper_at(struct helper *h, size_t i);
+/* Stop it (joined) and free it (NULL: nothing). */
+void scan_helper_stop(struct helper *h);
+
+/* --- scan_capture.c: pass 2 ------------------------------------------------------ */
+
+/* Pass 2: capture every item in walk order, streaming the catalog. 0, or -1. */
+int scan_pass2(struct scan *s);
+
+/* Link IT by fd into its payload directory (PD: this thread's payload stack of IT's
+ * volume) when it takes the quick way: 1 linked (X, *DFD the payload directory), 0 take
+ * the general path, -1 the payload directory cannot be made (errno). */
+int scan_link_fast(const struct scan *s, struct dstack *pd, const struct item *it, int sfd,
+		   struct statx *x, int *dfd);
+/* The record of IT linked by scan_link_fast (X), counted. */
+void scan_linked_record(struct scan *s, const struct item *it, const struct statx *x,
+			struct cat_record *r);
 
 /* --- scan_report.c --------------------------------------------------------------- */
 

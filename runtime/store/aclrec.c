@@ -42,6 +42,29 @@ nomem:
 	return -1;
 }
 
+int aclrec_capture_value(struct aclrec *a, enum aclrec_which which, const unsigned char *v,
+			 size_t n, const char *path,
+			 int (*add_id)(void *ctx, bool group, uint32_t id), void *ctx)
+{
+	struct diracl_ent *e;
+	size_t ne;
+	/* one the kernel would not give (unreadable, malformed) is not recorded: load then
+	 * narrows what it restores to the mode (see load_acls.c) */
+	if (diracl_decode(v, n, &e, &ne) != 0)
+		return errno == ENOMEM ? -1 : 0;
+	int rc = 0;
+	bool named = false;
+	for (size_t i = 0; rc == 0 && i < ne; i++)
+		if (e[i].tag == DA_USER || e[i].tag == DA_GROUP) {
+			named = true;
+			rc = add_id(ctx, e[i].tag == DA_GROUP, e[i].id);
+		}
+	if (rc == 0 && named)
+		rc = aclrec_add(a, path, which, v, n);
+	free(e);
+	return rc != 0 ? -1 : 0;
+}
+
 int aclrec_capture(struct aclrec *a, int fd, const char *at, bool is_dir, const char *path,
 		   int (*add_id)(void *ctx, bool group, uint32_t id), void *ctx)
 {
@@ -49,26 +72,12 @@ int aclrec_capture(struct aclrec *a, int fd, const char *at, bool is_dir, const 
 		size_t n;
 		const char *xa = w == ACLREC_ACCESS ? DIRACL_XA_ACCESS : DIRACL_XA_DEFAULT;
 		unsigned char *v = at ? diracl_get_at(fd, at, xa, &n) : diracl_get(fd, xa, &n);
-		struct diracl_ent *e;
-		size_t ne;
-		/* one the kernel would not give (unreadable, malformed) is not recorded:
-		 * load then narrows what it restores to the mode (see load_acls.c) */
-		if (!v || diracl_decode(v, n, &e, &ne) != 0) {
-			free(v);
+		if (!v) {
 			if (errno == ENOMEM)
 				return -1;
 			continue;
 		}
-		int rc = 0;
-		bool named = false;
-		for (size_t i = 0; rc == 0 && i < ne; i++)
-			if (e[i].tag == DA_USER || e[i].tag == DA_GROUP) {
-				named = true;
-				rc = add_id(ctx, e[i].tag == DA_GROUP, e[i].id);
-			}
-		if (rc == 0 && named)
-			rc = aclrec_add(a, path, (enum aclrec_which)w, v, n);
-		free(e);
+		int rc = aclrec_capture_value(a, (enum aclrec_which)w, v, n, path, add_id, ctx);
 		free(v);
 		if (rc != 0)
 			return -1;

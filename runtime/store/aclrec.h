@@ -43,6 +43,10 @@ int aclrec_add(struct aclrec *a, const char *path, enum aclrec_which which,
  * owners). 0, or -1 (ENOMEM). */
 int aclrec_capture(struct aclrec *a, int fd, const char *at, bool is_dir, const char *path,
 		   int (*add_id)(void *ctx, bool group, uint32_t id), void *ctx);
+/* The same for one ACL value V (N bytes) already read (WHICH of PATH). 0, or -1 (ENOMEM). */
+int aclrec_capture_value(struct aclrec *a, enum aclrec_which which, const unsigned char *v,
+			 size_t n, const char *path,
+			 int (*add_id)(void *ctx, bool group, uint32_t id), void *ctx);
 /* Write them to META_FD/acls atomically (sumfile.h). 0, or -1 with errno. */
 int aclrec_write(int meta_fd, struct aclrec *a);
 /* Read them back. 0; -1 with ERR (errno ENOENT: a store made before ACL records;

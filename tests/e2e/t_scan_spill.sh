@@ -5,8 +5,8 @@
 # small tree takes that route; the store and the catalog must be exactly those of a scan
 # that kept the list in memory -- for a hard-link store and for a copy store (where a
 # second name of an inode becomes a link to the first copy). The tree has more objects
-# than the size at which a hard-link scan makes payload directories ahead in a helper
-# thread (scan_ahead.c, AHEAD_MIN_ITEMS), so that route is taken too.
+# than the size at which a hard-link scan links on two threads (scan_helper.c,
+# HELPER_MIN_ITEMS), so that route is taken too.
 . "$(dirname "$0")/lib.sh"
 . "$REPO/tests/helpers/scan_fixture.sh"
 need_root
