@@ -9,8 +9,8 @@
 # whichever thread links which name first). A load of the two-thread store gives back
 # the ACLs and the data.
 . "$(dirname "$0")/lib.sh"
+. "$REPO/tests/helpers/scan_fixture.sh" # catdump (its mk_system is replaced by the next)
 . "$(dirname "$0")/refresh_lib.sh"
-. "$REPO/tests/helpers/scan_fixture.sh"
 need_root
 need_cmd setfacl
 need_cmd getfacl
@@ -102,7 +102,10 @@ done
 assert_contains "$(getfacl -cn "$L/home/alice/d01/f07")" "user:1002:r--" "the named entry restored"
 assert_eq "$(getfacl -cpd "$R/home/alice/d20")" "$(getfacl -cpd "$L/home/alice/d20")" "default ACL of d20"
 # the second thread did run (and MIGSTATE_WORKERS=0 kept it away), seen from the kernel
-threads() { strace -f -qq -e trace=clone,clone3 -o "$WORK/clone.txt" "$@" >/dev/null 2>&1; grep -c clone "$WORK/clone.txt"; }
-assert_eq 1 "$(threads "$MIGSTATE" scan "$R/three" --plan "$WORK/p.plan" --root "$R" --hardlink --nocompress --min-free 1 --log /dev/null)" "threads of a large scan"
-assert_eq 0 "$(MIGSTATE_WORKERS=0 threads "$MIGSTATE" scan "$R/four" --plan "$WORK/p.plan" --root "$R" --hardlink --nocompress --min-free 1 --log /dev/null)" "threads with MIGSTATE_WORKERS=0"
+threads() { strace -f -qq -e trace=clone,clone3 -o "$WORK/clone.txt" "$@" >/dev/null 2>&1; grep -c clone "$WORK/clone.txt" || true; }
+one=$(MIGSTATE_WORKERS=0 threads "$MIGSTATE" scan "$R/four" --plan "$WORK/p.plan" --root "$R" --hardlink --nocompress --min-free 1 --log /dev/null)
+two=$(threads "$MIGSTATE" scan "$R/three" --plan "$WORK/p.plan" --root "$R" --hardlink --nocompress --min-free 1 --log /dev/null)
+[ "$two" -gt "$one" ] || fail "no second thread started ($two clones; $one with MIGSTATE_WORKERS=0)"
+[ "$one" = 0 ] || nm "$MIGSTATE" 2>/dev/null | grep -q __tsan_init ||
+	fail "MIGSTATE_WORKERS=0 started $one threads"
 echo "ok"

@@ -21,6 +21,7 @@ helper() {
 		# a sanitizer build of the library needs the same runtime in the helper
 		case "$(nm "$RT_LIB" 2>/dev/null)" in
 		*__asan_init*) san=(-fsanitize=address,undefined) ;;
+		*__tsan_init*) san=(-fsanitize=thread) ;;
 		esac
 		"${CC:-cc}" -std=c11 -D_GNU_SOURCE -O1 "${san[@]}" $(printf -- '-I%s ' "$REPO"/runtime/*/) -o "$_HB/$1" \
 			"$HELPERS_SRC/$1.c" "$RT_LIB" || fail "cannot build helper $1"
