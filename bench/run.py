@@ -535,6 +535,7 @@ def main():
         if not os.access(b, os.X_OK):
             sys.exit(f"bench: {b} not built (make all, or BUILD=...)")
     work = tempfile.mkdtemp(prefix="migstate-bench.", dir=os.environ.get("BENCH_DIR"))
+    load_before = os.getloadavg()
     md = []
     try:
         global RUSAGE
@@ -568,9 +569,10 @@ def main():
     knobs = " ".join(f"{k}={os.environ[k]!r}" for k in ("BENCH_SIZES", "BENCH_RUNS", "BENCH_RUNS_LARGE",
                                                         "BENCH_TREES", "BENCH_ONLY") if k in os.environ)
     head = (f"# Benchmark results\n\nMachine: {os.cpu_count()} cores ({os.uname().machine}, Linux "
-            f"{os.uname().release}), shared with other builds; warm page cache, file system synced "
+            f"{os.uname().release}), warm page cache, file system synced "
             f"(untimed) before every run, the runs of one size interleaved (each round in "
-            f"its own shuffled order). Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by "
+            f"its own shuffled order); load average {load_before[0]:.2f} (1 min) at the start, "
+            f"{os.getloadavg()[0]:.2f} at the end, so a reader can tell a quiet run from a busy one. Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by "
             f"`make bench`{' with ' + knobs if knobs else ''} in {elapsed:.0f} s (tree generation "
             f"included{', except for the trees kept in BENCH_TREES' if 'BENCH_TREES' in os.environ else ''}).\n"
             f"Wall and CPU (user+sys) are medians; peak RSS is the largest of the runs, of the "
