@@ -101,6 +101,45 @@ for f in home/alice/d01/f07 home/alice/d33/f89 home/bob/d59/f00 home/bob/d12/f45
 done
 assert_contains "$(getfacl -cn "$L/home/alice/d01/f07")" "user:1002:r--" "the named entry restored"
 assert_eq "$(getfacl -cpd "$R/home/alice/d20")" "$(getfacl -cpd "$L/home/alice/d20")" "default ACL of d20"
+# stopped while both threads link: SIGTERM with the main thread blocked on a full
+# --listfiles pipe (the helper links on until its window is full). Exit 2, the store
+# incomplete; every partial record has its payload; rd removes the store and leaves
+# each original with its one name; -o starts afresh and completes.
+S=$R/stopped
+mkfifo "$WORK/fifo"
+"$MIGSTATE" scan "$S" --plan "$WORK/p.plan" --root "$R" --hardlink --nocompress --min-free 1 \
+	--listfiles "$WORK/fifo" --log "$WORK/stopped.log" >"$WORK/stopped.out" 2>&1 &
+SCAN=$!
+at_exit "kill -9 $SCAN 2>/dev/null"
+exec 3<"$WORK/fifo"
+for i in 1 2 3; do read -r line <&3 || fail "no file list"; done
+prev=-1
+for i in $(seq 100); do
+	now=$(find "$S/MIGSTATE/File" -type f 2>/dev/null | wc -l)
+	[ "$now" = "$prev" ] && [ "$now" -gt 1024 ] && break
+	prev=$now
+	sleep 0.1
+done
+kill -TERM "$SCAN"
+exec 3<&-
+rc=0
+wait "$SCAN" || rc=$?
+assert_eq 2 "$rc" "SIGTERM during a two-thread capture ($(cat "$WORK/stopped.out"))"
+assert_eq scanning "$(store_state "$S")" "the stopped store is incomplete"
+"$CATDUMP" "$S" partial >"$WORK/partial" || fail "catalog.partial unreadable"
+n=$(awk -F '\t' 'NF >= 13 && $1 == "file"' "$WORK/partial" | wc -l)
+[ "$n" -ge 1 ] && [ "$n" -lt 10800 ] || fail "partial catalog holds $n files"
+awk -F '\t' 'NF >= 13 && $1 == "file" && $2 == "linked" { print $13 }' "$WORK/partial" >"$WORK/partial.files"
+sed "s|^|$R|" "$WORK/partial.files" | xargs -d '\n' stat -c %i >"$WORK/partial.orig"
+sed "s|^|$S/MIGSTATE/File|" "$WORK/partial.files" | xargs -d '\n' stat -c %i >"$WORK/partial.store" ||
+	fail "partial records without payload"
+cmp -s "$WORK/partial.orig" "$WORK/partial.store" || fail "partial records whose payload is not the original"
+expect_rc 0 "$MIGSTATE" scan "$S" -o --plan "$WORK/p.plan" --root "$R" --hardlink --nocompress --min-free 1 --log /dev/null
+assert_eq complete "$(store_state "$S")" "-o after the stop"
+expect_rc 0 "$MIGSTATE" rd "$S" -y
+assert_no_path "$S"
+assert_eq 1 "$(nlink "$R/home/bob/d44/f44")" "an original keeps its one name after rd"
+
 # the second thread did run (and MIGSTATE_WORKERS=0 kept it away), seen from the kernel
 threads() { strace -f -qq -e trace=clone,clone3 -o "$WORK/clone.txt" "$@" >/dev/null 2>&1; grep -c clone "$WORK/clone.txt" || true; }
 one=$(MIGSTATE_WORKERS=0 threads "$MIGSTATE" scan "$R/four" --plan "$WORK/p.plan" --root "$R" --hardlink --nocompress --min-free 1 --log /dev/null)
