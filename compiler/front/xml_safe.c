@@ -395,6 +395,26 @@ static void on_generic_error(void *data, const char *msg, ...)
 	(void)data, (void)msg;
 }
 
+/* libxml2 reads the file's bytes from x->buf a block at a time: xmlCtxtReadMemory
+ * would first copy the whole file into a buffer of its own (libxml2 2.9), and that
+ * copy costs as much as the read. */
+struct mem_reader {
+	const unsigned char *p;
+	size_t left;
+};
+
+static int mem_read(void *ctx, char *out, int len)
+{
+	struct mem_reader *r = ctx;
+	size_t n = len > 0 ? (size_t)len : 0;
+	if (n > r->left)
+		n = r->left;
+	memcpy(out, r->p, n);
+	r->p += n;
+	r->left -= n;
+	return (int)n;
+}
+
 static int parse(struct xdoc *x)
 {
 	xmlParserCtxt *ctxt = xmlNewParserCtxt();
@@ -423,8 +443,8 @@ static int parse(struct xdoc *x)
 	 * HUGE (which would lift libxml2's depth and size limits). COMPACT keeps short
 	 * text inside its node (fewer allocations; the tree is only read). */
 	int opts = XML_PARSE_NONET | XML_PARSE_IGNORE_ENC | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT;
-	xmlDoc *doc = xmlCtxtReadMemory(ctxt, (const char *)x->buf + x->body,
-					(int)(x->len - x->body), x->path, NULL, opts);
+	struct mem_reader in = {x->buf + x->body, x->len - x->body};
+	xmlDoc *doc = xmlCtxtReadIO(ctxt, mem_read, NULL, &in, x->path, NULL, opts);
 
 	xmlSetStructuredErrorFunc(old_sctx, old_serror);
 	xmlSetGenericErrorFunc(old_gctx, old_generic);
