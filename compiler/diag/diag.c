@@ -263,8 +263,7 @@ struct diag_view *diag_views(struct diag_set *d, size_t *n, bool *truncated)
 	return v;
 }
 
-/* Print everything collected in the requested format. */
-void diag_print(struct diag_set *d, FILE *out, enum diag_format format, bool caret)
+static void print_format(struct diag_set *d, FILE *out, enum diag_format format, bool caret)
 {
 	switch (format) {
 	case DIAG_JSON:
@@ -278,5 +277,26 @@ void diag_print(struct diag_set *d, FILE *out, enum diag_format format, bool car
 		diag_print_text(d, out, caret);
 		break;
 	}
+}
+
+/* Print everything collected in the requested format. The printers write a byte or a
+ * word at a time and stderr is unbuffered (one write(2) each): they write into memory,
+ * which goes out in one piece. */
+void diag_print(struct diag_set *d, FILE *out, enum diag_format format, bool caret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	if (!mem) {
+		print_format(d, out, format, caret);
+		fflush(out);
+		return;
+	}
+	print_format(d, mem, format, caret);
+	if (fclose(mem) == 0)
+		fwrite(buf, 1, len, out);
+	else /* out of memory: print directly */
+		print_format(d, out, format, caret);
+	free(buf);
 	fflush(out);
 }

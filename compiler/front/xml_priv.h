@@ -32,8 +32,6 @@ struct xdoc {
 	size_t nlines;
 	xmlDoc *doc;
 	xmlNode *root;
-	size_t lex;	 /* element-position scanner: next byte to look at */
-	bool lex_lost;	 /* scanner and tree disagreed: no more columns */
 	unsigned errors; /* errors reported for this file */
 	unsigned char sha256[32];
 	struct pat_parser *pats; /* made by the first pattern parsed (xml_parse.c) */
@@ -41,8 +39,8 @@ struct xdoc {
 
 /* --- xml_safe.c ------------------------------------------------------------ */
 
-/* Read PATH (size limit, encoding checks), parse it (no network, no DTD, no
- * entities, depth limit) and index element positions. Returns 0, or -1 with the
+/* Read PATH (size limit, encoding checks) and parse it (no network, no DTD, no
+ * entities, depth limit), recording where each element starts. Returns 0, or -1 with the
  * reason reported; call xdoc_close() in both cases. */
 int xdoc_open(struct xdoc *x, struct arena *a, struct diag_set *d, const char *path);
 void xdoc_close(struct xdoc *x);

@@ -7,10 +7,11 @@
  * stops the parse, so external entities and "billion laughs" never expand. libxml2's
  * errors go through a structured handler into the diag_set, never to stderr.
  *
- * libxml2 gives element lines but no columns, so after parsing the raw bytes are
- * scanned in document order to find the '<' of every element (skipping comments,
- * CDATA sections, PIs and the DOCTYPE). Text and attribute positions are then found
- * by walking the raw bytes from there, undoing CRLF folding and references. */
+ * libxml2 gives element lines but no columns, so each element records where its '<'
+ * is when libxml2 makes it: at that moment the parser stands at the end of the start
+ * tag, and the '<' is the last one before (a start tag holds no other '<'). Text and
+ * attribute positions are then found by walking the raw bytes from there, undoing
+ * CRLF folding and references. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -274,8 +275,9 @@ static void check_declared_encoding(struct xdoc *x)
 struct xparse {
 	struct xdoc *x;
 	xmlParserCtxt *ctxt;
-	bool failed;  /* an error was reported */
-	bool stopped; /* we stopped the parser; ignore what libxml2 says next */
+	bool failed;	   /* an error was reported */
+	bool stopped;	   /* we stopped the parser; ignore what libxml2 says next */
+	xmlNode *too_deep; /* the first element nested XML_MAX_DEPTH deep */
 };
 
 /* Byte offset of the parser's current position, or (size_t)-1. */
@@ -395,6 +397,54 @@ static void on_generic_error(void *data, const char *msg, ...)
 	(void)data, (void)msg;
 }
 
+/* libxml2 made element N (ctxt->node) and stands just past its attributes, at the
+ * '>' or "/>": N's '<' is the last '<' before. Its offset + 1 goes in N->_private (0:
+ * not known). */
+static void on_start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+			     const xmlChar *uri, int nb_ns, const xmlChar **ns, int nb_attrs,
+			     int nb_defaulted, const xmlChar **attrs)
+{
+	xmlParserCtxt *ctxt = ctx;
+	struct xparse *st = ctxt->_private;
+	struct xdoc *x = st->x;
+	xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_ns, ns, nb_attrs, nb_defaulted,
+			      attrs);
+	xmlNode *n = ctxt->node;
+	if (!n || n->type != XML_ELEMENT_NODE || n->name != localname || n->_private)
+		return; /* not made (out of memory) */
+	long used = xmlByteConsumed(ctxt);
+	size_t end = used < 0 ? x->len : x->body + (size_t)used;
+	if (end > x->len)
+		end = x->len;
+	for (size_t i = end; i-- > x->body;)
+		if (x->buf[i] == '<') {
+			n->_private = (void *)(uintptr_t)(i + 1);
+			break;
+		}
+	if (!st->too_deep && ctxt->nodeNr >= (int)XML_MAX_DEPTH)
+		st->too_deep = n;
+}
+
+/* libxml2 reads the file's bytes from x->buf a block at a time: xmlCtxtReadMemory
+ * would first copy the whole file into a buffer of its own (libxml2 2.9), and that
+ * copy costs as much as the read. */
+struct mem_reader {
+	const unsigned char *p;
+	size_t left;
+};
+
+static int mem_read(void *ctx, char *out, int len)
+{
+	struct mem_reader *r = ctx;
+	size_t n = len > 0 ? (size_t)len : 0;
+	if (n > r->left)
+		n = r->left;
+	memcpy(out, r->p, n);
+	r->p += n;
+	r->left -= n;
+	return (int)n;
+}
+
 static int parse(struct xdoc *x)
 {
 	xmlParserCtxt *ctxt = xmlNewParserCtxt();
@@ -409,6 +459,7 @@ static int parse(struct xdoc *x)
 	ctxt->sax->unparsedEntityDecl = on_unparsed_entity_decl;
 	ctxt->sax->getEntity = on_get_entity;
 	ctxt->sax->getParameterEntity = on_get_pentity;
+	ctxt->sax->startElementNs = on_start_element;
 
 	/* Errors raised outside the parser context (encoding, I/O) use the global
 	 * handlers: capture them too, and put the previous ones back afterwards. */
@@ -423,8 +474,8 @@ static int parse(struct xdoc *x)
 	 * HUGE (which would lift libxml2's depth and size limits). COMPACT keeps short
 	 * text inside its node (fewer allocations; the tree is only read). */
 	int opts = XML_PARSE_NONET | XML_PARSE_IGNORE_ENC | XML_PARSE_BIG_LINES | XML_PARSE_COMPACT;
-	xmlDoc *doc = xmlCtxtReadMemory(ctxt, (const char *)x->buf + x->body,
-					(int)(x->len - x->body), x->path, NULL, opts);
+	struct mem_reader in = {x->buf + x->body, x->len - x->body};
+	xmlDoc *doc = xmlCtxtReadIO(ctxt, mem_read, NULL, &in, x->path, NULL, opts);
 
 	xmlSetStructuredErrorFunc(old_sctx, old_serror);
 	xmlSetGenericErrorFunc(old_gctx, old_generic);
@@ -447,11 +498,16 @@ static int parse(struct xdoc *x)
 		fail_at(x, (size_t)-1, "the document has no root element");
 		return -1;
 	}
+	if (st.too_deep) {
+		xd_report(x, DIAG_ERROR, xdoc_loc(x, st.too_deep), NULL,
+			  "elements are nested more than %u deep", XML_MAX_DEPTH);
+		return -1;
+	}
 	return 0;
 }
 
 /* ---------------------------------------------------------------------------
- * Element positions: scan the raw bytes in document order
+ * Positions in the raw bytes
  * ------------------------------------------------------------------------- */
 
 static bool at(const struct xdoc *x, size_t i, const char *s)
@@ -486,107 +542,11 @@ static size_t skip_tag(const struct xdoc *x, size_t i)
 	return i < x->len ? i + 1 : x->len;
 }
 
-/* Offset past <!DOCTYPE ...> including an internal subset. */
-static size_t skip_doctype(const struct xdoc *x, size_t i)
-{
-	int depth = 0;
-	while (i < x->len) {
-		unsigned char c = x->buf[i];
-		if (at(x, i, "<!--")) {
-			i = skip_past(x, i, "-->");
-			continue;
-		}
-		if (c == '"' || c == '\'') {
-			const char *q = memchr(x->buf + i + 1, c, x->len - i - 1);
-			i = q ? (size_t)(q - (const char *)x->buf) + 1 : x->len;
-			continue;
-		}
-		if (c == '[')
-			depth++;
-		else if (c == ']')
-			depth--;
-		else if (c == '>' && depth <= 0)
-			return i + 1;
-		i++;
-	}
-	return x->len;
-}
-
-/* Offset of the next start tag's '<' at or after x->lex, or x->len. */
-static size_t next_start_tag(struct xdoc *x)
-{
-	size_t i = x->lex;
-	for (;;) {
-		const unsigned char *p = memchr(x->buf + i, '<', x->len - i);
-		if (!p)
-			return x->len;
-		i = (size_t)(p - x->buf);
-		if (at(x, i, "<!--"))
-			i = skip_past(x, i, "-->");
-		else if (at(x, i, "<![CDATA["))
-			i = skip_past(x, i, "]]>");
-		else if (at(x, i, "<?"))
-			i = skip_past(x, i, "?>");
-		else if (at(x, i, "<!"))
-			i = skip_doctype(x, i);
-		else if (at(x, i, "</"))
-			i = skip_tag(x, i);
-		else
-			return i;
-	}
-}
-
-/* Does the tag at I (its '<') carry the qualified name of N? */
-static bool tag_matches(const struct xdoc *x, size_t i, const xmlNode *n)
-{
-	size_t j = i + 1;
-	if (n->ns && n->ns->prefix) {
-		size_t pl = strlen((const char *)n->ns->prefix);
-		if (j + pl + 1 > x->len || memcmp(x->buf + j, n->ns->prefix, pl) != 0 ||
-		    x->buf[j + pl] != ':')
-			return false;
-		j += pl + 1;
-	}
-	size_t nl = strlen((const char *)n->name);
-	return j + nl <= x->len && memcmp(x->buf + j, n->name, nl) == 0 &&
-	       !name_char(x->buf[j + nl]);
-}
-
-static int index_node(struct xdoc *x, xmlNode *n, unsigned depth)
-{
-	for (; n; n = n->next) {
-		if (n->type == XML_ENTITY_REF_NODE || n->type == XML_ENTITY_DECL) {
-			xd_report(x, DIAG_ERROR, xdoc_loc_at(x, x->lex), NULL,
-				  "entity references are not allowed");
-			return -1;
-		}
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		n->_private = NULL;
-		if (!x->lex_lost) {
-			size_t i = next_start_tag(x);
-			if (i < x->len && tag_matches(x, i, n)) {
-				n->_private = (void *)(uintptr_t)(i + 1);
-				x->lex = skip_tag(x, i);
-			} else
-				x->lex_lost = true;
-		}
-		if (depth >= XML_MAX_DEPTH) {
-			xd_report(x, DIAG_ERROR, xdoc_loc(x, n), NULL,
-				  "elements are nested more than %u deep", XML_MAX_DEPTH);
-			return -1;
-		}
-		if (index_node(x, n->children, depth + 1) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 /* ---------------------------------------------------------------------------
  * Public part
  * ------------------------------------------------------------------------- */
 
-/* Read, check, parse and index PATH. */
+/* Read, check and parse PATH. */
 int xdoc_open(struct xdoc *x, struct arena *a, struct diag_set *d, const char *path)
 {
 	memset(x, 0, sizeof(*x));
@@ -599,10 +559,7 @@ int xdoc_open(struct xdoc *x, struct arena *a, struct diag_set *d, const char *p
 	if (check_bytes(x) < 0)
 		return -1;
 	check_declared_encoding(x);
-	if (parse(x) < 0)
-		return -1;
-	x->lex = x->body;
-	return index_node(x, x->root, 1);
+	return parse(x);
 }
 
 /* Free the buffers and the libxml2 tree (the arena keeps everything extracted). */

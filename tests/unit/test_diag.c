@@ -261,3 +261,31 @@ Test(diag, output_is_deterministic)
 	free(b);
 	diag_free(d);
 }
+
+/* An unbuffered stream (like stderr) that counts the writes reaching it. */
+static ssize_t count_write(void *cookie, const char *buf, size_t n)
+{
+	(void)buf;
+	(*(int *)cookie)++;
+	return (ssize_t)n;
+}
+
+/* stderr is unbuffered: the printers' many small writes must reach it as one write
+ * per diag_print, not one system call per character (issue 19: 269 writes for two
+ * warnings). */
+Test(diag, print_is_one_write_on_an_unbuffered_stream)
+{
+	struct diag_set *d = diag_new();
+	for (int i = 1; i <= 20; i++)
+		report(d, DIAG_WARNING, "a.xml", i, 3, "crossed", "some warning text");
+	for (enum diag_format f = DIAG_TEXT; f <= DIAG_SARIF; f++) {
+		int writes = 0;
+		FILE *out = fopencookie(&writes, "w", (cookie_io_functions_t){.write = count_write});
+		cr_assert_not_null(out);
+		setvbuf(out, NULL, _IONBF, 0);
+		diag_print(d, out, f, false);
+		cr_assert_eq(writes, 1, "format %d: %d writes", (int)f, writes);
+		fclose(out);
+	}
+	diag_free(d);
+}

@@ -633,6 +633,35 @@ Test(xml_load, a_doctype_without_entities_is_fine)
 	expect_clean();
 }
 
+/* An element's column is found from where libxml2 stands when it makes the element:
+ * tag-like text in comments, PIs, CDATA and attribute values must not move it, nor
+ * the reading of a large file a block at a time. */
+Test(xml_load, element_positions_survive_markup_and_buffer_refills)
+{
+	size_t n = 3000, cap = n * 160 + 1024, len = 0;
+	char *xml = malloc(cap);
+	cr_assert_not_null(xml);
+	len += (size_t)snprintf(xml + len, cap - len,
+				"<?xml version=\"1.0\"?>\n<!-- <component> -->\n<?pi <component> ?>\n"
+				"<migration urlid=\"u\" xmlns:q=\"urn:q\">\n");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(xml + len, cap - len,
+					"<![CDATA[<component>]]> <!-- > --> <q:x a=\"&lt;>\"/>"
+					"<component a=\">\" type=\"Documents\"><displayName>C%zu"
+					"</displayName></component>\n",
+					i);
+	snprintf(xml + len, cap - len, "</migration>\n");
+	const char *path = tmpfile_str("positions.xml", xml);
+	free(xml);
+	struct m_file *f = xml_load_rules(A, D, path);
+	cr_assert_not_null(f, "%s", diags());
+	cr_assert_eq(f->ncomponents, n);
+	for (size_t i = 0; i < n; i += n - 1) {
+		cr_expect_eq(f->components[i]->loc.line, (int)(5 + i));
+		cr_expect_eq(f->components[i]->loc.col, 52);
+	}
+}
+
 /* ---------------------------------------------------------------------------
  * Hostile inputs: each is refused quickly with a located error
  * ------------------------------------------------------------------------- */
