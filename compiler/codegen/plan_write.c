@@ -365,8 +365,9 @@ int pb_write_file(const unsigned char *buf, size_t len, const char *path, char *
 		}
 		done += (size_t)n;
 	}
-	if (fsync(fd) != 0)
-		goto fail;
+	/* like a compiler's output, the plan is not forced to disk: the rename makes it
+	 * whole or absent for every reader, and a plan a crash cut short (the rename's data
+	 * not written back yet) is refused by its checksum wherever it is loaded (exit 39) */
 	if (close(fd) != 0) {
 		fd = -1;
 		goto fail;
@@ -374,11 +375,6 @@ int pb_write_file(const unsigned char *buf, size_t len, const char *path, char *
 	fd = -1;
 	if (renameat(dfd, tmp, dfd, leaf) != 0)
 		goto fail;
-	int sfd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sfd >= 0) {
-		fsync(sfd);
-		close(sfd);
-	}
 	close(dfd);
 	return 0;
 fail:
