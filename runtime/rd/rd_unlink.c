@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "testhooks.h"
+#include "workers.h"
 
 /* A directory of the walk: removed when its count drops to zero (its own reference
  * while the walk is in it, one per batch of its names, one per subdirectory). */
@@ -42,14 +43,7 @@ struct rdu_batch {
 
 unsigned rdu_workers(void)
 {
-	const char *e = getenv(RDU_WORKERS_ENV);
-	if (!e || !*e)
-		return RDU_DEFAULT_WORKERS;
-	char *end;
-	unsigned long n = strtoul(e, &end, 10);
-	if (*end)
-		return RDU_DEFAULT_WORKERS;
-	return n > RDU_MAX_WORKERS ? RDU_MAX_WORKERS : (unsigned)n;
+	return workers_env(RDU_DEFAULT_WORKERS, RDU_MAX_WORKERS);
 }
 
 void rdu_lock(struct rdu *u)
