@@ -155,21 +155,38 @@ static int apply_actions(struct loader *L)
 	if (spill_rewind(&L->acts) != 0)
 		return -1;
 	catr_rewind(&L->s.cat);
+	lk_start(L);
+	int rc = 0;
 	while (!L->stop && (b = spill_get(&L->acts, &n))) {
 		struct action a;
 		if (load_pop_action(b, n, L->pathbuf, &a) != 0 || a.rec < next) {
-			errno = EINVAL;
-			return -1;
+			rc = -1;
+			break;
 		}
-		while (next <= a.rec) {
-			if (load_next_record(L, &r) != 1) {
-				errno = EINVAL;
-				return -1;
-			}
+		while (next <= a.rec && rc == 0) {
+			if (load_next_record(L, &r) != 1)
+				rc = -1;
 			next++;
 		}
-		apply_action(L, &r, &a);
+		if (rc != 0)
+			break;
+		if (r.r.type == CT_DIR) {
+			/* made here, ahead of links still on their way: never over one */
+			for (size_t d = 0; d < a.ndest; d++)
+				lk_before_dir(L, a.dest[d]);
+			if (!L->stop)
+				apply_action(L, &r, &a);
+		} else if (!lk_offer(L, &r, &a)) {
+			lk_drain(L);
+			if (!L->stop)
+				apply_action(L, &r, &a);
+		}
 		rlog_bar(L->log, ++i, L->nacts);
+	}
+	lk_stop(L); /* everything handed over accounted for */
+	if (rc != 0) {
+		errno = EINVAL;
+		return -1;
 	}
 	if (L->acts.err) {
 		errno = L->acts.err;

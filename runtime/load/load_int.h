@@ -94,6 +94,7 @@ struct loader {
 		ino_t ino;
 	} *made_dirs; /* directories load made (their captured ACLs at the end) */
 	size_t nmade_dirs;
+	struct linker *lk; /* the second thread linking plain files (load_ahead.c), or NULL */
 	bool stop;
 	int exit;
 };
@@ -165,6 +166,9 @@ void owners_note_skipped(struct loader *L, const struct sw_rec *r);
 /* The payload inode (linked into place, or found already in place) owned by ob->ouid:
  * chowned through the store (root's alone), its set-id bits and capabilities kept. */
 void owners_reown_payload(struct obj *ob);
+/* Would owners_reown_payload give the payload PST another owner (OUID/OGID here)? */
+bool owners_payload_differs(const struct loader *L, const struct stat *pst, uint32_t ouid,
+			    uint32_t ogid);
 /* A symlink, FIFO or device already in place at DFD/NAME (found to be the object) and
  * still owned by the captured numbers: given the owner's account here, through an
  * O_PATH descriptor of that very entry. */
@@ -236,6 +240,10 @@ int open_payload_dir(struct loader *L, const struct sw_rec *r, const char **leaf
 
 /* Is the entry NAME in DIRFD already this object (CTX: a struct obj)? */
 bool load_is_ours(int dirfd, const char *name, void *ctx);
+/* What a link or copy of the payload PST of record R (its owner here OUID/OGID) must not
+ * pass on: copy_file() flags (COPY_NOSUID, COPY_DROP_*), 0 for nothing. */
+unsigned load_setid_drops(const struct cat_record *r, const struct stat *pst, uint32_t ouid,
+			  uint32_t ogid);
 /* Put the object at DFD/NAME (REPLACE: over what is there, atomically). */
 int load_place_object(struct obj *ob, int dfd, const char *name, bool replace, enum placed *how);
 void count_placed(struct loader *L, enum placed how);
@@ -247,6 +255,21 @@ void apply_action(struct loader *L, const struct sw_rec *r, const struct action 
 /* An error ERR on object DEST (WHAT failed): ErrorControl, then -c. True: skipped (counted,
  * logged); false: the run stops (L->stop, L->exit). */
 bool on_error(struct loader *L, const char *dest, int err, const char *what);
+
+/* --- load_ahead.c: plain file links on a second thread (#19) ----------------------- */
+
+/* Start the linker when the run is large enough (else, or without memory: one thread). */
+void lk_start(struct loader *L);
+/* Hand action A of record R to the linker: true when taken (accounted for later, in
+ * order), false when it is not the plain case: lk_drain(), then apply it as usual. */
+bool lk_offer(struct loader *L, const struct sw_rec *r, const struct action *a);
+/* Account for everything handed over (in catalog order). */
+void lk_drain(struct loader *L);
+/* Before the main thread makes or opens directory DIR itself: accounted for first when
+ * a handed-over action's path is DIR or above it. */
+void lk_before_dir(struct loader *L, const char *dir);
+/* Account for everything, stop the thread. */
+void lk_stop(struct loader *L);
 
 /* --- load_links.c ---------------------------------------------------------------- */
 

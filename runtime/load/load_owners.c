@@ -383,10 +383,16 @@ bool owners_of(struct loader *L, struct obj *ob)
 	return false;
 }
 
+bool owners_payload_differs(const struct loader *L, const struct stat *pst, uint32_t ouid,
+			    uint32_t ogid)
+{
+	return !L->map.keep && (pst->st_uid != ouid || pst->st_gid != ogid);
+}
+
 void owners_reown_payload(struct obj *ob)
 {
 	struct loader *L = ob->L;
-	bool own = !L->map.keep && (ob->pst.st_uid != ob->ouid || ob->pst.st_gid != ob->ogid);
+	bool own = owners_payload_differs(L, &ob->pst, ob->ouid, ob->ogid);
 	/* its ACL too: the inode is the store's, so always from the record (load_acls.c) */
 	bool acl = aclrec_find(&L->acls, ob->r->path, ACLREC_ACCESS) != NULL;
 	if (L->o->dry_run || (!own && !acl))

@@ -134,16 +134,21 @@ static int make_special(struct obj *ob, int dfd, const char *tmp)
  * bits and capabilities (a linked payload is the original inode and may still have
  * them); a set-id bit whose owner or group is not the captured one, nor capabilities
  * then. */
-static unsigned setid_drops(const struct obj *ob)
+unsigned load_setid_drops(const struct cat_record *r, const struct stat *pst, uint32_t ouid,
+			  uint32_t ogid)
 {
-	const struct cat_record *r = &ob->r->r;
 	unsigned f = r->flags & CF_NOSUID ? COPY_NOSUID : 0;
 	/* the captured owner, or its account here (an earlier load re-owned the entry) */
-	if (ob->pst.st_uid != r->uid && ob->pst.st_uid != ob->ouid)
+	if (pst->st_uid != r->uid && pst->st_uid != ouid)
 		f |= COPY_DROP_SUID | COPY_DROP_CAPS;
-	if (ob->pst.st_gid != r->gid && ob->pst.st_gid != ob->ogid)
+	if (pst->st_gid != r->gid && pst->st_gid != ogid)
 		f |= COPY_DROP_SGID;
 	return f;
+}
+
+static unsigned setid_drops(const struct obj *ob)
+{
+	return load_setid_drops(&ob->r->r, &ob->pst, ob->ouid, ob->ogid);
 }
 
 /* Would a link of the payload pass on something DROPS says must go? Then it is copied

@@ -10,13 +10,16 @@
 #include <unistd.h>
 
 #include "testhooks.h"
+#include "workers.h"
 
 /* A directory of the walk: removed when its count drops to zero (its own reference
  * while the walk is in it, one per batch of its names, one per subdirectory). */
 struct rdu_node {
 	struct rdu_node *parent;
+	struct rdu_node *next; /* in the remover's queue */
 	size_t pending;
 	int pfd;	/* its parent, once the walk has left it (-1: not removed) */
+	int dfd;	/* the directory itself, for its batches (-1: none yet) */
 	char *name, *rel;
 };
 
@@ -30,8 +33,7 @@ struct rdu_item {
 
 struct rdu_batch {
 	struct rdu_batch *next;
-	struct rdu_node *node;
-	int dirfd;
+	struct rdu_node *node; /* its directory (node->dfd) */
 	char *rel; /* the directory's path, for messages */
 	size_t n;
 	struct rdu_item it[RDU_BATCH];
@@ -41,14 +43,7 @@ struct rdu_batch {
 
 unsigned rdu_workers(void)
 {
-	const char *e = getenv(RDU_WORKERS_ENV);
-	if (!e || !*e)
-		return RDU_DEFAULT_WORKERS;
-	char *end;
-	unsigned long n = strtoul(e, &end, 10);
-	if (*end)
-		return RDU_DEFAULT_WORKERS;
-	return n > RDU_MAX_WORKERS ? RDU_MAX_WORKERS : (unsigned)n;
+	return workers_env(RDU_DEFAULT_WORKERS, RDU_MAX_WORKERS);
 }
 
 void rdu_lock(struct rdu *u)
@@ -88,8 +83,6 @@ bool rdu_busy_inode(struct rdu *u, dev_t dev, ino_t ino)
 
 static void free_batch(struct rdu_batch *b)
 {
-	if (b->dirfd >= 0)
-		close(b->dirfd);
 	free(b->rel);
 	free(b->names);
 	free(b);
@@ -99,32 +92,105 @@ static void free_node(struct rdu_node *n)
 {
 	if (n->pfd >= 0)
 		close(n->pfd);
+	if (n->dfd >= 0)
+		close(n->dfd);
 	free(n->name);
 	free(n->rel);
 	free(n);
 }
 
-/* Drop one reference of N; the thread that drops the last removes the directory, then
- * does the same for its parent. Called and returns with the lock held. */
+/* Wake the walk if it waits for something to finish (lock held). */
+static void wake_walk(struct rdu *u)
+{
+	if (u->walk_waits)
+		pthread_cond_broadcast(&u->done);
+}
+
+/* The walk waits (lock held) until something finishes. */
+static void walk_wait(struct rdu *u)
+{
+	u->walk_waits = true;
+	pthread_cond_wait(&u->done, &u->mu);
+	u->walk_waits = false;
+}
+
+/* Directory N was tried (ERR: its removal's outcome; N->pfd < 0: it was not to be
+ * removed): reported and freed. Its parent, whose reference the caller drops. Lock held. */
+static struct rdu_node *removed(struct rdu *u, struct rdu_node *n, int err)
+{
+	struct rdu_node *p = n->parent;
+	if (n->pfd >= 0)
+		u->fn(u->ctx, n->rel, true, err);
+	if (n->name) /* handed over: it counted as outstanding */
+		u->out--;
+	free_node(n);
+	u->live--;
+	return p;
+}
+
+/* Remove directory N now (lock held; released around the rmdir). */
+static int rmdir_node(struct rdu *u, struct rdu_node *n)
+{
+	rdu_unlock(u);
+	int err = unlinkat(n->pfd, n->name, AT_REMOVEDIR) == 0 ? 0 : errno;
+	if (!err)
+		test_crash_point();
+	/* its last descriptor goes after the rmdir: the inode is freed by this close, not
+	 * under the parent's lock the rmdir holds, so the removals of its siblings (and
+	 * their waits for the device's discards) overlap */
+	if (n->dfd >= 0) {
+		close(n->dfd);
+		n->dfd = -1;
+	}
+	rdu_lock(u);
+	return err;
+}
+
+/* Drop one reference of N. A directory whose last reference goes is removed: by the
+ * remover thread (queued), else by the thread that dropped it, which then does the same
+ * for its parent. Called and returns with the lock held. */
 static void release(struct rdu *u, struct rdu_node *n)
 {
 	while (n && --n->pending == 0) {
-		struct rdu_node *p = n->parent;
-		if (n->pfd >= 0) {
-			rdu_unlock(u);
-			int err = unlinkat(n->pfd, n->name, AT_REMOVEDIR) == 0 ? 0 : errno;
-			if (!err)
-				test_crash_point();
-			rdu_lock(u);
-			u->fn(u->ctx, n->rel, true, err);
+		if (n->pfd >= 0 && u->have_remover) {
+			n->next = NULL;
+			if (u->rmtail)
+				u->rmtail->next = n;
+			else
+				u->rmhead = n;
+			u->rmtail = n;
+			if (u->rmidle)
+				pthread_cond_signal(&u->rmwork);
+			break;
 		}
-		if (n->name) /* handed over: it counted as outstanding */
-			u->out--;
-		free_node(n);
-		u->live--;
-		n = p;
+		int err = n->pfd >= 0 ? rmdir_node(u, n) : 0;
+		n = removed(u, n, err);
 	}
-	pthread_cond_broadcast(&u->done);
+	wake_walk(u);
+}
+
+/* The remover: directories whose contents are gone, in the order they became empty (a
+ * parent only after its last subdirectory). */
+static void *remover(void *arg)
+{
+	struct rdu *u = arg;
+	rdu_lock(u);
+	for (;;) {
+		while (!u->rmhead && !u->stopping) {
+			u->rmidle++;
+			pthread_cond_wait(&u->rmwork, &u->mu);
+			u->rmidle--;
+		}
+		struct rdu_node *n = u->rmhead;
+		if (!n)
+			break;
+		if (!(u->rmhead = n->next))
+			u->rmtail = NULL;
+		int err = rmdir_node(u, n);
+		release(u, removed(u, n, err));
+	}
+	rdu_unlock(u);
+	return NULL;
 }
 
 /* The walk is no longer in the directory it is in (lock held): it is left without
@@ -140,7 +206,7 @@ static void run_batch(struct rdu *u, struct rdu_batch *b)
 {
 	int errs[RDU_BATCH];
 	for (size_t i = 0; i < b->n; i++) {
-		errs[i] = unlinkat(b->dirfd, b->names + b->it[i].name, 0) == 0 ? 0 : errno;
+		errs[i] = unlinkat(b->node->dfd, b->names + b->it[i].name, 0) == 0 ? 0 : errno;
 		if (!errs[i])
 			test_crash_point(); /* right after it: a test's kill lands here */
 	}
@@ -183,8 +249,11 @@ static void *worker(void *arg)
 	struct rdu *u = arg;
 	rdu_lock(u);
 	for (;;) {
-		while (!u->qhead && !u->stopping)
+		while (!u->qhead && !u->stopping) {
+			u->idle++;
 			pthread_cond_wait(&u->work, &u->mu);
+			u->idle--;
+		}
 		if (!u->qhead)
 			break;
 		struct rdu_batch *b = u->qhead;
@@ -202,7 +271,7 @@ static void *worker(void *arg)
 static void wait_room(struct rdu *u)
 {
 	while (u->out >= RDU_MAX_OUT)
-		pthread_cond_wait(&u->done, &u->mu);
+		walk_wait(u);
 }
 
 /* Hand the batch being filled to the workers. */
@@ -221,7 +290,8 @@ static void flush(struct rdu *u)
 		u->qhead = b;
 	u->qtail = b;
 	u->out++;
-	pthread_cond_signal(&u->work);
+	if (u->idle)
+		pthread_cond_signal(&u->work);
 	rdu_unlock(u);
 }
 
@@ -233,11 +303,12 @@ int rdu_start(struct rdu *u, unsigned nth, rdu_done_fn fn, void *ctx)
 	if (nth == 0 || !(u->dir = calloc(1, sizeof *u->dir)))
 		return -1;
 	u->dir->pending = 1;
-	u->dir->pfd = -1;
+	u->dir->pfd = u->dir->dfd = -1;
 	u->live = 1;
 	pthread_mutex_init(&u->mu, NULL);
 	pthread_cond_init(&u->work, NULL);
 	pthread_cond_init(&u->done, NULL);
+	pthread_cond_init(&u->rmwork, NULL);
 	/* the workers take no signals: a SIGINT or SIGTERM stays the main thread's */
 	sigset_t all, old;
 	sigfillset(&all);
@@ -245,12 +316,17 @@ int rdu_start(struct rdu *u, unsigned nth, rdu_done_fn fn, void *ctx)
 	for (unsigned i = 0; i < nth && i < RDU_MAX_WORKERS; i++)
 		if (pthread_create(&u->th[u->nth], NULL, worker, u) == 0)
 			u->nth++;
+	for (unsigned i = 0; u->nth && i < RDU_REMOVERS; i++)
+		if (pthread_create(&u->rmth[u->nrm], NULL, remover, u) == 0)
+			u->nrm++;
+	u->have_remover = u->nrm > 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (u->nth == 0) {
 		free(u->dir);
 		pthread_mutex_destroy(&u->mu);
 		pthread_cond_destroy(&u->work);
 		pthread_cond_destroy(&u->done);
+		pthread_cond_destroy(&u->rmwork);
 		return -1;
 	}
 	return 0;
@@ -265,15 +341,19 @@ void rdu_finish(struct rdu *u)
 	release(u, u->dir); /* the top itself is never removed here */
 	u->dir = NULL;
 	while (u->live)
-		pthread_cond_wait(&u->done, &u->mu);
+		walk_wait(u);
 	u->stopping = true;
 	pthread_cond_broadcast(&u->work);
+	pthread_cond_broadcast(&u->rmwork);
 	rdu_unlock(u);
 	for (unsigned i = 0; i < u->nth; i++)
 		pthread_join(u->th[i], NULL);
+	for (unsigned i = 0; i < u->nrm; i++)
+		pthread_join(u->rmth[i], NULL);
 	pthread_mutex_destroy(&u->mu);
 	pthread_cond_destroy(&u->work);
 	pthread_cond_destroy(&u->done);
+	pthread_cond_destroy(&u->rmwork);
 }
 
 void rdu_wait_inode(struct rdu *u, dev_t dev, ino_t ino)
@@ -286,7 +366,7 @@ void rdu_wait_inode(struct rdu *u, dev_t dev, ino_t ino)
 			busy = it->dev == dev && it->ino == ino;
 		if (!busy)
 			break;
-		pthread_cond_wait(&u->done, &u->mu);
+		walk_wait(u);
 	}
 	rdu_unlock(u);
 }
@@ -301,7 +381,7 @@ int rdu_enter(struct rdu *u, const char *rel)
 	}
 	n->parent = u->dir;
 	n->pending = 1;
-	n->pfd = -1;
+	n->pfd = n->dfd = -1;
 	rdu_lock(u);
 	u->dir->pending++;
 	u->live++;
@@ -332,7 +412,7 @@ int rdu_leave(struct rdu *u, int dirfd, const char *name, const char *rel, bool 
 		/* no memory or descriptor to hand it over: everything below done, then the
 		 * caller removes it */
 		while (n->pending > 1)
-			pthread_cond_wait(&u->done, &u->mu);
+			walk_wait(u);
 		release(u, n);
 		rdu_unlock(u);
 		return 1;
@@ -356,8 +436,11 @@ int rdu_unlink(struct rdu *u, int dirfd, const char *name, const char *rel, bool
 		/* REL is the entry's path: the batch keeps its directory's */
 		const char *slash = strrchr(rel, '/');
 		b->rel = slash ? strndup(rel, (size_t)(slash - rel)) : strdup("");
-		b->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-		if (!b->rel || b->dirfd < 0) {
+		/* one descriptor of the directory for all its batches (no lock: the workers
+		 * read it only in batches queued after it was set) */
+		if (u->dir->dfd < 0)
+			u->dir->dfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+		if (!b->rel || u->dir->dfd < 0) {
 			free_batch(b);
 			return -1;
 		}

@@ -11,8 +11,16 @@
  * a file whose inode is among them waits until they are gone and is looked at again
  * (rdu_busy_inode, rdu_wait_inode).
  *
+ * The directories are removed by RDU_REMOVERS more threads, the removers, in the order
+ * they become empty (a parent only after its last subdirectory): removing a directory
+ * frees its inode and blocks, and on a filesystem mounted with discard (ext4 without a
+ * journal discards synchronously) that waits for the device; the waits overlap there,
+ * off the thread that unlinks files (#19: 12,600 such waits in a 200k-file store were
+ * serialised behind the unlinks, and the walk waited for them).
+ *
  * Memory and descriptors are bounded: at most RDU_MAX_OUT batches and finished-but-
- * waiting directories are outstanding (each holds one descriptor), and the walk waits
+ * waiting directories are outstanding (a directory holds two descriptors, itself and
+ * its parent), and the walk waits
  * for the workers beyond that. */
 #ifndef MIGRT_RD_UNLINK_H
 #define MIGRT_RD_UNLINK_H
@@ -24,13 +32,14 @@
 
 #define RDU_MAX_WORKERS 8
 #define RDU_BATCH 256
-#define RDU_MAX_OUT 64
+#define RDU_MAX_OUT 128
 #define RDU_HASH 4096
-/* MIGSTATE_WORKERS=N: N threads for rd's unlinks (0: none, the walking thread does
- * them itself). The default, one, keeps both cores busy (the walk's stats on one, the
- * unlinks on the other); two workers cost ext4 more CPU than they gained in the bench
- * (#19: 4.6 s CPU against 2.9 s for 200k files). */
-#define RDU_WORKERS_ENV "MIGSTATE_WORKERS"
+/* Threads removing directories: mostly waiting for the device (discards), several so
+ * the waits overlap. */
+#define RDU_REMOVERS 4
+/* MIGSTATE_WORKERS=N (workers.h): N threads for rd's unlinks, and the removers (0:
+ * none, the walking thread does everything itself). The default, one: the walk's stats
+ * on one core, the unlinks on the other, the removers mostly waiting for the device. */
 #define RDU_DEFAULT_WORKERS 1
 
 /* The outcome of one removal, reported under the pool's lock in the thread that made
@@ -44,8 +53,15 @@ struct rdu_node;
 struct rdu {
 	pthread_mutex_t mu;
 	pthread_cond_t work, done; /* work queued; a batch or a directory finished */
+	pthread_cond_t rmwork;	   /* a directory queued for the remover */
 	pthread_t th[RDU_MAX_WORKERS];
 	unsigned nth;
+	unsigned idle;	 /* workers waiting for work (only then is one woken) */
+	bool walk_waits; /* the walk waits on DONE (only then is it woken) */
+	pthread_t rmth[RDU_REMOVERS]; /* the removers: empty directories, in order */
+	unsigned nrm, rmidle;
+	bool have_remover;
+	struct rdu_node *rmhead, *rmtail;
 	bool stopping;
 	struct rdu_batch *qhead, *qtail; /* queued, not taken yet */
 	size_t out;			 /* batches and sealed directories not finished */
@@ -57,7 +73,7 @@ struct rdu {
 	void *ctx;
 };
 
-/* The number of workers to use ($MIGSTATE_WORKERS, else the default; at most
+/* The number of unlink workers to use ($MIGSTATE_WORKERS, else the default; at most
  * RDU_MAX_WORKERS). */
 unsigned rdu_workers(void);
 
