@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "diracl.h"
-#include "rd_unlink.h" /* rdu_workers: MIGSTATE_WORKERS, shared with rd */
+#include "workers.h"
 
 #define CHUNK 256	  /* items a claim takes */
 #define WINDOW 8	  /* chunks linked ahead of the records at most */
@@ -163,7 +163,7 @@ static void *helper_main(void *arg)
 struct helper *scan_helper_start(struct scan *s)
 {
 	if (!s->so->o.hardlink || s->nit < HELPER_MIN_ITEMS || sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
-	    rdu_workers() == 0) /* MIGSTATE_WORKERS=0: one thread (tests compare the two) */
+	    workers_env(1, 1) == 0) /* MIGSTATE_WORKERS=0: one thread (tests compare) */
 		return NULL;
 	struct helper *h = calloc(1, sizeof *h);
 	if (!h)
