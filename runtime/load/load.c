@@ -174,8 +174,11 @@ static int apply_actions(struct loader *L)
 			/* made here, ahead of links still on their way: never over one */
 			for (size_t d = 0; d < a.ndest; d++)
 				lk_before_dir(L, a.dest[d]);
-			if (!L->stop)
+			if (!L->stop) {
 				apply_action(L, &r, &a);
+				if (L->stop)
+					lk_stopped_after(L);
+			}
 		} else if (!lk_offer(L, &r, &a)) {
 			lk_drain(L);
 			if (!L->stop)

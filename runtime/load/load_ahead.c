@@ -172,6 +172,17 @@ static bool in_way(const struct linker *k, const char *dir)
 	return false;
 }
 
+void lk_stopped_after(struct loader *L)
+{
+	if (!L->lk)
+		return;
+	/* every action handed over came before the one that stopped the run: one thread
+	 * would have finished them first (an error of theirs stops the rest of them) */
+	L->stop = false;
+	settle(L, true);
+	L->stop = true;
+}
+
 void lk_before_dir(struct loader *L, const char *dir)
 {
 	if (L->lk && in_way(L->lk, dir))

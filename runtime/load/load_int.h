@@ -268,6 +268,9 @@ void lk_drain(struct loader *L);
 /* Before the main thread makes or opens directory DIR itself: accounted for first when
  * a handed-over action's path is DIR or above it. */
 void lk_before_dir(struct loader *L, const char *dir);
+/* The main thread's own action (a directory) stopped the run: everything handed over
+ * before it is finished as usual (left actions too), as one thread would have. */
+void lk_stopped_after(struct loader *L);
 /* Account for everything, stop the thread. */
 void lk_stop(struct loader *L);
 
