@@ -1,6 +1,7 @@
 /* workers.c - $MIGSTATE_WORKERS (workers.h). */
 #include "workers.h"
 
+#include <signal.h>
 #include <stdlib.h>
 
 unsigned workers_env(unsigned dflt, unsigned max)
@@ -13,4 +14,14 @@ unsigned workers_env(unsigned dflt, unsigned max)
 	if (*end)
 		return dflt;
 	return n > max ? max : (unsigned)n;
+}
+
+int workers_thread(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(th, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }

@@ -17,7 +17,7 @@
  * handed-over action's path is that directory or one above it, everything handed over
  * is accounted for first.
  *
- * Small runs (fewer than LK_MIN_ACTS actions) use no thread: the fault injection's
+ * Small runs (fewer than WORKERS_MIN_RUN actions) use no thread: the fault injection's
  * counted calls stay in one order; MIGSTATE_WORKERS=0 (workers.h) turns it off. The
  * log says how many files the linker placed. */
 #include "load_int.h"
@@ -25,7 +25,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,7 +33,6 @@
 #include "logging.h"
 #include "workers.h"
 
-#define LK_MIN_ACTS 8192
 #define LK_RING 256 /* actions handed over and not accounted for yet */
 #define LK_KICK 32  /* an idle linker is woken for this many (wake-ups cost) */
 
@@ -289,7 +287,7 @@ bool lk_offer(struct loader *L, const struct sw_rec *r, const struct action *a)
 
 void lk_start(struct loader *L)
 {
-	if (L->nacts < LK_MIN_ACTS || L->o->dry_run || L->o->copy_only ||
+	if (L->nacts < WORKERS_MIN_RUN || L->o->dry_run || L->o->copy_only ||
 	    workers_env(1, 1) == 0)
 		return;
 	struct linker *k = calloc(1, sizeof *k);
@@ -299,13 +297,7 @@ void lk_start(struct loader *L)
 	pthread_cond_init(&k->work, NULL);
 	pthread_cond_init(&k->done, NULL);
 	L->lk = k;
-	/* it takes no signals: SIGINT and SIGTERM stay the main thread's */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&k->th, NULL, linker_main, k);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if (workers_thread(&k->th, linker_main, k) != 0) {
 		L->lk = NULL;
 		pthread_mutex_destroy(&k->mu);
 		pthread_cond_destroy(&k->work);

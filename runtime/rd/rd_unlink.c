@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,18 +308,13 @@ int rdu_start(struct rdu *u, unsigned nth, rdu_done_fn fn, void *ctx)
 	pthread_cond_init(&u->work, NULL);
 	pthread_cond_init(&u->done, NULL);
 	pthread_cond_init(&u->rmwork, NULL);
-	/* the workers take no signals: a SIGINT or SIGTERM stays the main thread's */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned i = 0; i < nth && i < RDU_MAX_WORKERS; i++)
-		if (pthread_create(&u->th[u->nth], NULL, worker, u) == 0)
+		if (workers_thread(&u->th[u->nth], worker, u) == 0)
 			u->nth++;
 	for (unsigned i = 0; u->nth && i < RDU_REMOVERS; i++)
-		if (pthread_create(&u->rmth[u->nrm], NULL, remover, u) == 0)
+		if (workers_thread(&u->rmth[u->nrm], remover, u) == 0)
 			u->nrm++;
 	u->have_remover = u->nrm > 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (u->nth == 0) {
 		free(u->dir);
 		pthread_mutex_destroy(&u->mu);

@@ -29,7 +29,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -38,7 +37,6 @@
 
 #define CHUNK 256	  /* items a claim takes */
 #define WINDOW 8	  /* chunks linked ahead of the records at most */
-#define HELPER_MIN_ITEMS 8192
 
 /* One thread's linking: its own reader of the list (it only moves forward: a thread's
  * claims only grow), its own directory stacks. */
@@ -162,7 +160,7 @@ static void *helper_main(void *arg)
 
 struct helper *scan_helper_start(struct scan *s)
 {
-	if (!s->so->o.hardlink || s->nit < HELPER_MIN_ITEMS || sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+	if (!s->so->o.hardlink || s->nit < WORKERS_MIN_RUN || sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
 	    workers_env(1, 1) == 0) /* MIGSTATE_WORKERS=0: one thread (tests compare) */
 		return NULL;
 	struct helper *h = calloc(1, sizeof *h);
@@ -180,12 +178,7 @@ struct helper *scan_helper_start(struct scan *s)
 	(void)diracl_at_ok(); /* probed once, before two threads ask */
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_cond_init(&h->cv, NULL);
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	bool ok = pthread_create(&h->th, NULL, helper_main, h) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!ok) {
+	if (workers_thread(&h->th, helper_main, h) != 0) {
 		pthread_cond_destroy(&h->cv);
 		pthread_mutex_destroy(&h->mu);
 		linker_free(&h->lk[0], s);

@@ -6,7 +6,7 @@
 # that kept the list in memory -- for a hard-link store and for a copy store (where a
 # second name of an inode becomes a link to the first copy). The tree has more objects
 # than the size at which a hard-link scan links on two threads (scan_helper.c,
-# HELPER_MIN_ITEMS), so that route is taken too.
+# WORKERS_MIN_RUN), so that route is taken too.
 . "$(dirname "$0")/lib.sh"
 . "$REPO/tests/helpers/scan_fixture.sh"
 need_root
