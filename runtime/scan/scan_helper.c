@@ -62,13 +62,14 @@ struct helper {
 	struct prelinked slot[WINDOW][CHUNK];
 };
 
-/* Link IT if it takes the quick way, into SL. */
+/* Link IT if it takes the quick way, into SL (emptied first; IT NULL: past the end of
+ * the list, or the list failed and the main thread says so). */
 static void link_one(struct scan *s, struct linker *lk, const struct item *it,
 		     struct prelinked *sl)
 {
 	free(sl->acl);
 	*sl = (struct prelinked){0};
-	if (it->type != CT_FILE || it->act != A_LINK)
+	if (!it || it->type != CT_FILE || it->act != A_LINK)
 		return;
 	int sfd = ds_open(&lk->src, s->rootfd, it->path, it->dirlen, false);
 	int dfd;
@@ -95,14 +96,11 @@ static void link_chunk(struct helper *h, struct linker *lk, size_t c)
 	}
 	struct prelinked *sl = h->slot[c % WINDOW];
 	for (size_t k = 0; k < CHUNK; k++) {
-		if (!lk->it) { /* past the end (or the list failed: the main thread says so) */
-			free(sl[k].acl);
-			sl[k] = (struct prelinked){0};
-			continue;
-		}
 		link_one(h->s, lk, lk->it, &sl[k]);
-		lk->it = ic_next(&lk->cur);
-		lk->i++;
+		if (lk->it) {
+			lk->it = ic_next(&lk->cur);
+			lk->i++;
+		}
 	}
 }
 
