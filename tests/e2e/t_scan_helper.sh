@@ -7,7 +7,8 @@
 # immutable file copied, a hard-linked pair, a file with a named ACL) captured as ever.
 # The catalogs are equal record for record (a file's nlink is the count pass 1 saw,
 # whichever thread links which name first). A load of the two-thread store gives back
-# the ACLs and the data.
+# the ACLs and the data. A setpriv user swapping her files for symlinks to a root secret
+# during the capture never gets the secret linked into the store.
 . "$(dirname "$0")/lib.sh"
 . "$REPO/tests/helpers/scan_fixture.sh" # catdump (its mk_system is replaced by the next)
 . "$(dirname "$0")/refresh_lib.sh"
@@ -139,6 +140,32 @@ assert_eq complete "$(store_state "$S")" "-o after the stop"
 expect_rc 0 "$MIGSTATE" rd "$S" -y
 assert_no_path "$S"
 assert_eq 1 "$(nlink "$R/home/bob/d44/f44")" "an original keeps its one name after rd"
+
+# a hostile user while both threads link: bob swaps his files for symlinks to a root
+# secret and for hard links to it back and forth during the capture. Neither thread
+# may ever link the secret: each links only the inode it opened and checked by fd.
+echo "root secret" >"$R/etc/secret"
+chmod 0600 "$R/etc/secret"
+"$MIGSTATE" scan "$R/hostile" --plan "$WORK/p.plan" --root "$R" --hardlink --nocompress \
+	--min-free 1 --log "$WORK/hostile.log" >"$WORK/hostile.out" 2>&1 &
+SCAN=$!
+at_exit "kill -9 $SCAN 2>/dev/null"
+setpriv --reuid=1002 --regid=1002 --clear-groups sh -c '
+	while kill -0 '"$SCAN"' 2>/dev/null; do
+		for d in 10 20 30 40 50; do
+			f='"$R"'/home/bob/d$d/f$d
+			mv "$f" "$f.away" 2>/dev/null && ln -s /etc/secret "$f" 2>/dev/null
+			ln '"$R"'/etc/secret "$f.hl" 2>/dev/null
+			rm -f "$f" "$f.hl"; mv "$f.away" "$f" 2>/dev/null
+		done
+	done' 2>/dev/null || true
+rc=0
+wait "$SCAN" || rc=$?
+case $rc in 0 | 3) ;; *) fail "scan under a hostile user exited $rc: $(cat "$WORK/hostile.out")" ;; esac
+[ -z "$(find "$R/hostile" -samefile "$R/etc/secret" 2>/dev/null)" ] || fail "the root secret was linked into the store"
+! grep -rqs "root secret" "$R/hostile/MIGSTATE/File" || fail "the root secret's bytes are in the store"
+expect_rc 0 "$MIGSTATE" rd "$R/hostile" -y
+assert_eq 1 "$(nlink "$R/etc/secret")" "the secret keeps its one name"
 
 # the second thread did run (and MIGSTATE_WORKERS=0 kept it away), seen from the kernel
 threads() { strace -f -qq -e trace=clone,clone3 -o "$WORK/clone.txt" "$@" >/dev/null 2>&1; grep -c clone "$WORK/clone.txt" || true; }
